@@ -1,0 +1,127 @@
+"""The one place where array libraries and compiled kernels are chosen.
+
+A simulator writes its array code once, against the Python array API standard, taking ``xp`` (an
+array namespace) as its first argument, in the style of scipy's array-API dispatch. Where a loop or a
+fused element-wise reduction pays off on the CPU, it also names a numba kernel with the
+:func:`kernel` decorator; the decorated function is then called as ``f(backend, *args)`` and runs the
+numba kernel on the ``numba`` backend and the generic array-API code everywhere else.
+
+Backends:
+
+``numpy``
+    the reference: generic code on ``array_api_compat.numpy``.
+``numba``
+    numpy arrays, with numba kernels (``cache=True``) where a simulator provides them.
+``cupy``
+    generic code on ``array_api_compat.cupy``; CuPy is imported only when asked for.
+``array_api_strict``
+    generic code on the strict reference namespace: a test-only backend that catches numpy-only
+    habits (implicit casts, methods outside the standard) that would break CuPy, without a GPU.
+``auto``
+    cupy if a CUDA device is usable, else numba if it imports, else numpy.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import SimsError
+
+BACKENDS = ("numpy", "numba", "cupy", "array_api_strict", "auto")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An array namespace ``xp`` plus the name used to pick compiled kernels."""
+
+    name: str
+    xp: ModuleType
+
+    def asarray(self, a: Any) -> Any:
+        """Host data -> float64 array of this backend (the only way data enters a simulator)."""
+        return self.xp.asarray(np.asarray(a, dtype=np.float64))
+
+    def to_numpy(self, a: Any) -> np.ndarray:
+        """Backend array -> numpy array on the host (the only way results leave it)."""
+        if isinstance(a, np.ndarray):
+            return a
+        if self.name == "cupy":
+            return a.get()
+        return np.from_dlpack(a)
+
+
+def cupy_available() -> bool:
+    """True when CuPy imports and sees at least one CUDA device."""
+    try:
+        cupy = importlib.import_module("cupy")
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def numba_available() -> bool:
+    try:
+        importlib.import_module("numba")
+        return True
+    except Exception:
+        return False
+
+
+@functools.cache
+def get_backend(name: str = "auto") -> Backend:
+    """Return the backend called ``name`` (see the module docstring), or raise a clear error."""
+    if name not in BACKENDS:
+        raise SimsError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    if name == "auto":
+        name = "cupy" if cupy_available() else ("numba" if numba_available() else "numpy")
+    if name in ("numpy", "numba"):
+        if name == "numba" and not numba_available():
+            raise SimsError("backend 'numba' asked for, but numba does not import")
+        from array_api_compat import numpy as xp
+        return Backend(name, xp)
+    if name == "cupy":
+        if not cupy_available():
+            raise SimsError("backend 'cupy' asked for, but CuPy is not installed or no CUDA "
+                            "device is visible (install the 'gpu' extra on a GPU machine)")
+        from array_api_compat import cupy as xp
+        return Backend(name, xp)
+    try:
+        xp = importlib.import_module("array_api_strict")
+    except ImportError as exc:
+        raise SimsError("backend 'array_api_strict' needs the 'test' extra installed") from exc
+    return Backend(name, xp)
+
+
+def kernel(numba: str) -> Callable[[Callable], Callable]:
+    """Declare that a generic array-API function has a numba twin.
+
+    ``numba`` is ``"module:function"``; the module is imported (and numba with it) only the first
+    time the numba backend calls the kernel. The decorated function takes the backend first::
+
+        @kernel(numba="sims.kernels.double_descent:gd_iterate")
+        def gd_iterate(xp, Z, y, lr, steps): ...
+
+        gd_iterate(backend, Z, y, lr, steps)
+
+    Both versions must accept and return the same things; tests check they agree.
+    """
+    module_name, attr = numba.split(":")
+
+    def decorate(generic: Callable) -> Callable:
+        @functools.wraps(generic)
+        def dispatch(backend: Backend, *args, **kwargs):
+            if backend.name == "numba":
+                compiled = getattr(importlib.import_module(module_name), attr)
+                return compiled(*args, **kwargs)
+            return generic(backend.xp, *args, **kwargs)
+
+        dispatch.generic = generic
+        dispatch.numba_path = numba
+        return dispatch
+
+    return decorate

@@ -1,0 +1,141 @@
+"""Config dataclasses, profiles and command-line overrides.
+
+A simulator's config is a frozen dataclass deriving from :class:`BaseConfig`; it checks its own values
+in ``validate`` so that a bad value fails before anything runs or is written. Profiles are YAML files
+``config/<profile>/<simulator>.yaml``::
+
+    resources: {runtime: 10, mem_mb: 2000, cpus: 2}   # per run, for Snakemake / SLURM
+    experiments:
+      linear: {model: linear, n: 200, ...}               # each one a Config
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .backend import BACKENDS
+from .errors import ConfigError, require
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+PROFILES = ("quick", "paper")
+
+
+@dataclasses.dataclass(frozen=True)
+class BaseConfig:
+    """Fields every simulator has: the master seed and the backend."""
+
+    seed: int = 0
+    backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        require(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+        require(self.backend in BACKENDS,
+                f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the simulator's own fields; raise ConfigError with a one-line reason."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def replace(self, **changes: Any) -> "BaseConfig":
+        return from_mapping(type(self), {**self.to_dict(), **changes})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _coerce(where: str, hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        require(isinstance(value, (list, tuple)), f"{where}: expected a list, got {value!r}")
+        (item, _) = typing.get_args(hint)
+        return tuple(_coerce(f"{where}[{i}]", item, v) for i, v in enumerate(value))
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        hint = next(h for h in options if h is not type(None))
+        return _coerce(where, hint, value)
+    if hint is bool:
+        require(isinstance(value, bool), f"{where}: expected true/false, got {value!r}")
+        return value
+    if hint is int:
+        require(isinstance(value, int) and not isinstance(value, bool),
+                f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, str) and value.lower() in ("inf", "+inf", ".inf"):
+            return float("inf")
+        require(isinstance(value, (int, float)) and not isinstance(value, bool),
+                f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        require(isinstance(value, str), f"{where}: expected a string, got {value!r}")
+        return value
+    raise TypeError(f"{where}: unsupported config type {hint!r}")
+
+
+def from_mapping(cls: type[BaseConfig], values: Mapping[str, Any], where: str = "") -> BaseConfig:
+    """Build ``cls`` from plain YAML/JSON values, rejecting unknown keys and wrong types."""
+    where = where or cls.__name__
+    require(isinstance(values, Mapping), f"{where}: expected a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    require(not unknown, f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                         f"known: {', '.join(sorted(names))}")
+    kwargs = {k: _coerce(f"{where}.{k}", hints[k], v) for k, v in values.items()}
+    return cls(**kwargs)
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``["n=300", "ratios=[0.5, 2]"]`` -> ``{"n": 300, "ratios": [0.5, 2]}`` (values are YAML)."""
+    out = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        require(bool(sep) and key.strip() != "", f"override {pair!r} is not of the form key=value")
+        try:
+            out[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"override {pair!r}: value is not valid YAML ({exc.problem})") from None
+    return out
+
+
+def profile_path(simulator: str, profile: str, config_dir: Path = CONFIG_DIR) -> Path:
+    return Path(config_dir) / profile / f"{simulator}.yaml"
+
+
+def load_profile_file(simulator: str, profile: str, config_dir: Path = CONFIG_DIR) -> dict:
+    """The raw YAML of one simulator's profile: ``{"resources": ..., "experiments": ...}``."""
+    path = profile_path(simulator, profile, config_dir)
+    require(path.is_file(), f"no profile {profile!r} for simulator {simulator!r} (looked for {path})")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    require(isinstance(data, dict) and isinstance(data.get("experiments"), dict)
+            and data["experiments"],
+            f"{path}: expected a mapping with a non-empty 'experiments' mapping")
+    require(set(data) <= {"resources", "experiments"},
+            f"{path}: unknown top-level key(s) {sorted(set(data) - {'resources', 'experiments'})}")
+    return data
+
+
+def load_experiments(simulator: str, config_cls: type[BaseConfig], profile: str,
+                     overrides: Mapping[str, Any] | None = None,
+                     config_dir: Path = CONFIG_DIR) -> dict[str, BaseConfig]:
+    """Every experiment of a profile as a validated config, with ``overrides`` applied to each."""
+    data = load_profile_file(simulator, profile, config_dir)
+    return {name: from_mapping(config_cls, {**(values or {}), **(overrides or {})},
+                               where=f"{profile}/{simulator}.yaml:{name}")
+            for name, values in data["experiments"].items()}

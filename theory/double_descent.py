@@ -1,0 +1,133 @@
+r"""Risk of min-norm least squares, gradient descent and ridge on the isotropic linear model.
+
+Model (Hastie, Montanari, Rosset, Tibshirani 2022, "Surprises in high-dimensional ridgeless least
+squares interpolation", Sec. 2-5): x ~ N(0, I_p), y = x.beta + eps, |beta| = r, eps ~ N(0, sigma^2),
+n samples, gamma = p/n. The (excess) prediction risk of an estimate a is R = E_x[(x.(a - beta))^2]
+= |a - beta|^2.
+
+* Min-norm least squares, asymptotic (their Thm 1):
+  R = sigma^2 gamma/(1 - gamma) for gamma < 1, R = r^2 (1 - 1/gamma) + sigma^2/(gamma - 1) for gamma > 1.
+* The same at finite n, exact in expectation over Gaussian X (inverse-Wishart mean, their Sec. 2;
+  uniformly random projection for the bias): sigma^2 p/(n - p - 1) for p < n - 1 and
+  r^2 (1 - n/p) + sigma^2 n/(p - n - 1) for p > n + 1.
+* Ridge, a = (X^T X/n + lam)^-1 X^T y/n (their Thm 5, Dobriban & Wager 2018):
+  R(lam) = r^2 lam^2 m'(-lam) + sigma^2 gamma [m(-lam) - lam m'(-lam)] with m the Stieltjes transform
+  of the Marchenko-Pastur law of ratio gamma; optimal lam* = sigma^2 gamma / r^2, R* = sigma^2 gamma m(-lam*).
+* Gradient descent from zero, a_{t+1} = a_t - lr X^T (X a_t - y)/n, stays in the row space of X
+  and so converges to the min-norm interpolant; in the SVD X = U S V^T it is
+  a_t = sum_i [1 - (1 - lr s_i^2/n)^t]/s_i (u_i.y) v_i (Liu & Flanigan 2023 use this to explain why a
+  finite step budget hides the peak).
+
+Every statement above is checked by :func:`verify`; the numeric functions at the bottom are lambdified
+from the very expressions checked.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+gamma, r, sigma, lam, t, lr, s, n, p, uy, z = sp.symbols(
+    "gamma r sigma lambda t eta s n p u_y z", positive=True)
+
+RISK_UNDER = sigma**2 * gamma / (1 - gamma)
+RISK_OVER = r**2 * (1 - 1 / gamma) + sigma**2 / (gamma - 1)
+RISK_FINITE_UNDER = sigma**2 * p / (n - p - 1)
+RISK_FINITE_OVER = r**2 * (1 - n / p) + sigma**2 * n / (p - n - 1)
+
+# Marchenko-Pastur Stieltjes transform m(z) = int dmu(x)/(x - z), evaluated at z = -lam < 0.
+MP_STIELTJES = (-(1 - gamma + lam) + sp.sqrt((1 - gamma + lam)**2 + 4 * gamma * lam)) / (2 * gamma * lam)
+_m_prime = sp.diff(MP_STIELTJES, lam) * -1          # m'(z) at z = -lam, since d/dlam = -d/dz
+RIDGE_RISK = r**2 * lam**2 * _m_prime + sigma**2 * gamma * (MP_STIELTJES - lam * _m_prime)
+RIDGE_LAMBDA_OPT = sigma**2 * gamma / r**2
+RIDGE_RISK_OPT = (sigma**2 * gamma * MP_STIELTJES).subs(lam, RIDGE_LAMBDA_OPT)
+OVERPARAM_MINIMISER = r / (r - sigma)
+GD_MODE_COEFF = (1 - (1 - lr * s**2 / n)**t) / s * uy   # coefficient of v_i after t steps
+
+
+def verify() -> dict[str, bool]:
+    """Run every symbolic check; returns {check name: passed}."""
+    g = sp.Symbol("g", positive=True)
+    checks: dict[str, bool] = {}
+    checks["under: gamma->0 gives 0"] = sp.limit(RISK_UNDER, gamma, 0, "+") == 0
+    checks["under: gamma->1- diverges"] = sp.limit(RISK_UNDER, gamma, 1, "-") == sp.oo
+    checks["over: gamma->1+ diverges"] = sp.limit(RISK_OVER, gamma, 1, "+") == sp.oo
+    checks["over: gamma->inf gives null risk r^2"] = sp.limit(RISK_OVER, gamma, sp.oo) == r**2
+    for label, finite, asym in (("under", RISK_FINITE_UNDER, RISK_UNDER),
+                                ("over", RISK_FINITE_OVER, RISK_OVER)):
+        along = finite.subs(p, g * n)
+        checks[f"finite-n {label} -> asymptotic as n->inf"] = sp.simplify(
+            sp.limit(along, n, sp.oo) - asym.subs(gamma, g)) == 0
+        gap = sp.simplify(sp.limit(n * (along - asym.subs(gamma, g)), n, sp.oo))
+        checks[f"finite-n {label} gap is O(1/n)"] = (
+            gap != 0 and gap.free_symbols <= {g, r, sigma} and not gap.has(sp.oo, sp.zoo, sp.nan))
+    # Local minimum of the overparametrised risk (needs r > sigma).
+    stationary = sp.solve(sp.diff(RISK_OVER, gamma), gamma)
+    checks["over: stationary point is r/(r - sigma)"] = any(
+        sp.simplify(root - OVERPARAM_MINIMISER) == 0 for root in stationary)
+    curvature = sp.simplify(sp.diff(RISK_OVER, gamma, 2).subs(gamma, OVERPARAM_MINIMISER))
+    checks["over: it is a minimum for r > sigma"] = sp.simplify(
+        curvature.subs(r, sigma + sp.Symbol("d", positive=True))).is_positive
+    # MP Stieltjes transform solves gamma z m^2 + (z - 1 + gamma) m + 1 = 0 at z = -lam.
+    checks["MP Stieltjes transform solves its quadratic"] = sp.simplify(
+        (gamma * (-lam) * MP_STIELTJES**2 + (-lam - 1 + gamma) * MP_STIELTJES + 1).expand()) == 0
+    # Ridge: lam* is stationary, R* = sigma^2 gamma m(-lam*), and R* increases with gamma
+    # (so optimal ridge has no peak at gamma = 1). Checked at exact rational points to 50 digits.
+    d_ridge = sp.diff(RIDGE_RISK, lam)
+    d_opt = sp.diff(RIDGE_RISK_OPT, gamma)
+    grid = [(sp.Rational(gn, 8), sp.Rational(rn, 4), sp.Rational(sn, 4))
+            for gn in (1, 3, 6, 7, 8, 9, 12, 20, 40) for rn in (2, 4, 8) for sn in (1, 2, 6)]
+    checks["ridge: lam* = sigma^2 gamma/r^2 is stationary"] = all(
+        abs(d_ridge.subs({gamma: G, r: R, sigma: S, lam: S**2 * G / R**2}).evalf(50)) < 1e-40
+        for G, R, S in grid)
+    checks["ridge: R(lam*) = sigma^2 gamma m(-lam*)"] = all(
+        abs((RIDGE_RISK.subs(lam, RIDGE_LAMBDA_OPT) - RIDGE_RISK_OPT)
+            .subs({gamma: G, r: R, sigma: S}).evalf(50)) < 1e-40 for G, R, S in grid)
+    checks["ridge: optimal risk increases with gamma (no peak)"] = all(
+        d_opt.subs({gamma: G, r: R, sigma: S}).evalf(50) > 0 for G, R, S in grid)
+    # GD: the per-mode closed form satisfies the GD recursion and tends to u.y/s (= pinv).
+    step = GD_MODE_COEFF - lr / n * s * (s * GD_MODE_COEFF - uy)
+    checks["GD closed form satisfies the recursion"] = sp.simplify(
+        step - GD_MODE_COEFF.subs(t, t + 1)) == 0
+    checks["GD closed form at t=0 is zero init"] = GD_MODE_COEFF.subs(t, 0) == 0
+    checks["GD: gradient stays in the row space, limit is pinv"] = _row_space_identity()
+    return {name: bool(ok) for name, ok in checks.items()}
+
+
+def _row_space_identity() -> bool:
+    """For a generic full-row-rank 2x3 X: (I - X^+ X) X^T = 0, so every GD step X^T(Xa - y) lies
+    in the row space; the only interpolant there is X^+ y = X^T (X X^T)^-1 y."""
+    X = sp.Matrix(2, 3, sp.symbols("x0:6"))
+    y = sp.Matrix(2, 1, sp.symbols("y0:2"))
+    pinv = X.T * (X * X.T).inv()
+    projector_null = sp.eye(3) - pinv * X
+    a = pinv * y
+    return (sp.simplify(projector_null * X.T) == sp.zeros(3, 2)
+            and sp.simplify(X * a - y) == sp.zeros(2, 1)
+            and sp.simplify(projector_null * a) == sp.zeros(3, 1))
+
+
+# ---- numeric functions, lambdified from the expressions verified above -------------------------
+_risk_under = sp.lambdify((gamma, sigma), RISK_UNDER, "numpy")
+_risk_over = sp.lambdify((gamma, r, sigma), RISK_OVER, "numpy")
+_finite_under = sp.lambdify((n, p, sigma), RISK_FINITE_UNDER, "numpy")
+_finite_over = sp.lambdify((n, p, r, sigma), RISK_FINITE_OVER, "numpy")
+ridge_risk = sp.lambdify((gamma, lam, r, sigma), RIDGE_RISK, "numpy")
+optimal_ridge_lambda = sp.lambdify((gamma, r, sigma), RIDGE_LAMBDA_OPT, "numpy")
+optimal_ridge_risk = sp.lambdify((gamma, r, sigma), RIDGE_RISK_OPT, "numpy")
+overparam_minimiser = sp.lambdify((r, sigma), OVERPARAM_MINIMISER, "numpy")
+
+
+def min_norm_risk(gamma_, r_, sigma_):
+    """Asymptotic min-norm risk (Hastie et al. Thm 1); +inf at gamma = 1."""
+    g = np.asarray(gamma_, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(g < 1, _risk_under(g, sigma_), _risk_over(g, r_, sigma_))
+    return np.where(g == 1, np.inf, out)
+
+
+def min_norm_risk_finite(n_, p_, r_, sigma_):
+    """Exact expected min-norm risk at finite n for Gaussian X; +inf where |p - n| <= 1."""
+    p_ = np.asarray(p_, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(p_ < n_, _finite_under(n_, p_, sigma_), _finite_over(n_, p_, r_, sigma_))
+    return np.where(np.abs(p_ - n_) <= 1, np.inf, out)
