@@ -60,8 +60,8 @@ def cmd_claims(args) -> None:
             raise SimsError(f"missing result {path}; run `python -m sims run {args.simulator} "
                             f"--profile {args.profile}` first")
         loaded[name] = results.load(path)
-    out = Path(args.out) if args.out else (Path(args.results_dir) / args.profile / args.simulator
-                                           / "claims.json")
+    out = Path(args.out) if args.out else (Path(args.results_dir) / args.profile / "claims"
+                                           / f"{args.simulator}.json")
     rows = claims_mod.write_claims(out, args.simulator, sim.claims(loaded))
     for r in rows:
         print(f"{'PASS' if r['passed'] else 'FAIL'}  {args.simulator}.{r['name']}")
@@ -69,7 +69,7 @@ def cmd_claims(args) -> None:
 
 def cmd_ledger(args) -> None:
     base = Path(args.results_dir) / args.profile
-    files = args.inputs or sorted(base.glob("*/claims.json"))
+    files = args.inputs or sorted(base.glob("claims/*.json"))
     if not files:
         raise SimsError(f"no claims files under {base}")
     passed, total = claims_mod.write_ledger(files, base / "claims.md", base / "claims.json",

@@ -126,6 +126,8 @@ def load_profile_file(simulator: str, profile: str, config_dir: Path = CONFIG_DI
     require(isinstance(data, dict) and isinstance(data.get("experiments"), dict)
             and data["experiments"],
             f"{path}: expected a mapping with a non-empty 'experiments' mapping")
+    bad = [e for e in data["experiments"] if not str(e).isidentifier()]
+    require(not bad, f"{path}: experiment names must be Python identifiers: {bad}")
     require(set(data) <= {"resources", "experiments"},
             f"{path}: unknown top-level key(s) {sorted(set(data) - {'resources', 'experiments'})}")
     return data

@@ -158,7 +158,7 @@ def simulate(config: DoubleDescentConfig) -> Result:
             Z, y = bk.asarray(Zh), bk.asarray(yh)
             U, s, Vh = xp.linalg.svd(Z, full_matrices=False)
             s_max = float(s[0])
-            tol = max(n, p) * np.finfo(float).eps * s_max
+            tol = float(max(n, p) * np.finfo(float).eps * s_max)   # a Python float: array_api_strict rejects np.float64 operands
             lr_over_n = config.lr / s_max**2
             c = U.T @ y
             lam = lambdas
@@ -199,7 +199,7 @@ def _closed_form_error(bk, Z, y, U, s, Vh, tol, lr_over_n, config) -> float:
     xp = bk.xp
     steps = config.check_steps
     phi = _filters(xp, s, s > tol, lr_over_n, bk.asarray([float(steps)]), bk.asarray([]), config.n)
-    a_closed = Vh.T @ (phi[1] * (U.T @ y))
+    a_closed = Vh.T @ (phi[1, :] * (U.T @ y))
     a_iter = gd_iterate(bk, Z, y, lr_over_n, steps)
     return float(xp.linalg.vector_norm(a_closed - a_iter) / xp.linalg.vector_norm(a_iter))
 

@@ -1,0 +1,88 @@
+"""Figure: double descent. Test risk vs p/n for the exact solver, GD budgets and ridge, with theory.
+
+Reads the ``linear`` and ``random_features`` result files; draws only (never simulates).
+(a) isotropic linear model: mean min-norm risk (error bars: 1 s.e.) with the exact finite-n and
+asymptotic formulas of Hastie et al.; optimal ridge with its asymptotic formula; GD budgets.
+(b) ReLU random features: median test error of the exact solver, GD budgets and oracle ridge.
+(c) condition number of the feature matrix.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from figures.style import SIM, THEORY, plt, save  # noqa: E402
+from sims import results  # noqa: E402
+from theory import double_descent as theory  # noqa: E402
+
+SHOW_BUDGETS = (100.0, 1000.0, 10000.0, 1e6)
+
+
+def _gd(ax, res, agg):
+    colors = plt.cm.viridis(np.linspace(0.15, 0.85, len(SHOW_BUDGETS)))
+    for t, c in zip(SHOW_BUDGETS, colors):
+        if t in res["budgets"]:
+            b = list(res["budgets"]).index(t)
+            ax.plot(res["ratios"], agg(res["gd_risk"][:, :, b]), "-", color=c, marker=".",
+                    label=f"GD, {t:g} steps")
+
+
+def draw(linear: results.Result, rf: results.Result):
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), constrained_layout=True)
+    cfg = linear.meta["config"]
+    n, r, sigma = cfg["n"], cfg["signal"], cfg["noise"]
+    q = linear["ratios"]
+    ax = axes[0]
+    risk = linear["min_norm_risk"]
+    ok = np.abs(q - 1) * n > 1
+    ax.errorbar(q[ok], risk[:, ok].mean(0), risk[:, ok].std(0, ddof=1) / np.sqrt(len(risk)),
+                color="C3", label="min-norm (sim, mean)", **SIM)
+    dense = np.linspace(0.05, q.max(), 2000)
+    ax.plot(dense, theory.min_norm_risk_finite(n, dense * n, r, sigma), **THEORY,
+            label=f"finite-n theory (n={n})")
+    ax.plot(dense, theory.min_norm_risk(dense, r, sigma), ls=":", color="k", lw=1.0,
+            label="asymptotic theory")
+    ax.plot(q, linear["ridge_opt_risk"].mean(0), color="C0", marker="s", ls="none", ms=3,
+            label="optimal ridge (sim)")
+    ax.plot(dense, theory.optimal_ridge_risk(dense, r, sigma), color="C0", lw=1.0,
+            label="optimal ridge (theory)")
+    _gd(ax, linear, lambda a: a.mean(0))
+    ax.axvline(1, color="grey", lw=0.6)
+    ax.set(xscale="log", yscale="log", ylim=(0.01, 50), xlabel="p / n",
+           ylabel=r"excess risk $|a-\beta|^2$", title=f"(a) isotropic linear model, n={n}")
+    ax.legend(loc="upper left", ncol=1)
+
+    ax = axes[1]
+    qr = rf["ratios"]
+    ax.plot(qr, np.median(rf["min_norm_risk"], 0), color="C3", marker="o", label="min-norm (exact)")
+    _gd(ax, rf, lambda a: np.median(a, 0))
+    ax.plot(qr, np.median(rf["ridge_risk"], 0).min(1), color="C0", marker="s", ms=3,
+            label="oracle ridge")
+    ax.axvline(1, color="grey", lw=0.6)
+    ax.set(xscale="log", yscale="log", xlabel="N / n", ylabel="test MSE (median over seeds)",
+           title=f"(b) ReLU random features, n={rf.meta['config']['n']}")
+    ax.legend(loc="upper right")
+
+    ax = axes[2]
+    ax.plot(qr, np.median(rf["condition"], 0), color="C2", marker="o")
+    ax.axvline(1, color="grey", lw=0.6)
+    ax.set(xscale="log", yscale="log", xlabel="N / n", ylabel=r"cond(Z) (median)",
+           title="(c) conditioning of the features")
+    return fig
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("linear", type=Path)
+    p.add_argument("random_features", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="output stem (.pdf and .png)")
+    a = p.parse_args(argv)
+    save(draw(results.load(a.linear), results.load(a.random_features)), a.out)
+
+
+if __name__ == "__main__":
+    main()
