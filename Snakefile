@@ -4,6 +4,7 @@
 # Rules live in workflow/rules/ (one file per area); parameters in config/<profile>/<simulator>.yaml.
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/core.smk"
 include: "workflow/rules/double_descent.smk"
 
 

@@ -11,6 +11,7 @@ in ``validate`` so that a bad value fails before anything runs or is written. Pr
 from __future__ import annotations
 
 import dataclasses
+import os
 import types
 import typing
 from pathlib import Path
@@ -21,8 +22,13 @@ import yaml
 from .backend import BACKENDS
 from .errors import ConfigError, require
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+REPO_CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 PROFILES = ("quick", "paper")
+
+
+def default_config_dir() -> Path:
+    """``$SIMS_CONFIG_DIR`` if set (tests, private sweeps), else the repository's ``config/``."""
+    return Path(os.environ.get("SIMS_CONFIG_DIR") or REPO_CONFIG_DIR)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,11 +117,11 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def profile_path(simulator: str, profile: str, config_dir: Path = CONFIG_DIR) -> Path:
-    return Path(config_dir) / profile / f"{simulator}.yaml"
+def profile_path(simulator: str, profile: str, config_dir: Path | None = None) -> Path:
+    return Path(config_dir or default_config_dir()) / profile / f"{simulator}.yaml"
 
 
-def load_profile_file(simulator: str, profile: str, config_dir: Path = CONFIG_DIR) -> dict:
+def load_profile_file(simulator: str, profile: str, config_dir: Path | None = None) -> dict:
     """The raw YAML of one simulator's profile: ``{"resources": ..., "experiments": ...}``."""
     path = profile_path(simulator, profile, config_dir)
     require(path.is_file(), f"no profile {profile!r} for simulator {simulator!r} (looked for {path})")
@@ -135,7 +141,7 @@ def load_profile_file(simulator: str, profile: str, config_dir: Path = CONFIG_DI
 
 def load_experiments(simulator: str, config_cls: type[BaseConfig], profile: str,
                      overrides: Mapping[str, Any] | None = None,
-                     config_dir: Path = CONFIG_DIR) -> dict[str, BaseConfig]:
+                     config_dir: Path | None = None) -> dict[str, BaseConfig]:
     """Every experiment of a profile as a validated config, with ``overrides`` applied to each."""
     data = load_profile_file(simulator, profile, config_dir)
     return {name: from_mapping(config_cls, {**(values or {}), **(overrides or {})},

@@ -5,7 +5,7 @@ FIGURES += expand(f"{RESULTS}/figures/double_descent.{{ext}}", ext=["pdf", "png"
 
 rule figure_double_descent:
     input:
-        script="figures/double_descent.py",
+        script=f"{REPO}/figures/double_descent.py",
         results=expand("results/{{profile}}/double_descent/{e}.npz",
                        e=["linear", "random_features"]),
     output:
@@ -13,6 +13,10 @@ rule figure_double_descent:
         png="results/{profile}/figures/double_descent.png",
     log:
         "results/{profile}/logs/figure-double_descent.log",
+    params:
+        py=PY,
+    conda:
+        ENV
     shell:
-        "{PY} {input.script} {input.results} --out results/{wildcards.profile}/figures/double_descent "
+        "{params.py} {input.script} {input.results} --out results/{wildcards.profile}/figures/double_descent "
         "> {log} 2>&1"
