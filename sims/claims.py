@@ -98,9 +98,8 @@ def write_ledger(claim_files: Sequence[Path], md_path: Path, json_path: Path,
     for r in rows:
         mark = "PASS" if r["passed"] else "**FAIL**"
         cells = [mark, r["simulator"], f"{r['name']}: {r['statement']}", r["reference"],
-                 _fmt(r["predicted"]), _fmt(r["measured"]), r["tolerance"], r["why"]]
-        lines.append("| " + " | ".join(_fmt(c) if not isinstance(c, str) else c.replace("|", "\\|")
-                                       for c in cells) + " |")
+                 r["predicted"], r["measured"], r["tolerance"], r["why"]]
+        lines.append("| " + " | ".join(_fmt(c) for c in cells) + " |")   # _fmt escapes '|' once
     atomic_write_text(Path(md_path), "\n".join(lines) + "\n")
     atomic_write_text(Path(json_path), json.dumps(
         {"passed": passed, "total": len(rows), "claims": rows}, indent=2) + "\n")

@@ -101,7 +101,10 @@ def from_mapping(cls: type[BaseConfig], values: Mapping[str, Any], where: str = 
     require(not unknown, f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
                          f"known: {', '.join(sorted(names))}")
     kwargs = {k: _coerce(f"{where}.{k}", hints[k], v) for k, v in values.items()}
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:

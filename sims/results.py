@@ -45,6 +45,7 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())     # mkstemp makes 0600; result files follow the umask
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -54,6 +55,12 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -36,6 +36,7 @@ def linear_model_risks(s, c, vb, y2, beta2, lr_over_n, budgets, lambdas, n, tol)
 @njit(cache=True)
 def gd_iterate(Z, y, eta_over_n, steps):
     """Explicit GD a <- a - (eta/n) Z^T (Z a - y) from zero, without Python overhead per step."""
+    Z = np.ascontiguousarray(Z)
     a = np.zeros(Z.shape[1])
     for _ in range(steps):
         a -= eta_over_n * (Z.T @ (Z @ a - y))

@@ -19,6 +19,8 @@ rule run_experiment:
     conda:
         ENV
     shell:
+        # one BLAS thread per Snakemake thread: parallel jobs must not oversubscribe the cores
+        "OPENBLAS_NUM_THREADS={threads} OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
         "{params.py} -m sims run {wildcards.sim} --profile {wildcards.profile} "
         "--experiment {wildcards.experiment} --out results/{wildcards.profile}/{wildcards.sim}/"
         "{wildcards.experiment} > {log} 2>&1"

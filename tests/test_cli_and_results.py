@@ -1,0 +1,202 @@
+"""The command line, profiles, result files (atomic, pickle-free, with provenance) and the claims
+ledger. CLI tests run ``python -m sims`` in a subprocess (~1-2 s each, so there are few)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sims import config as cfg
+from sims import results
+from sims.claims import Claim, write_claims, write_ledger
+from sims.double_descent import Config
+from sims.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sims_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"}   # the repo's profiles
+    return subprocess.run([sys.executable, "-m", "sims", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+# ---- command line ---------------------------------------------------------------------------------
+def test_list():
+    """`python -m sims list` names each simulator and its quick-profile experiments."""
+    out = sims_cli("list")
+    assert out.returncode == 0, out.stderr
+    assert "double_descent:" in out.stdout and "quick: linear, random_features" in out.stdout
+
+
+def test_unknown_simulator_is_one_error_line():
+    """An unknown simulator exits 2 with a single 'error:' line on stderr (no traceback)."""
+    out = sims_cli("run", "nope")
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [out.stderr.strip()] and out.stderr.startswith("error: ")
+    assert "'nope'" in out.stderr
+
+
+@pytest.mark.parametrize("override, field", [("n=-5", "n"), ("lr=3", "lr"), ("bogus=1", "bogus")])
+def test_bad_override_fails_before_writing(tmp_path, override, field):
+    """A bad --set value (negative n, diverging lr, unknown key) exits 2 with one error line
+    naming the field, and writes nothing: every config is checked before any run starts."""
+    out = sims_cli("run", "double_descent", "--set", override, "--results-dir", str(tmp_path))
+    assert out.returncode == 2
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("error: ") and re.search(rf"\b{field}\b", line), line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tiny_run_writes_npz_and_sidecar(tmp_path):
+    """A real run with --set overrides writes <dir>/quick/double_descent/linear.{npz,json} and
+    nothing else; the metadata holds the resolved config, seed, backend and provenance (package
+    versions, git commit); the .npz loads with allow_pickle=False and round-trips via results.load."""
+    out = sims_cli("run", "double_descent", "--experiment", "linear", "--results-dir",
+                   str(tmp_path), "--set", "seeds=2", "--set", "n=30",
+                   "--set", "ratios=[0.5,1.0,2.0,4.0]")
+    assert out.returncode == 0, out.stderr
+    folder = tmp_path / "quick" / "double_descent"
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["linear.json",
+                                                                          "linear.npz"]
+    assert f"wrote {folder / 'linear.npz'}" in out.stdout
+    meta = json.loads((folder / "linear.json").read_text())
+    assert meta["config"]["n"] == 30 and meta["config"]["seeds"] == 2
+    assert meta["config"]["ratios"] == [0.5, 1.0, 2.0, 4.0]
+    assert meta["config"]["seed"] == meta["seed"] == 1         # the profile's seed
+    assert meta["backend"] in ("numpy", "numba", "cupy")        # 'auto' resolved
+    assert meta["overrides"] == {"seeds": 2, "n": 30, "ratios": [0.5, 1.0, 2.0, 4.0]}
+    assert {"python", "numpy", "numba", "sympy"} <= set(meta["provenance"]["versions"])
+    git = meta["provenance"]["git"]
+    assert set(git) == {"commit", "dirty"}
+    assert git["commit"] is None or re.fullmatch(r"[0-9a-f]{40}", git["commit"])
+    with np.load(folder / "linear.npz", allow_pickle=False) as data:
+        assert data["min_norm_risk"].shape == (2, 4)
+        assert json.loads(str(data["__meta__"])) == meta
+    loaded = results.load(folder / "linear")
+    assert loaded.meta == meta and loaded["gd_risk"].shape == (2, 4, 8)
+
+
+# ---- profiles -------------------------------------------------------------------------------------
+def test_shipped_quick_profile_is_valid():
+    """config/quick/double_descent.yaml parses and every experiment passes validation."""
+    configs = cfg.load_experiments("double_descent", Config, "quick", config_dir=REPO / "config")
+    assert set(configs) == {"linear", "random_features"}
+    assert configs["random_features"].model == "relu_rf"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("experiments: {linear: [1, 2\n", "malformed YAML"),
+    ("resources: {cpus: 1}\n", "experiments"),
+    ("experiments: {linear: {n: 10}}\nextra: 1\n", "extra"),
+])
+def test_malformed_profile_is_a_config_error(tmp_path, text, words):
+    """A profile that is not YAML, lacks 'experiments' or has unknown top-level keys is a
+    ConfigError that says what is wrong."""
+    (tmp_path / "quick").mkdir()
+    (tmp_path / "quick" / "double_descent.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=words):
+        cfg.load_profile_file("double_descent", "quick", config_dir=tmp_path)
+
+
+def test_profile_value_errors_name_the_experiment(tmp_path):
+    """A wrongly typed value inside a profile is a ConfigError naming file, experiment and key;
+    a missing profile says where it looked."""
+    (tmp_path / "quick").mkdir()
+    (tmp_path / "quick" / "double_descent.yaml").write_text("experiments: {lin: {n: 1.5}}\n")
+    with pytest.raises(ConfigError, match=r"quick/double_descent\.yaml:lin\.n"):
+        cfg.load_experiments("double_descent", Config, "quick", config_dir=tmp_path)
+    with pytest.raises(ConfigError, match="no profile 'paper'"):
+        cfg.load_profile_file("double_descent", "paper", config_dir=tmp_path)
+
+
+# ---- result files ---------------------------------------------------------------------------------
+def test_save_load_round_trip(tmp_path):
+    """results.save/load keep arrays exactly (floats incl. inf/nan, ints, strings) and the meta,
+    plus provenance; the .npz needs no pickle."""
+    arrays = {"x": np.array([[1.5, np.inf], [np.nan, -0.0]]), "k": np.arange(3),
+              "names": np.array(["min_norm", "gd_10"])}
+    npz, sidecar = results.save(tmp_path / "r.npz", results.Result(arrays, {"seed": 4}))
+    assert (npz.name, sidecar.name) == ("r.npz", "r.json")
+    back = results.load(tmp_path / "r")
+    assert set(back.arrays) == set(arrays)
+    for key, value in arrays.items():
+        np.testing.assert_array_equal(back[key], value)
+        assert back[key].dtype == value.dtype
+    assert back.meta["seed"] == 4 and "provenance" in back.meta
+    assert json.loads(sidecar.read_text()) == back.meta
+    np.load(npz, allow_pickle=False).close()
+
+
+def test_save_refuses_object_arrays_and_writes_nothing(tmp_path):
+    """Object arrays would need pickle: save raises TypeError before creating any file."""
+    with pytest.raises(TypeError, match="pickle"):
+        results.save(tmp_path / "r", results.Result({"bad": np.array([{}, 1], dtype=object)}))
+    assert list(tmp_path.iterdir()) == []
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _half_then_fail(fh):
+    fh.write(b"partial data")
+    raise Boom("writer died mid-way")
+
+
+def test_atomic_write_failure_leaves_no_file(tmp_path):
+    """If the writer raises mid-way, the target does not exist and no temporary file remains."""
+    target = tmp_path / "sub" / "out.npz"
+    with pytest.raises(Boom):
+        results.atomic_write(target, _half_then_fail)
+    assert not target.exists() and list(target.parent.iterdir()) == []
+
+
+def test_atomic_write_failure_keeps_the_old_file(tmp_path):
+    """A failed rewrite leaves an existing file byte-for-byte as it was, with no temporaries."""
+    target = tmp_path / "out.json"
+    results.atomic_write_text(target, "old\n")
+    with pytest.raises(Boom):
+        results.atomic_write(target, _half_then_fail)
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["out.json"]
+
+
+# ---- claims ledger --------------------------------------------------------------------------------
+def _cells(row: str) -> list[str]:
+    """Split a markdown table row the way GitHub does: '\\x' escapes any x, '|' ends a cell."""
+    cells, cur, chars = [], "", iter(row.strip()[1:-1])
+    for ch in chars:
+        if ch == "\\":
+            cur += ch + next(chars, "")
+        elif ch == "|":
+            cells, cur = cells + [cur.strip()], ""
+        else:
+            cur += ch
+    return cells + [cur.strip()]
+
+
+def test_ledger_counts_and_marks_failures(tmp_path):
+    """write_ledger merges claim files into 'N / M claims pass', marks the failing row **FAIL**,
+    and keeps every row at 8 cells even when texts and values contain '|'."""
+    good = [Claim("a", "ref A", "risk |a - beta|^2 is small", 1.0, 1.01, "rel 0.05", "MC", True),
+            Claim("b", "ref B", "peak at 1", True, True, "exact", "argmax", True)]
+    bad = [Claim("c", "ref C", "bound", "<= |x|", [2.0, float("inf")], "bound", "why", False)]
+    write_claims(tmp_path / "one.json", "sim_one", good)
+    write_claims(tmp_path / "two.json", "sim_two", bad)
+    md, js = tmp_path / "claims.md", tmp_path / "claims.json"
+    assert write_ledger([tmp_path / "two.json", tmp_path / "one.json"], md, js) == (2, 3)
+    text = md.read_text()
+    assert "**2 / 3 claims pass.**" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [_cells(r)[0] for r in rows] == ["PASS", "PASS", "**FAIL**"]
+    assert all(len(_cells(r)) == 8 for r in rows), rows
+    assert _cells(rows[2])[1:3] == ["sim_two", "c: bound"]
+    summary = json.loads(js.read_text())
+    assert (summary["passed"], summary["total"]) == (2, 3)
+    assert [c["passed"] for c in summary["claims"]] == [True, True, False]

@@ -1,0 +1,386 @@
+"""sims.double_descent: backends agree, kernels agree, solvers are exact, configs are checked,
+claims can fail."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from array_api_compat import numpy as xnp
+
+from sims import double_descent as dd
+from sims.claims import Claim
+from sims.config import from_mapping
+from sims.double_descent import Config, simulate
+from sims.errors import ConfigError
+from sims.kernels import double_descent as nb
+from theory import double_descent as theory
+
+EPS = np.finfo(float).eps
+INF = float("inf")
+
+
+# ---- backends agree ------------------------------------------------------------------------------
+AGREE = dict(n=40, ratios=(0.5, 1.0, 2.0), seeds=3, d=20, n_test=50, seed=3,
+             budgets=(0.0, 10.0, 1000.0, 1e8, INF), ridge=(1e-3, 0.1))
+
+
+@pytest.fixture(scope="module", params=["linear", "relu_rf"])
+def numpy_run(request):
+    return request.param, simulate(Config(model=request.param, backend="numpy", **AGREE))
+
+
+@pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
+def test_backends_agree(numpy_run, backend):
+    """numba and array_api_strict reproduce the numpy reference run, array by array.
+
+    Tolerance per (seed, ratio) cell: rel 1e-12 + 100 eps cond^2, cond from the stored
+    ``condition`` array (asserted < 1e-5, ~2.5e-6 at the RF p = n cell, cond ~ 1e4). All backends share numpy's LAPACK SVD; they differ only in the order of
+    the final sums and in the rounding of the GD filter's base 1 - eta s^2/n, and a one-ulp change
+    there moves the filter by a relative <= eps / (eta s^2/n) = eps cond^2 / lr (lr = 1); 100x
+    covers the ~p terms of each sum. Train losses that are 0 in exact arithmetic (interpolation,
+    p >= n) are round-off of |y|^2/(2n) ~ 0.6: abs 1e-12 (~n eps |y|^2/(2n) ~ 1e-14).
+    """
+    model, ref = numpy_run
+    other = simulate(Config(model=model, backend=backend, **AGREE))
+    assert other.meta["backend"] == backend
+    assert set(other.arrays) == set(ref.arrays)
+    cond = ref["condition"]
+    rtol = 1e-12 + 100 * EPS * cond**2
+    assert rtol.max() < 1e-5, "near-singular draw: the tolerance would no longer mean anything"
+    for key, want in ref.arrays.items():
+        got = other[key]
+        if key == "closed_form_check":          # itself pure round-off: both tiny is the claim
+            assert got.max() < 1e-9 and want.max() < 1e-9
+        elif want.dtype.kind != "f" or want.shape[:2] != cond.shape:
+            np.testing.assert_array_equal(got, want, err_msg=key)
+        else:
+            tol = rtol.reshape(rtol.shape + (1,) * (want.ndim - 2))
+            assert np.all(np.abs(got - want) <= 1e-12 + tol * np.abs(want)), key
+
+
+# ---- numba kernels vs generic code ----------------------------------------------------------------
+@pytest.mark.parametrize("lr", [1.0, 1.9])
+def test_linear_model_risks_numba_matches_generic(lr):
+    """The fused numba kernel gives the generic filter + reduction's risks and train losses,
+    including t = inf budgets, t = 0, and singular values at or below the cut-off tol.
+
+    Tolerance rel 1e-12: both do the same few flops per term (each rel eps) and differ in summation
+    order over 30 terms of one sign, so ~30 eps ~ 7e-15; the inputs avoid cancellation in
+    |beta|^2 - |V^T beta|^2 and |y|^2 - |U^T y|^2 by construction.
+    """
+    rng = np.random.default_rng(7)
+    p, n = 30, 25
+    s = np.sort(rng.uniform(0.3, 5.0, p))[::-1]
+    tol = max(n, p) * EPS * s[0]
+    s[-3:] = [tol / 3, 1e-17, 0.0]                           # dropped modes
+    c, vb = rng.standard_normal(p), rng.standard_normal(p)
+    y2, beta2 = float(c @ c) + 3.0, float(vb @ vb) + 0.7
+    budgets = np.array([0.0, 1.0, 7.0, 100.0, 1e6, 1e12, INF])
+    lambdas = np.array([1e-4, 0.1, 10.0])
+    args = (s, c, vb, y2, beta2, lr / s[0] ** 2, budgets, lambdas, n, tol)
+    risk_nb, train_nb = nb.linear_model_risks(*args)
+    risk, train = dd.linear_model_risks.generic(xnp, *args)
+    assert risk.shape == train.shape == (1 + budgets.size + lambdas.size,)
+    np.testing.assert_allclose(risk_nb, risk, rtol=1e-12)
+    np.testing.assert_allclose(train_nb, train, rtol=1e-12)
+    # t = 0 leaves a = 0 (risk |beta|^2, train |y|^2/2n); t = inf equals min-norm.
+    np.testing.assert_allclose(risk[1], beta2, rtol=1e-12)
+    np.testing.assert_allclose(train[1], y2 / (2 * n), rtol=1e-12)
+    np.testing.assert_allclose(risk[budgets.size], risk[0], rtol=1e-12)
+
+
+def test_gd_iterate_numba_matches_generic():
+    """The numba GD loop gives the generic loop's iterate, on a non-contiguous (sliced) design.
+
+    Tolerance rel 1e-11: GD with eta <= 1/lambda_max is a contraction on the row space, so round-off
+    of ~p eps per step adds up to at most ~steps p eps = 60 * 12 * eps ~ 2e-13.
+    """
+    rng = np.random.default_rng(8)
+    Z = rng.standard_normal((20, 35))[:, :12]                # a view, as simulate passes it
+    y = rng.standard_normal(20)
+    eta_over_n = 1.0 / np.linalg.norm(Z, 2) ** 2
+    got = nb.gd_iterate(Z, y, eta_over_n, 60)
+    want = dd.gd_iterate.generic(xnp, Z, y, eta_over_n, 60)
+    np.testing.assert_allclose(got, want, rtol=1e-11)
+
+
+# ---- the spectral solvers are exact ---------------------------------------------------------------
+def _problem(shape, seed, rank_deficient=False):
+    rng = np.random.default_rng(seed)
+    n, p = shape
+    Z = rng.standard_normal((n, p))
+    if rank_deficient:
+        Z[:, -1] = Z[:, 0]                                   # one exactly zero singular value
+    y = rng.standard_normal(n)
+    U, s, Vh = np.linalg.svd(Z, full_matrices=False)
+    return Z, y, U, s, Vh, max(n, p) * EPS * s[0]
+
+
+PROBLEMS = [pytest.param((15, 8), False, id="under"), pytest.param((15, 30), False, id="over"),
+            pytest.param((15, 10), True, id="rank-deficient")]
+
+
+def _apply(phi, U, Vh, y):
+    return Vh.T @ (phi * (U.T @ y))
+
+
+@pytest.mark.parametrize("shape, deficient", PROBLEMS)
+@pytest.mark.parametrize("lr", [1.0, 1.9])
+def test_gd_closed_form_equals_iterated_gd(shape, deficient, lr):
+    """The GD filter [1 - (1 - eta s^2/n)^t]/s after t steps equals t explicit GD steps from zero.
+
+    Tolerance rel 1e-10: each of the <= 100 explicit steps adds round-off ~p eps relative, not
+    amplified (eta < 2/lambda_max keeps the iteration stable): <= 100 * 30 * eps ~ 7e-13.
+    """
+    Z, y, U, s, Vh, tol = _problem(shape, 1, deficient)
+    n = shape[0]
+    budgets = np.array([0.0, 1.0, 2.0, 25.0, 100.0])
+    phi = dd._filters(xnp, s, s > tol, lr / s[0] ** 2, budgets, np.array([]), n)
+    a = np.zeros(shape[1])
+    for t in range(101):
+        if t in budgets:
+            closed = _apply(phi[1 + list(budgets).index(t)], U, Vh, y)
+            if t == 0:
+                assert np.all(closed == 0)
+            else:
+                assert np.linalg.norm(closed - a) <= 1e-10 * np.linalg.norm(a)
+        a = a - lr / s[0] ** 2 * (Z.T @ (Z @ a - y))
+
+
+@pytest.mark.parametrize("shape, deficient", PROBLEMS)
+def test_infinite_budget_and_min_norm_equal_pinv(shape, deficient):
+    """t = inf and the min-norm filter both give numpy.linalg.pinv(Z) @ y (same cut-off rule).
+
+    Tolerance rel 1e-10: both are SVD-based, so they differ by round-off ~cond * eps (cond < 100
+    for these shapes once the exactly-zero mode is dropped).
+    """
+    Z, y, U, s, Vh, tol = _problem(shape, 2, deficient)
+    assert deficient == (s[-1] <= tol)
+    phi = dd._filters(xnp, s, s > tol, 1.0 / s[0] ** 2, np.array([INF]), np.array([]), shape[0])
+    want = np.linalg.pinv(Z) @ y
+    for row in (0, 1):
+        np.testing.assert_allclose(_apply(phi[row], U, Vh, y), want, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape, deficient", PROBLEMS)
+def test_ridge_filter_equals_normal_equations(shape, deficient):
+    """The ridge filter s/(s^2 + n lam) solves (Z^T Z + n lam I) a = Z^T y.
+
+    Tolerance rel 1e-10: the normal equations have cond <= (s_max^2 + n lam)/(n lam) ~ 5e3 at
+    lam = 1e-3, so solve() is accurate to ~5e3 eps ~ 1e-12.
+    """
+    Z, y, U, s, Vh, tol = _problem(shape, 3, deficient)
+    n, p = shape
+    lambdas = np.array([1e-3, 0.1, 1.0])
+    phi = dd._filters(xnp, s, s > tol, 1.0 / s[0] ** 2, np.array([]), lambdas, n)
+    for i, lam in enumerate(lambdas):
+        want = np.linalg.solve(Z.T @ Z + n * lam * np.eye(p), Z.T @ y)
+        np.testing.assert_allclose(_apply(phi[1 + i], U, Vh, y), want, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape, deficient", PROBLEMS)
+def test_risk_and_train_loss_formulas(shape, deficient):
+    """linear_model_risks' spectral shortcuts equal |a - beta|^2 and |Za - y|^2/(2n) computed
+    directly from each filter's estimate a.
+
+    Tolerance rel 1e-10 + abs 1e-12: sums of ~p terms (~p eps); the abs part covers train losses
+    that are exactly 0 (interpolation), computed as |y|^2 - |U^T y|^2 + ..., round-off ~n eps.
+    """
+    Z, y, U, s, Vh, tol = _problem(shape, 4, deficient)
+    n, p = shape
+    beta = np.random.default_rng(5).standard_normal(p)
+    budgets, lambdas = np.array([0.0, 3.0, 50.0, INF]), np.array([1e-2, 1.0])
+    lr_over_n = 1.0 / s[0] ** 2
+    c = U.T @ y
+    risk, train = dd.linear_model_risks.generic(xnp, s, c, Vh @ beta, float(y @ y),
+                                                float(beta @ beta), lr_over_n, budgets, lambdas,
+                                                n, tol)
+    phi = dd._filters(xnp, s, s > tol, lr_over_n, budgets, lambdas, n)
+    for f in range(phi.shape[0]):
+        a = _apply(phi[f], U, Vh, y)
+        np.testing.assert_allclose(risk[f], np.sum((a - beta) ** 2), rtol=1e-10)
+        np.testing.assert_allclose(train[f], np.sum((Z @ a - y) ** 2) / (2 * n),
+                                   rtol=1e-10, atol=1e-12)
+
+
+SMALL = dict(n=20, ratios=(0.5, 1.0, 2.5), seeds=2, d=8, n_test=30, seed=11, check_steps=20,
+             budgets=(0.0, 3.0, 40.0, INF), ridge=(1e-2, 1.0), backend="numpy")
+
+
+def _direct(config, k):
+    """Seed k of ``simulate(config)`` recomputed with plain numpy: pinv, explicit GD loops,
+    ridge by solve(); returns {array name: values over ratios}."""
+    n = config.n
+    widths = [max(1, round(q * n)) for q in config.ratios]
+    rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(config.seeds)[k])
+    data = dd._draw(config, rng, max(widths))
+    out = {key: [] for key in ("min_norm", "gd", "ridge", "ridge_opt", "condition")}
+    for p in widths:
+        if config.model == "linear":
+            g = data["g"][:p]
+            beta = config.signal * g / np.linalg.norm(g)
+            Z = data["X"][:, :p]
+            y = Z @ beta + data["eps"]
+
+            def scores(a):
+                return np.sum((a - beta) ** 2), np.sum((Z @ a - y) ** 2) / (2 * n)
+        else:
+            Z, y, Zt, yt = data["Z"][:, :p], data["y"], data["Zt"][:, :p], data["yt"]
+
+            def scores(a):
+                return np.mean((Zt @ a - yt) ** 2), np.sum((Z @ a - y) ** 2) / (2 * n)
+        pinv = np.linalg.pinv(Z) @ y
+        eta_over_n = config.lr / np.linalg.norm(Z, 2) ** 2
+        gd, a = [], np.zeros(p)
+        for t in range(int(max(b for b in config.budgets if b < INF)) + 1):
+            if t in config.budgets:
+                gd.append(scores(a))
+            a = a - eta_over_n * (Z.T @ (Z @ a - y))
+        gd.append(scores(pinv))                              # t = inf is last in SMALL
+        ridge = lambda lam: np.linalg.solve(Z.T @ Z + n * lam * np.eye(p), Z.T @ y)  # noqa: E731
+        out["min_norm"].append(scores(pinv))
+        out["gd"].append(gd)
+        out["ridge"].append([scores(ridge(lam)) for lam in config.ridge])
+        out["ridge_opt"].append(scores(ridge(theory.optimal_ridge_lambda(
+            p / n, config.signal, config.noise))))
+        out["condition"].append(np.linalg.cond(Z))
+    return {key: np.array(v) for key, v in out.items()}
+
+
+@pytest.mark.parametrize("model", ["linear", "relu_rf"])
+def test_simulate_equals_direct_numpy(model):
+    """simulate()'s risks and train losses for every estimator equal a plain-numpy recomputation
+    of the same seeds (pinv, explicit GD, ridge via solve), and its closed-form self-check holds.
+
+    Tolerance per cell: rel 1e-9 + 1e3 eps cond^2 (cond from the stored ``condition`` array; the
+    p = n design has cond ~ 1e2-1e3 and both routes lose ~cond^2 eps in the risk), abs 1e-12 for
+    train losses that are 0 in exact arithmetic. cond itself: rel 1e-9 (~cond eps).
+    """
+    config = Config(model=model, **SMALL)
+    res = simulate(config)
+    assert res["closed_form_check"].max() < 1e-9
+    for k in range(config.seeds):
+        want = _direct(config, k)
+        cond = res["condition"][k]
+        np.testing.assert_allclose(cond, want["condition"], rtol=1e-9)
+        rtol = 1e-9 + 1e3 * EPS * cond**2
+        pairs = [("min_norm", want["min_norm"]), ("gd", want["gd"]), ("ridge", want["ridge"])]
+        if model == "linear":
+            pairs.append(("ridge_opt", want["ridge_opt"]))
+        for key, direct in pairs:
+            for i, part in enumerate(("risk", "train")):
+                got = res[f"{key}_{part}"][k]
+                exp = direct[..., i]
+                tol = rtol.reshape(rtol.shape + (1,) * (exp.ndim - 1))
+                assert np.all(np.abs(got - exp) <= 1e-12 + tol * np.abs(exp)), (key, part)
+
+
+# ---- determinism ----------------------------------------------------------------------------------
+def test_same_seed_same_arrays_other_seed_differs():
+    """Two runs with one seed are bit-identical; another seed gives other data; adding seeds only
+    appends draws (each seed's stream is SeedSequence(seed).spawn(S)[k], independent of S)."""
+    base = dict(SMALL, model="relu_rf")
+    a, b = simulate(Config(**base)), simulate(Config(**base))
+    for key in a.arrays:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    other = simulate(Config(**{**base, "seed": base["seed"] + 1}))
+    assert not np.any(other["min_norm_risk"] == a["min_norm_risk"])
+    more = simulate(Config(**{**base, "seeds": 3}))
+    np.testing.assert_array_equal(more["min_norm_risk"][:2], a["min_norm_risk"])
+
+
+# ---- config validation ----------------------------------------------------------------------------
+@pytest.mark.parametrize("changes, field", [
+    ({"n": -5}, "n"),
+    ({"n": "ten"}, "n"),
+    ({"lr": 2.5}, "lr"),
+    ({"lr": 0}, "lr"),
+    ({"model": "mlp"}, "model"),
+    ({"ratios": [0, 1.0]}, "ratios"),
+    ({"ratios": []}, "ratios"),
+    ({"budgets": [10, 2.5]}, "budgets"),
+    ({"budgets": [-1]}, "budgets"),
+    ({"ridge": [0.0]}, "ridge"),
+    ({"seeds": 0}, "seeds"),
+    ({"backend": "gpu"}, "backend"),
+    ({"bogus": 1}, "bogus"),
+])
+def test_bad_config_names_the_field(changes, field):
+    """A bad value (or unknown key) raises ConfigError before anything runs, naming the field."""
+    with pytest.raises(ConfigError) as info:
+        from_mapping(Config, {"model": "linear", **changes})
+    assert re.search(rf"\b{field}\b", str(info.value)), str(info.value)
+
+
+def test_good_config_edge_values():
+    """Boundary values that are valid: lr just under 2, .inf budgets written as YAML strings,
+    integer-valued float budgets."""
+    c = from_mapping(Config, {"lr": 1.99, "budgets": [0, 10.0, ".inf", "inf"], "ratios": [1]})
+    assert c.budgets == (0.0, 10.0, INF, INF) and c.ratios == (1.0,)
+
+
+# ---- claims ---------------------------------------------------------------------------------------
+FINITE_N = "min-norm risk = exact finite-n formula"
+
+
+@pytest.fixture(scope="module")
+def linear_mc():
+    """A real linear run big enough for the Monte-Carlo claims: n = 60, 1500 seeds (~5 s). Over
+    master seeds 0-7 this size gave 3 standard errors <= 3.7% (< the 5% tolerance) and a largest
+    miss of 2.5%, so the pass below is not a lucky draw."""
+    config = Config(model="linear", n=60, ratios=(0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 4.0),
+                    seeds=1500, budgets=(1000.0, 1e12), ridge=(0.1,), backend="numpy", seed=0)
+    res = simulate(config)
+    res.meta["config"] = config.to_dict()
+    return res
+
+
+@pytest.fixture
+def cached_verify(monkeypatch, theory_checks):
+    monkeypatch.setattr(dd.theory, "verify", lambda: theory_checks)
+
+
+def test_claims_pass_on_a_real_run(linear_mc, cached_verify):
+    """claims() returns Claim objects and, at n = 60 with 1500 seeds, every linear claim passes:
+    mean min-norm risk = the exact finite-n formula (rel 5%, the claim's own tolerance, valid
+    because its companion claim checks 3 standard errors < 5%), peak at p = n, GD -> pinv,
+    optimal ridge = asymptotic formula."""
+    out = dd.claims({"linear": linear_mc})
+    assert out and all(isinstance(c, Claim) and isinstance(c.passed, bool) for c in out)
+    assert {c.name for c in out} >= {FINITE_N, "Monte-Carlo error below the tolerance",
+                                     "risk peak at p/n = 1 (linear)"}
+    assert [c.name for c in out if not c.passed] == []
+
+
+def test_finite_n_claim_fails_on_a_wrong_result(linear_mc, cached_verify):
+    """The finite-n check can fail: the same run with the min-norm risk scaled by 1.2 (a 20% miss
+    against a 5% tolerance) fails it, while a claim that only looks at the argmax still passes."""
+    wrong = dd.Result({**linear_mc.arrays, "min_norm_risk": 1.2 * linear_mc["min_norm_risk"]},
+                      linear_mc.meta)
+    by_name = {c.name: c for c in dd.claims({"linear": wrong})}
+    assert by_name[FINITE_N].passed is False
+    assert by_name["risk peak at p/n = 1 (linear)"].passed is True
+
+
+def test_claims_need_their_ratios(linear_mc, cached_verify):
+    """A result whose sweep lacks a ratio a claim needs is a ConfigError naming the ratio."""
+    keep = [0, 1, 3, 4, 5, 6]                               # drop p/n = 0.75
+    arrays = {k: (v[:, keep] if v.ndim >= 2 and v.shape[1] == 7 else v)
+              for k, v in linear_mc.arrays.items()}
+    arrays["ratios"], arrays["widths"] = linear_mc["ratios"][keep], linear_mc["widths"][keep]
+    with pytest.raises(ConfigError, match="0.75"):
+        dd.claims({"linear": dd.Result(arrays, linear_mc.meta)})
+
+
+def test_random_features_claims_run(cached_verify):
+    """claims() on a small random-features run returns Claim objects; the exact closed-form-GD
+    identity passes (bound 1e-9: round-off ~check_steps * cond * eps)."""
+    config = Config(model="relu_rf", n=30, d=10, n_test=40, seeds=4, seed=1,
+                    ratios=(0.5, 1.0, 4.0), budgets=(1000.0, 1e12), ridge=(1e-2, 1.0),
+                    backend="numpy")
+    res = simulate(config)
+    res.meta["config"] = config.to_dict()
+    out = dd.claims({"random_features": res})
+    assert all(isinstance(c, Claim) for c in out)
+    assert {c.name: c.passed for c in out}["closed-form GD = iterated GD"] is True
