@@ -16,6 +16,7 @@ from .errors import SimsError
 
 SIMULATORS = {
     "double_descent": "sims.double_descent",
+    "scaling_laws": "sims.scaling_laws",
     "neuron_alignment": "sims.neuron_alignment",
     "neural_collapse": "sims.neural_collapse",
 }
