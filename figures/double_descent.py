@@ -8,14 +8,14 @@ asymptotic formulas of Hastie et al.; optimal ridge with its asymptotic formula;
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from figures.style import SIM, THEORY, plt, save  # noqa: E402
+from figures import style  # noqa: E402
+from figures.style import SIM, THEORY, plt  # noqa: E402
 from sims import results  # noqa: E402
 from theory import double_descent as theory  # noqa: E402
 
@@ -76,12 +76,7 @@ def draw(linear: results.Result, rf: results.Result):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("linear", type=Path)
-    p.add_argument("random_features", type=Path)
-    p.add_argument("--out", type=Path, required=True, help="output stem (.pdf and .png)")
-    a = p.parse_args(argv)
-    save(draw(results.load(a.linear), results.load(a.random_features)), a.out)
+    style.main(draw, ("linear", "random_features"), __doc__, argv)
 
 
 if __name__ == "__main__":

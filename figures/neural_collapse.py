@@ -8,15 +8,14 @@ imbalance sweep, with the closed-form global minimiser (zero below the collapse 
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from figures.style import SIM, THEORY, plt, save  # noqa: E402
-from sims import results  # noqa: E402
+from figures import style  # noqa: E402
+from figures.style import SIM, THEORY, plt  # noqa: E402
 from theory import neural_collapse as theory  # noqa: E402
 
 NAMES = ("NC1", "NC2", "NC3")
@@ -93,13 +92,7 @@ def draw(balanced, imbalanced, sweep, ce):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    for name in ("balanced", "imbalanced", "sweep", "cross_entropy"):
-        p.add_argument(name, type=Path)
-    p.add_argument("--out", type=Path, required=True, help="output stem (.pdf and .png)")
-    a = p.parse_args(argv)
-    save(draw(*(results.load(x) for x in (a.balanced, a.imbalanced, a.sweep, a.cross_entropy))),
-         a.out)
+    style.main(draw, ("balanced", "imbalanced", "sweep", "cross_entropy"), __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -7,15 +7,14 @@ escape times; (b) alignment and escape times vs log(1/eps) with the theory slope
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from figures.style import SIM, THEORY, plt, save  # noqa: E402
-from sims import results  # noqa: E402
+from figures import style  # noqa: E402
+from figures.style import SIM, THEORY, plt  # noqa: E402
 from theory import neuron_alignment as theory  # noqa: E402
 
 
@@ -57,8 +56,9 @@ def draw(base, eps_sweep, n_mu, large):
     ns, mus = n_mu["n"], n_mu["mu"]
     shape = np.log(ns)[:, None] / np.sqrt(mus)[None, :]
     ax.plot(shape.ravel(), n_mu["t_align"][:, :, 0].ravel(), color="C2", label="measured", **SIM)
-    xs = np.linspace(0, shape.max() * 1.05, 50)
-    ax.plot(xs, 4 * xs, **THEORY, label=r"bound $4\log n/\sqrt{\mu}$")
+    bound = theory.align_time_bound(ns[:, None].astype(float), mus[None, :]).ravel()
+    order = np.argsort(shape.ravel())
+    ax.plot(shape.ravel()[order], bound[order], **THEORY, label=r"bound $t_1(n, \mu)$ (theory)")
     ax.set(xlabel=r"$\log n / \sqrt{\mu}$", ylabel="alignment time",
            title=f"(c) n in {ns.tolist()}, mu in {mus.tolist()}")
     ax.legend()
@@ -85,13 +85,7 @@ def draw(base, eps_sweep, n_mu, large):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    for name in ("base", "eps_sweep", "n_mu_sweep", "large_init"):
-        p.add_argument(name, type=Path)
-    p.add_argument("--out", type=Path, required=True, help="output stem (.pdf and .png)")
-    a = p.parse_args(argv)
-    save(draw(*(results.load(f) for f in (a.base, a.eps_sweep, a.n_mu_sweep, a.large_init))),
-         a.out)
+    style.main(draw, ("base", "eps_sweep", "n_mu_sweep", "large_init"), __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The suite's matplotlib style and a byte-reproducible ``save`` (PDF and PNG, fixed metadata)."""
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
+from typing import Callable, Sequence
 
 import matplotlib
 
@@ -29,3 +31,16 @@ def save(fig, stem: str | Path) -> None:
                                                     "Producer": None, "Creator": None})
     fig.savefig(stem.with_suffix(".png"), metadata={"Software": None})
     plt.close(fig)
+
+
+def main(draw: Callable, names: Sequence[str], doc: str | None, argv=None) -> None:
+    """The command line of a figure script: ``script.py RESULT... --out STEM``, one result file
+    per name in ``names``, loaded and passed to ``draw`` in that order."""
+    from sims import results
+
+    p = argparse.ArgumentParser(description=doc)
+    for name in names:
+        p.add_argument(name, type=Path)
+    p.add_argument("--out", type=Path, required=True, help="output stem (.pdf and .png)")
+    a = p.parse_args(argv)
+    save(draw(*(results.load(getattr(a, name)) for name in names)), a.out)

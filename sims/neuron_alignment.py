@@ -173,7 +173,6 @@ def stable_rank(W) -> float:
 
 def integrate(bk, X, y, W0, v0, config, step, trajectories=False):
     """Run the flow until t_end (or the stop_loss); per-step summaries, optional snapshots."""
-    xp = bk.xp
     scale = _scale(config, len(y))
     pos = y > 0
     lam = float(scale * max(np.linalg.norm(X[pos].sum(0)), np.linalg.norm(X[~pos].sum(0))))
@@ -379,7 +378,6 @@ def _eps_claims(res: Result) -> list[Claim]:
 
 
 def _n_mu_claims(res: Result) -> list[Claim]:
-    cfg = res.meta["config"]
     ns, mus = res["n"], res["mu"]
     ta = res["t_align"][:, :, 0]
     bound = theory.align_time_bound(ns[:, None].astype(float), mus[None, :])
