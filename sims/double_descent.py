@@ -107,10 +107,12 @@ def gd_iterate(xp, Z, y, eta_over_n, steps):
     return a
 
 
-def _rf_risks(xp, s, c, Vh, Zt, yt, lr_over_n, budgets, lambdas, n, tol):
+def _rf_risks(xp, s, c, Vh, Zt, yt, y2, lr_over_n, budgets, lambdas, n, tol):
+    """Test MSE against the noiseless target, and train loss, of every filter."""
     theta = _filters(xp, s, s > tol, lr_over_n, budgets, lambdas, n) * c[None, :]
     pred = (Zt @ Vh.T) @ theta.T                       # (n_test, filters)
-    return xp.mean((pred - yt[:, None]) ** 2, axis=0)
+    train = (xp.sum((s[None, :] * theta - c[None, :]) ** 2, axis=1) + y2 - xp.sum(c**2)) / (2 * n)
+    return xp.mean((pred - yt[:, None]) ** 2, axis=0), train
 
 
 # ---- data -----------------------------------------------------------------------------------------
@@ -169,12 +171,9 @@ def simulate(config: DoubleDescentConfig) -> Result:
                 rk, tr = linear_model_risks(bk, s, c, vb, float(yh @ yh), config.signal**2,
                                             lr_over_n, bk.asarray(budgets), bk.asarray(lam), n, tol)
             else:
-                rk = _rf_risks(xp, s, c, Vh, bk.asarray(data["Zt"][:, :p]), bk.asarray(data["yt"]),
-                               lr_over_n, bk.asarray(budgets), bk.asarray(lam), n, tol)
-                theta = _filters(xp, s, s > tol, lr_over_n, bk.asarray(budgets), bk.asarray(lam),
-                                 n) * c[None, :]
-                tr = (xp.sum((s[None, :] * theta - c[None, :]) ** 2, axis=1)
-                      + float(yh @ yh) - xp.sum(c**2)) / (2 * n)
+                rk, tr = _rf_risks(xp, s, c, Vh, bk.asarray(data["Zt"][:, :p]),
+                                   bk.asarray(data["yt"]), float(yh @ yh), lr_over_n,
+                                   bk.asarray(budgets), bk.asarray(lam), n, tol)
             risk[k, j], train[k, j] = bk.to_numpy(rk), bk.to_numpy(tr)
             s_host = bk.to_numpy(s)
             cond[k, j] = s_max / s_host[s_host > tol].min()
