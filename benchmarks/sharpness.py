@@ -1,66 +1,202 @@
-"""Sharpness benchmark: Hessian-vector product cost relative to one gradient, and the numba/numpy ratio
-of the training loops.
+"""Sharpness benchmark: full-batch GD steps of the width-sweep and EoS nets, and the Hessian-vector
+product that Lanczos applies at each logged state; then the HVP / gradient cost ratios.
 
-Run: ``python -m benchmarks.sharpness``. Every ratio printed is measured in this one run; the numba first
-call (compile, or load from numba's on-disk cache) is timed separately and excluded.
+Run: ``python -m benchmarks.sharpness [--size quick|paper|both]`` (or ``python -m benchmarks``).
+
+Cases (float64, tanh): the muP 2-layer net of the width sweep (d = 8, N = 32 as in the quick and
+paper profiles; width 1024, the quick profile's largest, and 4096, the paper's) and Cohen et al.'s
+EoS net 1-100-100-1 (N = 20, Xavier). The PyTorch peers are written as a researcher would: the GD peer takes
+each step's gradient from ``loss.backward()`` and updates under ``no_grad``; the HVP peer is the
+double backward, ``g = autograd.grad(loss, W, create_graph=True)`` then ``autograd.grad(g . v, W)``.
+Like the suite's Lanczos operator (which computes the V-independent pass once per state,
+``sims.sharpness.curvature_primal``), the peer builds g once per state and keeps its graph
+(``retain_graph``); Cohen et al.'s ``compute_hvp`` rebuilds it for every product, which costs more
+(the "torch rebuilt" column of the ratio table).
+
+Flop counts only for the EoS net, whose (100 x 100) x (100 x 20) products are 98% of its work: the
+width-sweep net is not GEMM-bound (d = 8 and N = 32 make every product thin, so element-wise work
+and outer products dominate), and a GEMM fraction there would mislead.
 """
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 from array_api_compat import numpy as xnp
 
-from benchmarks.common import first_call_seconds, row, timeit
+from benchmarks.common import row, timeit
+from benchmarks.suite import Case, main_for
 from sims import sharpness as sh
 from sims.backend import get_backend
 
-NETS = (  # (label, depth, width, d, N)
-    ("2-layer tanh, n=1024, d=8, N=32", 2, 1024, 8, 32),
-    ("3-layer tanh, n=100, d=1, N=20 (EoS)", 3, 100, 1, 20),
-    ("3-layer tanh, n=512, d=8, N=32", 3, 512, 8, 32),
-)
+GD_STEPS = {"sweep": 20, "eos": 50}           # GD steps per timed call
+WIDTHS = {"quick": 1024, "paper": 4096}
 
 
-def _net(depth, n, d, N):
-    cfg = sh.Config(depth=depth, d=d, n_data=N, widths=(n,), base_width=16)
+def _net(kind: str, n: int = 100, param: str = "mup"):
+    """(Ws, mults, X, y, lr, V): a width-sweep net (the profiles' data sizes) or the EoS net."""
     rng = np.random.default_rng(0)
-    X, y = sh.teacher_data(d, N, "regression", rng)
-    Ws, m, _ = sh.init_net(cfg, "ntk", n, rng)
-    return Ws, m, X, y, [rng.standard_normal(W.shape) for W in Ws]
+    if kind == "eos":
+        cfg = sh.Config(kind="eos", params=("standard",), init="xavier", gains=(1.9, 1.0, 1.0),
+                        depth=3, widths=(100,), d=1, n_data=20, lrs=(3.0,))
+        X, y = sh.chebyshev_data(cfg.n_data)
+        param, lr = "standard", 0.05               # lr is immaterial to the cost
+    else:
+        depth = 3 if kind == "deep" else 2
+        cfg = sh.Config(params=(param,), depth=depth, widths=(n,), base_width=16, d=8, n_data=32)
+        X, y = sh.teacher_data(cfg.d, cfg.n_data, "regression", rng)
+        lr = 2.0                                    # the width sweep's base lr, times the lr factor
+    Ws, mults, lrf = sh.init_net(cfg, param, cfg.widths[0], rng)
+    V = [rng.standard_normal(W.shape) for W in Ws]
+    return Ws, mults, X, y, lr * lrf, V
 
 
-def main() -> None:
-    numpy_bk, numba_bk = get_backend("numpy"), get_backend("numba")
-    print("sharpness benchmark (float64, median of 5)\n")
-    row("case", "grad ms", "HVP ms", "HVP/grad", "GNVP/grad")
-    for label, depth, n, d, N in NETS:
-        Ws, m, X, y, V = _net(depth, n, d, N)
-        tg = timeit(lambda: sh.loss_and_grad(xnp, Ws, m, X, y, "tanh"))
-        th = timeit(lambda: sh.hvp(xnp, Ws, m, X, y, "tanh", V))
-        tn = timeit(lambda: sh.hvp(xnp, Ws, m, X, y, "tanh", V, True))
-        row(label, f"{tg * 1e3:.3f}", f"{th * 1e3:.3f}", f"{th / tg:.2f}x", f"{tn / tg:.2f}x")
-    print()
-    row("training loop", "numpy steps/s", "numba steps/s", "numba/numpy")
-    Ws, m, X, y, _ = _net(3, 100, 1, 20)
-    compile_s = first_call_seconds(lambda: sh.gd_steps(numba_bk, Ws, m, X, y, "tanh", 0.01, 1))
-    for label, depth, n, d, N in NETS[:2]:
-        Ws, m, X, y, _ = _net(depth, n, d, N)
-        t_np = timeit(lambda: sh.gd_steps(numpy_bk, Ws, m, X, y, "tanh", 0.01, 50))
-        t_nb = timeit(lambda: sh.gd_steps(numba_bk, Ws, m, X, y, "tanh", 0.01, 50))
-        row(f"GD, {label}", f"{50 / t_np:,.0f}", f"{50 / t_nb:,.0f}", f"{t_np / t_nb:.2f}x")
-    Ws, m, X, y, _ = _net(2, 256, 16, 16)
-    idx = np.random.default_rng(1).integers(0, 16, (200, 1))
-    sh.sgd_steps(numba_bk, Ws, m, X, y, "tanh", 0.01, idx[:1])
-    t_np = timeit(lambda: sh.sgd_steps(numpy_bk, Ws, m, X, y, "tanh", 0.01, idx))
-    t_nb = timeit(lambda: sh.sgd_steps(numba_bk, Ws, m, X, y, "tanh", 0.01, idx))
-    row("SGD batch 1, 2-layer n=256, d=16", f"{200 / t_np:,.0f}", f"{200 / t_nb:,.0f}", f"{t_np / t_nb:.2f}x")
-    Q = np.linalg.qr(np.random.default_rng(2).standard_normal((100, 20)))[0].T
-    w, yl = np.zeros(100), np.ones(20)
-    idx = np.random.default_rng(3).integers(0, 20, (2000, 1))
-    sh.lstsq_sgd(numba_bk, Q, yl, w, 1.0, idx[:1])
-    t_np = timeit(lambda: sh.lstsq_sgd(numpy_bk, Q, yl, w, 1.0, idx))
-    t_nb = timeit(lambda: sh.lstsq_sgd(numba_bk, Q, yl, w, 1.0, idx))
-    row("least-squares SGD, 20 x 100", f"{2000 / t_np:,.0f}", f"{2000 / t_nb:,.0f}", f"{t_np / t_nb:.2f}x")
-    print(f"\nnumba first call (compile or cache load), excluded above: {compile_s:.2f} s")
+def _torch_forward(torch, Ws, mults, X):
+    h = X
+    for l, W in enumerate(Ws):
+        z = mults[l] * (W @ h)
+        h = torch.tanh(z) if l < len(Ws) - 1 else z
+    return h[0]
+
+
+def _gd_suite(kind, n):
+    def make(backend):
+        bk = get_backend(backend)
+        Ws, m, X, y, lr, _ = _net(kind, n)
+        Ws, X, y = [bk.asarray(W) for W in Ws], bk.asarray(X), bk.asarray(y)
+        return lambda: sh.gd_steps(bk, Ws, m, X, y, "tanh", lr, GD_STEPS[kind])
+    return make
+
+
+def _gd_torch(kind, n):
+    def make(device):
+        import torch
+        Ws0, m, X, y, lr, _ = _net(kind, n)
+        W0 = [torch.tensor(W, device=device) for W in Ws0]
+        X, y = torch.tensor(X, device=device), torch.tensor(y, device=device)
+
+        def run():
+            Ws = [W.clone().requires_grad_() for W in W0]
+            for _ in range(GD_STEPS[kind]):
+                loss = ((_torch_forward(torch, Ws, m, X) - y) ** 2).sum() / (2 * y.shape[0])
+                loss.backward()
+                with torch.no_grad():
+                    for W in Ws:
+                        W -= lr * W.grad
+                        W.grad = None
+            return Ws
+        return run
+    return make
+
+
+def _hvp_suite(kind, n):
+    def make(backend):
+        bk = get_backend(backend)
+        Ws, m, X, y, _, V = _net(kind, n)
+        Ws, X, y, V = ([bk.asarray(a) for a in Ws], bk.asarray(X), bk.asarray(y),
+                       [bk.asarray(a) for a in V])
+        primal = sh.curvature_primal(bk, Ws, m, X, y, "tanh")      # once per state, as in Lanczos
+        return lambda: sh.hvp(bk, Ws, m, X, y, "tanh", V, False, primal)
+    return make
+
+
+def _torch_hvp(kind, n, device, rebuild=False):
+    """The double-backward HVP; the gradient graph built once per state unless ``rebuild``."""
+    import torch
+    Ws0, m, X, y, _, V = _net(kind, n)
+    Ws = [torch.tensor(W, device=device, requires_grad=True) for W in Ws0]
+    V = [torch.tensor(v, device=device) for v in V]
+    X, y = torch.tensor(X, device=device), torch.tensor(y, device=device)
+
+    def grad():
+        loss = ((_torch_forward(torch, Ws, m, X) - y) ** 2).sum() / (2 * y.shape[0])
+        return torch.autograd.grad(loss, Ws, create_graph=True)
+
+    g = grad()
+
+    def product():
+        gg = grad() if rebuild else g
+        return torch.autograd.grad(sum((a * v).sum() for a, v in zip(gg, V)), Ws,
+                                   retain_graph=not rebuild)
+    return product
+
+
+def _hvp_torch(kind, n):
+    return lambda device: _torch_hvp(kind, n, device)
+
+
+def cases(size: str) -> list[Case]:
+    n = WIDTHS[size]
+    sweep = f"muP 2-layer tanh n={n}, d=8, N=32"
+    out = [Case("sharpness", f"GD step, {sweep}", size, GD_STEPS["sweep"], "step",
+                _gd_suite("sweep", n), _gd_torch("sweep", n)),
+           Case("sharpness", f"HVP (Lanczos product), {sweep}", size, 1, "HVP",
+                _hvp_suite("sweep", n), _hvp_torch("sweep", n))]
+    if size == "quick":                             # the EoS net is the same in both profiles
+        eos, gemm = "EoS net 1-100-100-1, N=20", 2.0 * 100 * 100 * 20
+        out += [Case("sharpness", f"GD step, {eos}", size, GD_STEPS["eos"], "step",
+                     _gd_suite("eos", 100), _gd_torch("eos", 100),
+                     flops=GD_STEPS["eos"] * 3 * gemm),
+                Case("sharpness", f"HVP (Lanczos product), {eos}", size, 1, "HVP",
+                     _hvp_suite("eos", 100), _hvp_torch("eos", 100), flops=6 * gemm)]
+        # flops: the (100 x 100) x (100 x 20) products, 98% of the work: a GD step has 3 (W_2 h_1,
+        # delta_2 h_1^T, W_2^T delta_2), an HVP from the cached state pass 6 (V_2 h_1, W_2 R{h_1},
+        # [R{delta_2} delta_2][h_1 R{h_1}]^T counts 2, W_2^T R{delta_2}, V_2^T delta_2)
+    return out
+
+
+# ---- the HVP / gradient cost ratios ---------------------------------------------------------
+def ratio_nets(sizes) -> list[tuple[str, str, int]]:
+    nets = [("muP 2-layer n=1024, d=8, N=32", "sweep", 1024), ("EoS 1-100-100-1, N=20", "eos", 100),
+            ("muP 3-layer n=512, d=8, N=32", "deep", 512)]
+    if "paper" in sizes:
+        nets.append(("muP 2-layer n=4096, d=8, N=32", "sweep", 4096))
+    return nets
+
+
+def ratios(label, kind, n, with_torch=True) -> None:
+    """Gradient time and HVP / gradient cost ratios on numpy (generic), numba and PyTorch. The numba
+    gradient is one compiled GD step (amortised over 20; the update is O(P), <3% of it)."""
+    Ws, m, X, y, _, V = _net(kind, n)
+    nb = get_backend("numba")
+    cells = []
+    for hvp, primal, grad in (
+            (lambda *a: sh.hvp.generic(xnp, *a), lambda *a: sh.curvature_primal.generic(xnp, *a),
+             lambda: sh.loss_and_grad(xnp, Ws, m, X, y, "tanh")),
+            (lambda *a: sh.hvp(nb, *a), lambda *a: sh.curvature_primal(nb, *a),
+             lambda: sh.gd_steps(nb, Ws, m, X, y, "tanh", 0.0, 20))):
+        tg = timeit(grad) / (20 if len(cells) else 1)
+        ph, pg = primal(Ws, m, X, y, "tanh"), primal(Ws, m, X, y, "tanh", True)
+        th = timeit(lambda: hvp(Ws, m, X, y, "tanh", V))
+        tl = timeit(lambda: hvp(Ws, m, X, y, "tanh", V, False, ph))
+        tn = timeit(lambda: hvp(Ws, m, X, y, "tanh", V, True, pg))
+        cells += [f"{tg * 1e6:,.0f}", f"{th / tg:.2f}x", f"{tl / tg:.2f}x", f"{tn / tg:.2f}x"]
+    from benchmarks.suite import torch_available
+    if with_torch and torch_available():
+        import torch
+        tws = [torch.tensor(W, requires_grad=True) for W in Ws]
+        tX, ty = torch.tensor(X), torch.tensor(y)
+        tg = timeit(lambda: torch.autograd.grad(
+            ((_torch_forward(torch, tws, m, tX) - ty) ** 2).sum() / (2 * len(y)), tws))
+        tl = timeit(_torch_hvp(kind, n, "cpu"))
+        th = timeit(_torch_hvp(kind, n, "cpu", rebuild=True))
+        cells += [f"{tg * 1e6:,.0f}", f"{th / tg:.2f}x", f"{tl / tg:.2f}x"]
+    row(label, *cells)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", choices=("quick", "paper", "both"), default="both")
+    args = ap.parse_args(argv)
+    main_for(cases, ["--size", args.size])
+    sizes = ("quick", "paper") if args.size == "both" else (args.size,)
+    print("\nHVP / gradient cost (median of 5; 'alone' includes the V-independent pass, 'Lanczos' "
+          "reuses it per state, GN = Gauss-Newton product):\n")
+    ratio_cols = ["HVP alone", "HVP Lanczos", "GN Lanczos"]
+    row("", "numpy grad us", *ratio_cols, "numba grad us", *ratio_cols, "torch grad us",
+        "torch rebuilt", "torch Lanczos")
+    for label, kind, n in ratio_nets(sizes):
+        ratios(label, kind, n)
 
 
 if __name__ == "__main__":

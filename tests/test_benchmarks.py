@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks import (double_descent, grokking, neural_collapse, neuron_alignment, scaling_laws,
-                        suite, superposition)
+                        sharpness, suite, superposition)
 from benchmarks.__main__ import targets
 
 torch_only = pytest.mark.skipif(not suite.torch_available(), reason="torch (bench extra) absent")
@@ -74,6 +74,36 @@ def test_adam_peer_matches_suite():
     assert loss_t == pytest.approx(loss, rel=1e-10)
     np.testing.assert_allclose(Wt.detach().numpy(), W, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(Vt.detach().numpy(), V, rtol=1e-9, atol=1e-12)
+
+
+def _arrays(out):
+    return [np.asarray(a.detach() if hasattr(a, "detach") else a) for a in out]
+
+
+@pytest.mark.parametrize("size", ["quick", "paper"])
+def test_sharpness_peers_and_backends_match_suite(size):
+    """Every sharpness case: the numba kernels equal the numpy suite (rel 1e-12) and the PyTorch
+    peer (autograd GD steps; double-backward HVP) computes the same weights / HVP vector to 1e-10
+    (round-off of sums of <= 4096 terms in another order, grown over at most 50 GD steps)."""
+    for case in sharpness.cases(size):
+        want = _arrays(case.suite("numpy")())
+        assert len(want) in (2, 3) and all(np.all(np.isfinite(w)) for w in want)
+        for a, b in zip(want, _arrays(case.suite("numba")())):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-15, err_msg=case.name)
+        if suite.torch_available():
+            for a, b in zip(want, _arrays(case.torch("cpu")())):
+                np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12 * np.abs(a).max(),
+                                           err_msg=case.name)
+    if not suite.torch_available():
+        pytest.skip("torch (bench extra) absent: peers not checked")
+
+
+def test_sharpness_gd_case_is_a_real_step():
+    """The timed GD call moves the weights (so the peers are compared on a non-trivial result)."""
+    case = sharpness.cases("quick")[0]
+    Ws, *_ = sharpness._net("sweep", sharpness.WIDTHS["quick"])
+    moved = [np.max(np.abs(a - b)) for a, b in zip(_arrays(case.suite("numpy")()), Ws)]
+    assert min(moved) > 1e-6
 
 
 def test_every_case_runs_on_numpy_and_ratios_are_consistent():
