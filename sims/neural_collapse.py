@@ -29,6 +29,7 @@ import dataclasses
 import numpy as np
 
 from .backend import get_backend, kernel
+from .checkpoint import Checkpoint
 from .claims import Claim, at_most, close, holds
 from .config import BaseConfig
 from .errors import ConfigError, require
@@ -222,8 +223,9 @@ def simulate(config: NeuralCollapseConfig) -> Result:
     ratios = list(config.ratios) or [None]
     runs = [(M, r) for M in config.depths for r in ratios]
     seeds = np.random.SeedSequence(config.seed).spawn(len(runs))
-    out = [run_one(config, class_counts(config, r), M, s)
-           for (M, r), s in progress(zip(runs, seeds), desc="neural_collapse", total=len(runs))]
+    ckpt = Checkpoint.for_config(config)   # finished runs survive a killed job (sims.checkpoint)
+    out = [ckpt.item(i, lambda: run_one(config, class_counts(config, r), M, s)) for i, ((M, r), s)
+           in enumerate(progress(zip(runs, seeds), desc="neural_collapse", total=len(runs)))]
     Lmax, R = max(config.depths), len(runs)
     layers = np.full((R, Lmax, 4), np.nan)
     for i, o in enumerate(out):

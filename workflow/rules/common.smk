@@ -1,4 +1,5 @@
 # Shared settings and helpers: the active profile, where results go, per-simulator resources.
+import functools
 import sys
 
 from sims.config import PROFILES, default_config_dir, load_profile_file
@@ -27,3 +28,17 @@ def experiments(sim, profile=PROFILE):
 
 def resource(w, key, default):
     return load_profile_file(w.sim, w.profile).get("resources", {}).get(key, default)
+
+
+sys.path.insert(0, f"{REPO}/workflow")
+from cost_model import job_resources   # noqa: E402  (runtime, mem_mb, cpus, gpu from sweep sizes)
+
+
+def run_resources(w):
+    """Resources of one run job, derived from its experiment's sizes (workflow/cost_model.py)."""
+    return _run_resources(w.sim, w.experiment, w.profile)
+
+
+@functools.lru_cache(maxsize=None)
+def _run_resources(sim, experiment, profile):
+    return job_resources(sim, experiment, load_profile_file(sim, profile))

@@ -8,22 +8,25 @@ rule run_experiment:
         meta="results/{profile}/{sim}/{experiment}.json",
     log:
         "results/{profile}/logs/{sim}-{experiment}.log",
-    threads: lambda w: resource(w, "cpus", 1)
+    threads: lambda w: run_resources(w)["cpus"]
     resources:
-        runtime=lambda w: resource(w, "runtime", 30),
-        mem_mb=lambda w: resource(w, "mem_mb", 2000),
-        cpus_per_task=lambda w: resource(w, "cpus", 1),
-        gpu=lambda w: resource(w, "gpu", 0),
+        runtime=lambda w: run_resources(w)["runtime"],
+        mem_mb=lambda w: run_resources(w)["mem_mb"],
+        cpus_per_task=lambda w: run_resources(w)["cpus"],
+        gpu=lambda w: run_resources(w)["gpu"],
     params:
         py=PY,
+        # finished items of a sweep survive a killed or preempted job (sims/checkpoint.py)
+        ckpt=lambda w: f"results/{w.profile}/checkpoints/{w.sim}/{w.experiment}",
     conda:
         ENV
     shell:
         # one BLAS thread per Snakemake thread: parallel jobs must not oversubscribe the cores
         "OPENBLAS_NUM_THREADS={threads} OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
+        "SIMS_CHECKPOINT_DIR={params.ckpt} "
         "{params.py} -m sims run {wildcards.sim} --profile {wildcards.profile} "
         "--experiment {wildcards.experiment} --out results/{wildcards.profile}/{wildcards.sim}/"
-        "{wildcards.experiment} > {log} 2>&1"
+        "{wildcards.experiment} > {log} 2>&1 && rm -rf {params.ckpt}"
 
 
 rule check_claims:
@@ -55,3 +58,25 @@ rule ledger:
         ENV
     shell:
         "{params.py} -m sims ledger --profile {wildcards.profile} {input} > {log} 2>&1 && cat {log}"
+
+
+rule report:
+    """One self-contained HTML page: every figure with its caption, the simulator's config and claims,
+    and the whole ledger (`snakemake report`; captions: figures/captions/<sim>.md or the figure
+    script's docstring)."""
+    input:
+        figures=lambda w: [f for f in FIGURES if f.endswith(".png")],
+        ledger=f"{RESULTS}/claims.json",
+        script=f"{REPO}/scripts/report.py",
+    output:
+        f"{RESULTS}/report.html",
+    log:
+        f"{RESULTS}/logs/report.log",
+    params:
+        py=PY,
+        profile=PROFILE,
+    conda:
+        ENV
+    shell:
+        "{params.py} {input.script} --profile {params.profile} --ledger {input.ledger} --out {output} "
+        "{input.figures} > {log} 2>&1"

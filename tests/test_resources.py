@@ -1,0 +1,101 @@
+"""SLURM resources derived from sweep sizes (workflow/cost_model.py, profiles/slurm/calibration.yaml)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+import cost_model as cm  # noqa: E402
+from sims.config import load_profile_file  # noqa: E402
+
+
+def modelled():
+    return [s for s in cm.MODELS if s in cm.calibration().get("simulators", {})]
+
+
+def test_every_modelled_simulator_is_calibrated_on_its_quick_experiments():
+    cal = cm.calibration()["simulators"]
+    assert set(cm.MODELS) <= set(cal), "run scripts/calibrate_resources.py"
+    for sim in cm.MODELS:
+        assert set(cal[sim]["runs"]) >= set(load_profile_file(sim, "quick")["experiments"])
+        assert cal[sim]["startup_s"] > 0 and cal[sim]["rss_base_mb"] > 0
+
+
+@pytest.mark.parametrize("sim", sorted(cm.MODELS))
+def test_paper_jobs_get_at_least_the_quick_jobs_resources(sim):
+    quick, paper = (load_profile_file(sim, p) for p in ("quick", "paper"))
+    for exp in set(quick["experiments"]) & set(paper["experiments"]):
+        q, p = cm.job_resources(sim, exp, quick), cm.job_resources(sim, exp, paper)
+        assert cm.estimate(sim, paper["experiments"][exp])[0] >= cm.estimate(sim, quick["experiments"][exp])[0]
+        assert p["runtime"] >= q["runtime"] >= cm.MIN_RUNTIME and p["mem_mb"] >= q["mem_mb"], (exp, q, p)
+        assert p["runtime"] <= cm.MAX_RUNTIME and p["cpus"] in (1, 2, 4) and p["gpu"] == 0
+
+
+def test_quick_jobs_stay_single_threaded():
+    for sim in cm.MODELS:
+        data = load_profile_file(sim, "quick")
+        assert all(cm.job_resources(sim, e, data)["cpus"] == 1 for e in data["experiments"]), sim
+
+
+def test_work_grows_with_the_sweep():
+    base = {"model": "linear", "n": 100, "ratios": [0.5, 1.0, 2.0], "seeds": 10}
+    w = lambda **c: cm.estimate("double_descent", {**base, **c})[0]   # noqa: E731
+    assert w(seeds=30) - w(seeds=20) == w(seeds=20) - w() > 0.5 * w()   # linear in the seeds
+    assert w(n=200) > 6 * w()                                   # SVD: n p min(n, p) ~ n^3 at fixed p/n
+    nc = lambda **c: cm.estimate("neural_collapse", {"counts": [10] * 4, "lr": 0.1, **c})[0]  # noqa: E731
+    assert nc(depths=[1, 2]) > nc(depths=[1]) and nc(lr=0.05) == pytest.approx(2 * nc())
+
+
+def test_cupy_runs_ask_for_a_gpu_and_unknown_simulators_keep_their_profile_resources():
+    data = {"experiments": {"e": {"model": "linear", "n": 50, "backend": "cupy"}}}
+    assert cm.job_resources("double_descent", "e", data)["gpu"] == 1
+    fallback = {"resources": {"runtime": 77, "mem_mb": 3000, "cpus": 3},
+                "experiments": {"e": {"anything": 1}}}
+    assert cm.job_resources("no_model_here", "e", fallback) == {"runtime": 77, "mem_mb": 3000,
+                                                                "cpus": 3, "gpu": 0}
+    broken = {**fallback, "experiments": {"e": {"unknown_key": 1}}}     # the model cannot apply
+    assert cm.job_resources("double_descent", "e", broken)["runtime"] == 77
+
+
+def test_the_workflow_submits_the_derived_resources(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-n",
+                          "--config", "profile=paper", "-d", str(tmp_path),
+                          "results/paper/double_descent/linear.npz"],
+                         capture_output=True, text=True, check=True).stdout
+    want = cm.job_resources("double_descent", "linear", load_profile_file("double_descent", "paper"))
+    line = next(ln for ln in out.splitlines() if "resources:" in ln)
+    got = dict(re.findall(r"(\w+)=(\w+)", line))
+    assert int(got["runtime"]) == want["runtime"] and int(got["mem_mb"]) == want["mem_mb"]
+    assert int(got["cpus_per_task"]) == want["cpus"], line
+
+
+def test_runtime_and_memory_bound_runs_they_were_not_calibrated_on(tmp_path):
+    """Double-descent sweeps of other sizes than the quick profile's, each run in a child process on
+    one thread: its CPU time (as in the calibration, so that neighbours on a shared machine do not
+    count) stays below the runtime limit (SAFETY_TIME x the prediction, without the 5-minute floor),
+    the prediction is within a factor SAFETY_TIME of it (not uselessly loose), and its peak resident
+    memory stays below the mem_mb request."""
+    sweeps = {"random_features": {"model": "relu_rf", "n": 240, "d": 80, "n_test": 1200,
+                                  "seeds": 10, "ratios": [0.5, 1.0, 2.0, 4.0]},
+              "linear": {"model": "linear", "n": 300, "seeds": 60, "ratios": [0.5, 1.0, 2.0, 4.0]}}
+    for exp, values in sweeps.items():
+        args = ["run", "double_descent", "--experiment", exp, "--out", str(tmp_path / exp),
+                *(f"--set={k}={v}" for k, v in values.items())]
+        code = (f"from sims.__main__ import main; assert main({args!r}) == 0\n"
+                "import resource; r = resource.getrusage(resource.RUSAGE_SELF)\n"
+                "print('USAGE', r.ru_utime + r.ru_stime, r.ru_maxrss / 1024)")
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+        cpu, rss_mb = map(float, out.stdout.split("USAGE")[1].split())
+        predicted = cm.predicted_seconds("double_descent", exp, values)
+        assert cpu <= cm.SAFETY_TIME * predicted and predicted <= cm.SAFETY_TIME * cpu, \
+            (exp, cpu, predicted)
+        mem_mb = cm.job_resources("double_descent", exp, {"experiments": {exp: values}})["mem_mb"]
+        assert rss_mb <= mem_mb, (exp, rss_mb, mem_mb)
+        print(f"{exp}: {cpu:.2f} CPU s (predicted {predicted:.2f}), {rss_mb:.0f} MiB (asked {mem_mb})")
