@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from .backend import get_backend, kernel
+from .checkpoint import Checkpoint
 from .claims import Claim, at_least, at_most, holds
 from .config import BaseConfig
 from .errors import ConfigError, require
@@ -329,11 +330,10 @@ def simulate(config: GrokkingConfig) -> Result:
 def _sweep(config: GrokkingConfig) -> dict:
     Ms = list(config.sweep_M)
     S = config.seeds
-    acc_lo, acc_hi, thr = (np.full((len(Ms), S), np.nan) for _ in range(3))
-    steps_hi = np.full((len(Ms), S), np.nan)
     seeds = np.random.SeedSequence(config.seed).spawn(len(Ms) * S)
     jobs = [(i, s) for i in range(len(Ms)) for s in range(S)]
-    for (i, s) in progress(jobs, desc="grokking sweep", total=len(jobs)):
+
+    def one(i, s):
         M, ss = Ms[i], seeds[i * S + s]
         pstar = float(theory.critical_fraction(M))
 
@@ -341,8 +341,8 @@ def _sweep(config: GrokkingConfig) -> dict:
             h = train(config, M, p, ss, record=False, stop_acc=config.success_acc)
             return float(h["test_acc"][-1]), float(h["step"][-1])
 
-        acc_lo[i, s], _ = final_acc(config.low * pstar)
-        acc_hi[i, s], steps_hi[i, s] = final_acc(config.high * pstar)
+        acc_low, _ = final_acc(config.low * pstar)
+        acc_high, steps_high = final_acc(config.high * pstar)
         lo, hi = config.low * pstar, config.high * pstar
         for _ in range(config.bisect):
             mid = math.sqrt(lo * hi)
@@ -350,7 +350,14 @@ def _sweep(config: GrokkingConfig) -> dict:
                 hi = mid
             else:
                 lo = mid
-        thr[i, s] = math.sqrt(lo * hi)
+        return {"acc_low": acc_low, "acc_high": acc_high, "steps_high": steps_high,
+                "threshold": math.sqrt(lo * hi)}
+
+    ckpt = Checkpoint.for_config(config)   # finished (M, seed) points survive a killed job
+    done = [ckpt.item(k, lambda: one(i, s))
+            for k, (i, s) in enumerate(progress(jobs, desc="grokking sweep", total=len(jobs)))]
+    acc_lo, acc_hi, steps_hi, thr = (np.array([d[key] for d in done], float).reshape(len(Ms), S)
+                                     for key in ("acc_low", "acc_high", "steps_high", "threshold"))
     return {"M": np.array(Ms), "p_star": theory.critical_fraction(np.array(Ms, float)),
             "acc_low": acc_lo, "acc_high": acc_hi, "steps_high": steps_hi, "threshold": thr}
 

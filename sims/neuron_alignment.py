@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from .backend import get_backend, kernel
+from .checkpoint import Checkpoint
 from .claims import Claim, at_least, at_most, close, holds
 from .config import BaseConfig
 from .errors import require
@@ -235,25 +236,27 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
     bk = get_backend(config.backend)
     data_ss, init_ss = np.random.SeedSequence(config.seed).spawn(2)
     grid = list(itertools.product(config.n, config.mu, config.eps))
-    keys = ("t_align", "dt_align", "t_escape", "aligned_at_escape", "frac_ok_escape",
-            "stable_rank", "bal_err")
-    summ = {k: np.empty(len(grid)) for k in keys}
     W0dir, v0sign = make_init(config.width, config.d, 1.0, np.random.default_rng(init_ss))
-    arrays = {}
-    data_cache = {}
-    for g, (n, mu, eps) in enumerate(progress(grid, desc="neuron_alignment")):
-        if (n, mu) not in data_cache:      # same data for every eps, same init directions everywhere
-            data_cache[(n, mu)] = make_data(n, config.d, mu, np.random.default_rng(data_ss))
-        X, y = data_cache[(n, mu)]
+
+    def grid_point(g, n, mu, eps):
+        # the same data for every eps (each (n, mu) from the same seed), the same init directions
+        X, y = make_data(n, config.d, mu, np.random.default_rng(data_ss))
         run = integrate(bk, X, y, eps * W0dir, eps * v0sign, config, config.step,
                         trajectories=(g == 0))
-        for k, val in summarise(run).items():
-            summ[k][g] = val
-        summ.setdefault("lam", np.empty(len(grid)))[g] = run["lam"]
+        out = {f"summary/{k}": v for k, v in summarise(run).items()}
+        out["summary/lam"] = run["lam"]
         if g == 0:
-            arrays.update(_trajectory_arrays(run, X, y))
+            out.update(_trajectory_arrays(run, X, y))
             if config.halvings:
-                arrays.update(_halvings(bk, X, y, eps * W0dir, eps * v0sign, config, run))
+                out.update(_halvings(bk, X, y, eps * W0dir, eps * v0sign, config, run))
+        return out
+
+    ckpt = Checkpoint.for_config(config)   # finished grid points survive a killed job
+    points = [ckpt.item(g, lambda: grid_point(g, *point))
+              for g, point in enumerate(progress(grid, desc="neuron_alignment"))]
+    arrays = {k: v for k, v in points[0].items() if not k.startswith("summary/")}
+    summ = {k.removeprefix("summary/"): np.array([p[k] for p in points], dtype=float)
+            for k in points[0] if k.startswith("summary/")}
     shape = (len(config.n), len(config.mu), len(config.eps))
     arrays.update({k: v.reshape(shape) for k, v in summ.items()})
     arrays.update({"n": np.asarray(config.n), "mu": np.asarray(config.mu),

@@ -186,3 +186,49 @@ def _count(plan: str, rule: str) -> int:
         if len(parts) == 2 and parts[0] == rule and parts[1].isdigit():
             return int(parts[1])
     return -1
+
+
+# ---- the other long sweeps: the same kill-and-resume property --------------------------------------
+def _interrupt_and_resume(module, inner, config, tmp_path, monkeypatch, die_after):
+    """Run ``config`` once uninterrupted; then with checkpoints, make ``module.inner`` raise on its
+    ``die_after``-th call (a preemption), and rerun: the resumed result is bit-identical and the
+    rerun calls ``inner`` fewer times than a fresh run (finished items are read back)."""
+    real, calls = getattr(module, inner), []
+    monkeypatch.setattr(module, inner, lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.delenv(ENV, raising=False)
+    reference = module.simulate(config)
+    fresh_calls = len(calls)
+
+    def dies(*a, **k):
+        if len(calls) == die_after:
+            raise KeyboardInterrupt("preempted")
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setenv(ENV, str(tmp_path))
+    calls.clear()
+    monkeypatch.setattr(module, inner, dies)
+    with pytest.raises(KeyboardInterrupt):
+        module.simulate(config)
+    assert list(tmp_path.glob("*/item-*.npz"))
+    calls.clear()
+    monkeypatch.setattr(module, inner, lambda *a, **k: calls.append(1) or real(*a, **k))
+    resumed = module.simulate(config)
+    assert 0 < len(calls) < fresh_calls
+    assert set(resumed.arrays) == set(reference.arrays)
+    for key, ref in reference.arrays.items():
+        assert resumed[key].dtype == ref.dtype, key
+        assert np.array_equal(resumed[key], ref, equal_nan=True), key
+
+
+def test_interrupted_neuron_alignment_grid_resumes_to_the_identical_result(tmp_path, monkeypatch):
+    from sims import neuron_alignment as na
+    config = na.Config(n=(6, 8), mu=(0.3,), eps=(1e-4, 1e-6), d=10, width=8, t_end=200.0,
+                       stop_loss=0.25, seed=1)                       # 4 grid points
+    _interrupt_and_resume(na, "integrate", config, tmp_path, monkeypatch, die_after=2)
+
+
+def test_interrupted_grokking_sweep_resumes_to_the_identical_result(tmp_path, monkeypatch):
+    from sims import grokking as gk
+    config = gk.Config(kind="sweep", sweep_M=(17, 19), K=16, steps=40, seeds=1, bisect=1, seed=0)
+    _interrupt_and_resume(gk, "train", config, tmp_path, monkeypatch, die_after=4)  # 3 per point
