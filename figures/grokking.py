@@ -1,7 +1,8 @@
 """Figure: grokking on Z_M and the three Li2 stages (Tian 2025, arXiv:2509.21519).
 
 Reads the ``grok``, ``no_decay``, ``stage2`` and ``sweep`` result files and theory.grokking; draws only.
-(a) train/test accuracy vs step with the detected stage boundaries (no weight decay dashed);
+(a) train/test accuracy vs step with the detected stage times: memorised (end of stage I), Fourier
+concentration rising (stage II) and the test-accuracy jump (stage III); no weight decay dashed;
 (b) heatmap over time of each stored node's power share in its final dominant frequency, nodes sorted
 by final strength; (c) the energy landscape: E(w/|w|)/(M/4) of the strongest nodes at init, end of
 stage I, final, and the independent stage-II ascent endpoints, against the theory maximum 1;
@@ -31,12 +32,14 @@ def draw(grok, no_decay, stage2, sweep):
     ax.plot(no_decay["step"], no_decay["test_acc"], color="C1", ls="--", label="test (no wd)")
     ax.plot(t, grok["ipr_top"], color="C2", label="top-node IPR")
     st = detect_stages(t, grok["train_acc"], grok["test_acc"], grok["ipr_top"], M)
-    for key, lab in (("t_mem", "I|II"), ("t_feat", "II"), ("t_grok", "III")):
+    # detected stage times: memorised (end of I), features rising (II), test jump (III)
+    for key, lab in (("t_mem", "mem (I)"), ("t_feat", "feat (II)"), ("t_grok", "grok (III)")):
         if np.isfinite(st[key]):
             ax.axvline(st[key], color="grey", lw=0.8, ls=":")
-            ax.text(st[key], 1.02, lab, fontsize=7, ha="center")
+            ax.text(st[key], 1.03, lab, fontsize=6.5, ha="center", va="bottom", color="dimgrey")
     ax.set_xscale("symlog", linthresh=10)
     ax.set(xlim=(0, t[-1]), xlabel="step", ylabel="accuracy / IPR",
+           ylim=(-0.05, 1.12),
            title=f"(a) M={M}, p={grok.meta['config']['train_fraction']}, delay {st['delay']:g}")
     ax.legend(loc="center right")
 
