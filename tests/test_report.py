@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny import tiny_workdir
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
@@ -22,14 +23,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--hide-scrollbars", "--virtual-time-budget=10000"]
 
-TINY_DD = """
-experiments:
-  linear: {model: linear, n: 40, ratios: [0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 4.0], seeds: 20,
-           budgets: [10, 1000, 1.0e+12], ridge: [0.01, 0.1]}
-  random_features: {model: relu_rf, n: 40, d: 20, n_test: 100,
-                    ratios: [0.25, 0.5, 1.0, 2.0, 4.0], seeds: 5, budgets: [10, 1000, 1.0e+12],
-                    ridge: [0.01, 0.1]}
-"""
 sys.path.insert(0, str(REPO / "scripts"))
 import report  # noqa: E402
 
@@ -63,8 +56,7 @@ def page(tmp_path_factory):
     """report.html of a tiny double-descent run (figure, claims, ledger) plus the repository's
     other figures when they exist, so the page has several figures."""
     work = tmp_path_factory.mktemp("report")
-    (work / "config" / "quick").mkdir(parents=True)
-    (work / "config" / "quick" / "double_descent.yaml").write_text(TINY_DD)
+    tiny_workdir(work)
     env = {**os.environ, "SIMS_CONFIG_DIR": str(work / "config")}
     run([*SNAKEMAKE, "-d", str(work), "--cores", "2", "results/quick/figures/double_descent.png",
          "results/quick/claims/double_descent.json"], env=env)

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tiny import TINY_DD, tiny_workdir
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = REPO / "scripts" / "slurm_cluster.sh"
@@ -31,14 +32,6 @@ pytest.importorskip("snakemake_executor_plugin_slurm",
 sys.path.insert(0, str(REPO / "workflow"))
 import cost_model  # noqa: E402
 
-TINY_DD = """
-experiments:
-  linear: {model: linear, n: 40, ratios: [0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 4.0], seeds: 20,
-           budgets: [10, 1000, 1.0e+12], ridge: [0.01, 0.1]}
-  random_features: {model: relu_rf, n: 40, d: 20, n_test: 100,
-                    ratios: [0.25, 0.5, 1.0, 2.0, 4.0], seeds: 5, budgets: [10, 1000, 1.0e+12],
-                    ridge: [0.01, 0.1]}
-"""
 TARGETS = ["results/quick/figures/double_descent.png", "results/quick/claims/double_descent.json"]
 EXPERIMENTS = ("linear", "random_features")
 
@@ -68,12 +61,6 @@ def cluster(tmp_path_factory):
         assert not (state / f"{name}.pid").exists()
 
 
-def workdir(root: Path) -> Path:
-    (root / "config" / "quick").mkdir(parents=True)
-    (root / "config" / "quick" / "double_descent.yaml").write_text(TINY_DD)
-    return root
-
-
 def snakemake(work: Path, *args, env=None) -> str:
     proc = subprocess.run([*SNAKEMAKE, "-d", str(work), *TARGETS, *args], capture_output=True,
                           text=True, env={**(env or os.environ), "SIMS_CONFIG_DIR": str(work / "config")})
@@ -83,9 +70,9 @@ def snakemake(work: Path, *args, env=None) -> str:
 
 @pytest.fixture(scope="module")
 def runs(cluster, tmp_path_factory):
-    local = workdir(tmp_path_factory.mktemp("local"))
+    local = tiny_workdir(tmp_path_factory.mktemp("local"))
     snakemake(local, "--cores", "2")
-    slurm = workdir(tmp_path_factory.mktemp("slurm_run"))
+    slurm = tiny_workdir(tmp_path_factory.mktemp("slurm_run"))
     t0 = time.monotonic()
     log = snakemake(slurm, "--profile", str(REPO / "profiles" / "slurm"), "--jobs", "4",
                     "--slurm-no-account", "--slurm-status-command", "squeue",

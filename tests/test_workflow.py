@@ -9,19 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny import tiny_workdir
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
 
-TINY_DD = """
-resources: {runtime: 5, mem_mb: 1000, cpus: 1}
-experiments:
-  linear: {model: linear, n: 40, ratios: [0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 4.0], seeds: 20,
-           budgets: [10, 1000, 1.0e+12], ridge: [0.01, 0.1]}
-  random_features: {model: relu_rf, n: 40, d: 20, n_test: 100,
-                    ratios: [0.25, 0.5, 1.0, 2.0, 4.0], seeds: 5, budgets: [10, 1000, 1.0e+12],
-                    ridge: [0.01, 0.1]}
-"""
 
 
 def snakemake(*args, cwd=REPO, env=None, check=True):
@@ -50,8 +42,7 @@ def test_dry_run_plans_every_figure_and_the_ledger(profile, tmp_path):
 def tiny_run(tmp_path_factory):
     """The double-descent chain (runs -> claims -> figure) on a tiny private config."""
     work = tmp_path_factory.mktemp("tiny")
-    (work / "config" / "quick").mkdir(parents=True)
-    (work / "config" / "quick" / "double_descent.yaml").write_text(TINY_DD)
+    tiny_workdir(work)
     targets = ["results/quick/figures/double_descent.png", "results/quick/claims/double_descent.json"]
     snakemake(*targets, "--cores", "2", "-d", str(work),
               env={"SIMS_CONFIG_DIR": str(work / "config")})
