@@ -103,8 +103,54 @@ def _sl(c) -> tuple[float, float, int]:
             c.chin_grid)
 
 
+def _sp(c) -> tuple[float, float, int]:
+    """Superposition: an AdamW step on a batch costs batch x n x m (x W, x W W^T, their transposes
+    backward) per width m of the grid; the final evaluation eval_batch x n x m."""
+    ops = sum((c.steps * c.batch + c.eval_batch) * c.n * m for m in c.m_grid)
+    arrays = (c.chunk * c.batch + c.eval_batch) * c.n * 2 + 4 * c.n * max(c.m_grid)
+    return ops, 8.0 * arrays, max(c.n, c.batch)
+
+
+def _gk(c) -> tuple[float, float, int]:
+    """Grokking: a full-batch step on P = fraction M^2 pairs costs P K M (hidden layer from one-hot
+    inputs, the M-class output layer and both backward). A run adds the stage-II ascent (indep_steps
+    over the top nodes, M^2 pairs); the sweep trains (2 + bisect) nets per M and seed at fractions
+    ~ p*(M) (an upper bound: a run stops once it generalises)."""
+    from theory.grokking import critical_fraction
+    if c.kind == "sweep":
+        ops = c.seeds * sum((2 + c.bisect) * c.steps * critical_fraction(M) * M**3 * c.K
+                            for M in c.sweep_M)
+        Mx = max(c.sweep_M)
+        return ops, 8.0 * (Mx**3 * 2 + 3 * Mx * Mx * c.K), max(c.K, Mx * Mx)
+    P = c.train_fraction * c.M**2
+    ops = c.steps * P * c.K * c.M + c.indep_steps * c.top_fraction * c.K * c.M**3
+    records = c.steps // c.record_every + 1
+    arrays = 2 * c.M**3 + 3 * c.M * c.M * c.K + records * c.spectrum_nodes * (c.M + 2)
+    return ops, 8.0 * arrays, max(c.K, c.M * c.M)
+
+
+def _sh(c) -> tuple[float, float, int]:
+    """Sharpness: a GD/SGD step of an MLP with P weights on N points costs N P (forward, backward);
+    every log_every steps Lanczos takes ~40 Hessian-vector products (3 N P each). ntk_init builds
+    N x N empirical kernels (N^2 w per width w and seed); sgd_lstsq is rows x cols per step."""
+    if c.kind == "sgd_lstsq":
+        return len(c.lrs) * c.steps * c.rows * c.cols, 8.0 * 4 * c.rows * c.cols, c.cols
+    if c.kind == "ntk_init":
+        ops = c.seeds * sum(w * c.n_data * (c.n_data + c.d) for w in c.widths)
+        return ops, 8.0 * 3 * max(c.widths) * max(c.n_data, c.d), max(c.widths)
+    weights = [w * c.d + w + (w * w if c.depth == 3 else 0) for w in c.widths]
+    runs = len(c.params) * c.seeds * (len(c.lrs) + (1 if c.control_factor else 0))
+    per_point = c.batch if c.kind == "sgd_net" else c.n_data
+    logs = c.steps // c.log_every + 1
+    ops = runs * sum(P * (c.steps * per_point + logs * 120 * c.n_data) for P in weights)
+    if c.kind == "sgd_net":
+        ops += runs * sum(P * c.probes * 3 * c.n_data for P in weights)
+    return ops, 8.0 * 6 * max(weights), max(c.widths)
+
+
 MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
-    "double_descent": _dd, "neural_collapse": _nc, "neuron_alignment": _na, "scaling_laws": _sl}
+    "double_descent": _dd, "neural_collapse": _nc, "neuron_alignment": _na, "scaling_laws": _sl,
+    "superposition": _sp, "grokking": _gk, "sharpness": _sh}
 
 
 # ---- from work to resources --------------------------------------------------------------------------
