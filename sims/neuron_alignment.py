@@ -238,9 +238,13 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
     grid = list(itertools.product(config.n, config.mu, config.eps))
     W0dir, v0sign = make_init(config.width, config.d, 1.0, np.random.default_rng(init_ss))
 
+    data_cache = {}
+
     def grid_point(g, n, mu, eps):
         # the same data for every eps (each (n, mu) from the same seed), the same init directions
-        X, y = make_data(n, config.d, mu, np.random.default_rng(data_ss))
+        if (n, mu) not in data_cache:
+            data_cache[(n, mu)] = make_data(n, config.d, mu, np.random.default_rng(data_ss))
+        X, y = data_cache[(n, mu)]
         run = integrate(bk, X, y, eps * W0dir, eps * v0sign, config, config.step,
                         trajectories=(g == 0))
         out = {f"summary/{k}": v for k, v in summarise(run).items()}
