@@ -1,12 +1,14 @@
 """Figure: grokking on Z_M and the three Li2 stages (Tian 2025, arXiv:2509.21519).
 
-Reads the ``grok``, ``no_decay``, ``stage2`` and ``sweep`` result files and theory.grokking; draws only.
+Reads the ``grok``, ``no_decay``, ``stage2``, ``sweep`` and ``dihedral`` result files and theory.grokking; draws only.
 (a) train/test accuracy vs step with the detected stage times: memorised (end of stage I), Fourier
 concentration rising (stage II) and the test-accuracy jump (stage III); no weight decay dashed;
 (b) heatmap over time of each stored node's power share in its final dominant frequency, nodes sorted
 by final strength; (c) the energy landscape: E(w/|w|)/(M/4) of the strongest nodes at init, end of
 stage I, final, and the independent stage-II ascent endpoints, against the theory maximum 1;
-(d) bisected minimal training fraction vs M with the scaling law p*(M) = 2.7482 ln M / M.
+(d) bisected minimal training fraction vs M with the scaling law p*(M) = 2.7482 ln M / M;
+(e) the non-abelian run (``dihedral``, D_n): power share of each strongest node in each irreducible
+representation (theory.irrep_spectrum), nodes grouped by their dominant irrep.
 """
 from __future__ import annotations
 
@@ -18,12 +20,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from figures import style  # noqa: E402
 from figures.style import SIM, THEORY, plt  # noqa: E402
-from sims.grokking import detect_stages, node_report, top_nodes  # noqa: E402
+from sims.grokking import detect_stages, node_report, spectra, top_nodes  # noqa: E402
 from theory import grokking as theory  # noqa: E402
 
 
-def draw(grok, no_decay, stage2, sweep):
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.4), constrained_layout=True)
+def draw(grok, no_decay, stage2, sweep, dihedral):
+    fig, axes = plt.subplots(1, 5, figsize=(18.5, 3.4), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1, 1.15, 1, 1, 0.8]})
     M = grok.meta["config"]["M"]
     ax = axes[0]
     t = grok["step"]
@@ -86,8 +89,22 @@ def draw(grok, no_decay, stage2, sweep):
             label=f"{cfg['high']} p* (generalises)")
     ax.set(xlabel="M", ylabel="training fraction", title="(d) minimal training fraction")
     ax.legend()
+
+    ax = axes[4]
+    Md, frac = dihedral.meta["config"]["M"], dihedral.meta["config"]["top_fraction"]
+    W, V = dihedral["W_final"], dihedral["V_final"]
+    top = top_nodes(W, V, frac)
+    tot, _, _ = spectra(W[top], Md, "dihedral")
+    share = tot / tot.sum(1, keepdims=True)
+    share = share[np.lexsort((-share.max(1), np.argmax(share, 1)))]
+    ax.imshow(share, aspect="auto", origin="lower", cmap="viridis", vmin=0, vmax=1,
+              interpolation="nearest")
+    labels = ["triv", "sign"] + [rf"$\rho_{k}$" for k in range(1, share.shape[1] - 1)]
+    ax.set_xticks(range(share.shape[1]), labels, fontsize=7)
+    ax.set(xlabel="irrep of $D_{%d}$" % (Md // 2), ylabel="strongest nodes",
+           title=f"(e) $D_{{{Md // 2}}}$: test acc {dihedral['test_acc'][-1]:.2f}")
     return fig
 
 
 if __name__ == "__main__":
-    style.main(draw, ["grok", "no_decay", "stage2", "sweep"], __doc__)
+    style.main(draw, ["grok", "no_decay", "stage2", "sweep", "dihedral"], __doc__)

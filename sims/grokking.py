@@ -51,7 +51,8 @@ REF = theory.REF
 @dataclasses.dataclass(frozen=True)
 class GrokkingConfig(BaseConfig):
     kind: str = "run"
-    M: int = 23                       # modulus (the group Z_M)
+    M: int = 23                       # group order: Z_M, or D_(M/2) for group: dihedral
+    group: str = "cyclic"             # cyclic (Z_M, a + b mod M) | dihedral (D_n, M = 2n, n odd)
     K: int = 256                      # hidden width
     activation: str = "sqr"
     optimizer: str = "adam"
@@ -82,6 +83,12 @@ class GrokkingConfig(BaseConfig):
                 f"{self.activation!r}")
         require(self.M >= 3 and all(m >= 3 for m in self.sweep_M), "M (and sweep_M) must be >= 3")
         require(self.K >= 1, f"K must be a positive integer, got {self.K}")
+        require(self.group in theory.GROUPS, f"group must be one of {theory.GROUPS}, got "
+                f"{self.group!r}")
+        if self.group == "dihedral":
+            require(self.M % 2 == 0 and (self.M // 2) % 2 == 1 and self.M >= 6,
+                    f"dihedral needs M = 2n with n odd >= 3 (the order of D_n), got M = {self.M}")
+            require(self.kind == "run", "the threshold sweep (p*(M) of Z_M) is for group: cyclic")
         require(self.lr > 0 and self.weight_decay >= 0, "lr must be > 0 and weight_decay >= 0")
         require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1 and self.eps > 0,
                 "beta1, beta2 must be in [0, 1) and eps > 0")
@@ -174,16 +181,17 @@ def top_nodes(W, V, frac) -> np.ndarray:
     return np.sort(np.argsort(strength(W, V))[-k:])
 
 
-def spectra(W: np.ndarray, M: int):
-    """(total folded power, a-part, b-part) per node."""
-    pa, pb = theory.folded_spectrum(W, M)
+def spectra(W: np.ndarray, M: int, group: str = "cyclic"):
+    """(total power, a-part, b-part) per node and irrep class (Z_M: folded Fourier frequencies)."""
+    pa, pb = (theory.folded_spectrum(W, M) if group == "cyclic"
+              else theory.irrep_spectrum(W, M, group))
     return pa + pb, pa, pb
 
 
-def node_energy(W: np.ndarray, M: int, act: str, X=None, Yt=None) -> np.ndarray:
-    """E(w/|w|) / (M/4) per node on the full data (Fourier form for sqr)."""
+def node_energy(W: np.ndarray, M: int, act: str, X=None, Yt=None, group="cyclic") -> np.ndarray:
+    """E(w/|w|) / (M/4) per node on the full data (Fourier form for sqr on Z_M)."""
     Wn = W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-300)
-    if act == "sqr":
+    if act == "sqr" and group == "cyclic":
         return theory.fourier_energy(Wn, M) / theory.energy_max(M)
     return theory.energy(Wn, X, Yt, act) / theory.energy_max(M)
 
@@ -247,7 +255,7 @@ def train(config: GrokkingConfig, M: int, fraction: float, seed, record=True, st
     bk = get_backend(config.backend)
     xp = bk.xp
     rng = np.random.default_rng(seed)
-    X, y, Yt = theory.dataset(M)
+    X, y, Yt = theory.dataset(M, config.group)
     tr, te = split(M, fraction, rng)
     W, V = init_params(M, config.K, rng)
     Xtr, Ytr = bk.asarray(X[tr]), bk.asarray(Yt[tr])
@@ -271,10 +279,10 @@ def train(config: GrokkingConfig, M: int, fraction: float, seed, record=True, st
                "train_loss": float(np.mean(np.sum(R[tr] ** 2, 1))),
                "test_loss": float(np.mean(np.sum(R[te] ** 2, 1)))}
         if record:
-            tot, _, _ = spectra(Wh, M)
+            tot, _, _ = spectra(Wh, M, config.group)
             ipr = theory.ipr(tot)
             top = top_nodes(Wh, Vh, config.top_fraction)
-            en = node_energy(Wh, M, act, X, Yt)
+            en = node_energy(Wh, M, act, X, Yt, config.group)
             GF = -(2.0 / len(tr)) * R[tr] @ Vh
             gn, glab, gcos = gf_stats(GF, F[tr], Yt[tr], Q)
             row.update(ipr_top=float(ipr[top].mean()), ipr_all=float(ipr.mean()),
@@ -312,7 +320,7 @@ def simulate(config: GrokkingConfig) -> Result:
         arrays[f"step_{name}"] = np.array(h["step"][i])
     arrays["stage_found"] = np.array([pick[k] is not None for k in ("mem", "feat", "grok")])
     # stage II on its own: ascent of E per node from the network's weights at the end of stage I
-    X, _, Yt = theory.dataset(config.M)
+    X, _, Yt = theory.dataset(config.M, config.group)
     tr = h["train_idx"]
     i0 = st["i_mem"] if st["i_mem"] is not None else 0
     arrays["W_indep"] = independent_ascent(snaps[i0][0], X[tr], Yt[tr], config.activation,
@@ -392,7 +400,43 @@ def claims(results: dict[str, Result]) -> list[Claim]:
         out += _independent_claims(results["stage2"])
     if "sweep" in results:
         out += _sweep_claims(results["sweep"])
+    if "dihedral" in results:
+        out += _dihedral_claims(results["dihedral"])
     return out
+
+
+def _dihedral_claims(res) -> list[Claim]:
+    """The non-abelian task: D_n features are single irreducible representations (the Fourier
+    frequencies' analogue), the same irrep in the a- and b-parts, every non-trivial irrep used."""
+    cfg = res.meta["config"]
+    M, st = _stages(res)
+    n = M // 2
+    top = top_nodes(res["W_final"], res["V_final"], cfg["top_fraction"])
+    tot, pa, pb = spectra(res["W_final"][top], M, "dihedral")
+    ipr = theory.ipr(tot)
+    spec = ipr >= SPECIALISED
+    fa, fb = np.argmax(pa[:, 1:], 1), np.argmax(pb[:, 1:], 1)
+    name = f"dihedral D_{n}"
+    return [
+        holds(f"{name}: three stages in order", REF + " Sec. 4 (Li2 stages I-III)",
+              "the criteria of detect_stages, as for Z_M; delay = t_grok - t_mem",
+              st["ordered"] and st["clean_mem"], [st["t_mem"], st["t_feat"], st["t_grok"], st["delay"]],
+              predicted="t_mem < t_feat < t_grok", why="same stage criteria as the Z_M run"),
+        at_least(f"{name}: generalises with weight decay", REF, "final test accuracy", 0.95,
+                 float(res["test_acc"][-1]), why="the Z_M run's grokking criterion"),
+        at_least(f"{name}: strongest nodes are single-irrep", REF + " (irreducible representations)",
+                 "mean IPR_2 over irrep classes (theory.irrep_spectrum) of the strongest quarter",
+                 IPR_WD, float(ipr.mean()),
+                 why="the Z_M threshold; a node inside one isotypic component has 1"),
+        at_least(f"{name}: a- and b-parts share the irrep", REF,
+                 "fraction of specialised strongest nodes (IPR >= 0.5) whose a- and b-parts have "
+                 "the same dominant non-trivial irrep", 0.95, float(np.mean(fa[spec] == fb[spec])),
+                 why="as for Z_M: one stray node in 20"),
+        at_least(f"{name}: every non-trivial irrep represented", REF,
+                 f"distinct dominant irreps among specialised strongest nodes (sign and the "
+                 f"{(n - 1) // 2} two-dimensional irreps)", 1 + (n - 1) // 2,
+                 len(np.unique(np.argmax(tot[spec, 1:], 1))), why="exact count"),
+    ]
 
 
 def _stages(res):

@@ -184,7 +184,9 @@ def test_stage_detection_rejects_wrong_orders_and_dirty_memorisation():
     ({"kind": "x"}, "kind"), ({"optimizer": "sgd"}, "optimizer"), ({"activation": "tanh"}, "activ"),
     ({"M": 2}, "M"), ({"K": 0}, "K"), ({"lr": 0.0}, "lr"), ({"train_fraction": 1.0}, "train_frac"),
     ({"optimizer": "gd", "lr": 100.0, "weight_decay": 0.1}, "diverges"),
-    ({"kind": "sweep", "sweep_M": (11,)}, "no test set"), ({"low": 3.0}, "low")])
+    ({"kind": "sweep", "sweep_M": (11,)}, "no test set"), ({"low": 3.0}, "low"),
+    ({"group": "klein"}, "group"), ({"group": "dihedral", "M": 20}, "n odd"),
+    ({"group": "dihedral", "M": 22, "kind": "sweep"}, "cyclic")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
         gk.Config(**changes)
@@ -206,3 +208,16 @@ def test_claims_fail_on_a_wrong_result():
     bad = {c.name: c.passed for c in gk._stage_claims(res)}
     assert not bad["grok: strongest nodes are single-frequency (weight decay)"]
     assert not bad["grok: specialised nodes sit at maxima of E"]
+
+
+def test_dihedral_run_and_its_claims_can_fail():
+    """A D_5 run too short to learn: the non-abelian claims are emitted and the generalisation and
+    single-irrep ones fail (they test the run, not themselves)."""
+    cfg = gk.Config(M=10, group="dihedral", K=16, train_fraction=0.5, steps=20, record_every=10,
+                    indep_steps=5, seed=0)
+    res = gk.simulate(cfg)
+    res.meta["config"] = cfg.to_dict()
+    rows = {c.name: c for c in gk._dihedral_claims(res)}
+    assert len(rows) == 5 and all(name.startswith("dihedral D_5") for name in rows)
+    assert not rows["dihedral D_5: generalises with weight decay"].passed
+    assert not rows["dihedral D_5: strongest nodes are single-irrep"].passed

@@ -2,6 +2,8 @@
 maxima and the scaling law."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -67,3 +69,29 @@ def test_scaling_law_numbers_quoted_in_the_issue():
     assert theory.critical_fraction(23.0) == pytest.approx(0.375, abs=5e-4)
     assert theory.critical_fraction(97.0) == pytest.approx(0.130, abs=5e-4)
     assert theory.energy_max(23.0) == pytest.approx(23 / 4)
+
+
+def test_group_tables_and_irrep_spectra():
+    """Z_M's table is a + b mod M and its irrep spectrum is the folded Fourier spectrum; D_n's table
+    is non-abelian, r^n = s^2 = 1 and s r s = r^-1; the isotypic projectors of D_11 sum to I and
+    split |u|^2 (Parseval, scaled by M) for random u."""
+    M = 11
+    a, b = np.meshgrid(np.arange(M), np.arange(M), indexing="ij")
+    assert np.array_equal(theory.group_table(M), (a + b) % M)
+    W = np.random.default_rng(0).standard_normal((5, 2 * M))
+    for got, want in zip(theory.irrep_spectrum(W, M), theory.folded_spectrum(W, M)):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+    n = 11
+    T = theory.group_table(2 * n, "dihedral")
+    r, s = 1, n                                     # r^1 and s (element e n + j = r^j s^e)
+    power = lambda g, k: functools.reduce(lambda x, _: T[x, g], range(k), 0)   # noqa: E731
+    assert power(r, n) == 0 and power(r, 1) == r and T[s, s] == 0
+    assert T[T[s, r], s] == power(r, n - 1)         # s r s = r^-1
+    assert np.any(T != T.T)
+    P = theory.irrep_projectors(2 * n, "dihedral")
+    assert P.shape[0] == 2 + (n - 1) // 2
+    np.testing.assert_allclose(P.sum(0), np.eye(2 * n), atol=1e-12)
+    W = np.random.default_rng(1).standard_normal((4, 4 * n))
+    pa, pb = theory.irrep_spectrum(W, 2 * n, "dihedral")
+    np.testing.assert_allclose(pa.sum(1), 2 * n * np.sum(W[:, :2 * n] ** 2, 1), rtol=1e-10)
+    np.testing.assert_allclose(pb.sum(1), 2 * n * np.sum(W[:, 2 * n:] ** 2, 1), rtol=1e-10)

@@ -30,6 +30,14 @@ Fourier features are the maxima. :func:`verify` checks the Fourier form, the bou
 that the Riemannian Hessian on the sphere is negative definite apart from the two phase directions
 (exactly for M = 3 and 5 (k = 1), in floating point for every k at M = 5, 7, 11).
 
+A non-abelian group (the paper's group-arithmetic setting, irreducible representations in place of
+frequencies): the dihedral group D_n, n odd (:func:`group_table`). R^G splits into isotypic components
+with projectors P_rho[g, h] = (d_rho/|G|) chi_rho(g h^-1) (trivial, sign and (n - 1)/2 two-dimensional
+irreps); :func:`verify` checks the table's group axioms and, exactly for D_3 and D_5, that these
+projectors are orthogonal idempotents summing to I that commute with left and right translations.
+For Z_M the same projectors are the Fourier frequency classes (:func:`irrep_spectrum` equals
+:func:`folded_spectrum`, tested).
+
 Sample-size scaling (the paper's scaling law n ~ M log M; the code's critical ratio): the training
 fraction above which the emerging features generalise is p*(M) = c ln M / M, c = 2.7482.
 """
@@ -50,14 +58,91 @@ scaling_variable = sp.lambdify(_M, sp.log(_M) / _M, "numpy")               # ln 
 
 
 # ---- data of the group task -------------------------------------------------------------------------
-def dataset(M: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All M^2 pairs: one-hot inputs X (M^2 x 2M), labels y = (a + b) mod M, centred targets."""
+GROUPS = ("cyclic", "dihedral")
+
+
+def group_table(M: int, group: str = "cyclic") -> np.ndarray:
+    """The product table T[a, b] = a b of a group of order M on elements 0..M-1: Z_M (a + b mod M),
+    or the dihedral group D_n of order M = 2n with element e n + j = r^j s^e, where
+    (r^j s^e)(r^k s^f) = r^(j + (-1)^e k) s^(e + f)."""
+    a, b = np.divmod(np.arange(M * M), M)
+    if group == "cyclic":
+        return ((a + b) % M).reshape(M, M)
+    n = M // 2
+    (ea, ja), (eb, jb) = np.divmod(a, n), np.divmod(b, n)
+    return (((ea + eb) % 2) * n + (ja + np.where(ea == 1, -jb, jb)) % n).reshape(M, M)
+
+
+def dataset(M: int, group: str = "cyclic") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All M^2 pairs: one-hot inputs X (M^2 x 2M), labels y = a b (group_table), centred targets."""
     a, b = np.divmod(np.arange(M * M), M)
     X = np.zeros((M * M, 2 * M))
     X[np.arange(M * M), a] = 1.0
     X[np.arange(M * M), M + b] = 1.0
-    y = (a + b) % M
+    y = group_table(M, group).ravel()
     return X, y, np.eye(M)[y] - 1.0 / M
+
+
+def _dihedral_characters(n: int, cos=np.cos, pi=np.pi):
+    """Real characters of D_n, n odd, as functions of (e, j) for r^j s^e: trivial, sign, and the
+    (n - 1)/2 two-dimensional chi_k(r^j) = 2 cos(2 pi k j / n), chi_k(r^j s) = 0; with dimensions."""
+    chars = [(1, lambda e, j: 1), (1, lambda e, j: 1 - 2 * e)]
+    chars += [(2, lambda e, j, k=k: (1 - e) * 2 * cos(2 * pi * k * j / n)) for k in range(1, (n + 1) // 2)]
+    return chars
+
+
+def irrep_projectors(M: int, group: str = "cyclic") -> np.ndarray:
+    """(classes, M, M): the isotypic projectors of R^G, P_rho[g, h] = (d_rho/|G|) chi_rho(g h^-1),
+    trivial class first. For Z_M these are the frequency classes {0}, {+-1}, ...; for D_n (n odd)
+    trivial, sign and the (n - 1)/2 two-dimensional irreps. A node's a-part u has power
+    |P_rho u|^2 in irrep rho; single-irrep nodes are the non-abelian analogue of Fourier features."""
+    T = group_table(M, group)
+    inv = np.argmax(T == 0, axis=1)                   # h^-1 (element 0 is the identity)
+    q = T[:, inv]                                     # q[g, h] = g h^-1
+    if group == "cyclic":
+        ks = range(M // 2 + 1)
+        return np.stack([(1 if k == 0 or 2 * k == M else 2) * np.cos(2 * np.pi * k * q / M) / M
+                         for k in ks])
+    n = M // 2
+    e, j = np.divmod(q, n)
+    return np.stack([d * np.asarray(chi(e, j), float) * np.ones_like(q) / M
+                     for d, chi in _dihedral_characters(n)])
+
+
+def irrep_spectrum(W: np.ndarray, M: int, group: str = "cyclic"):
+    """Power of the a-part and b-part of each row of W in every irrep class (trivial first)."""
+    P = irrep_projectors(M, group)
+    return tuple(np.einsum("rgh,nh,ng->nr", P, part, part) * M for part in (W[:, :M], W[:, M:]))
+
+
+def _verify_dihedral(n: int) -> dict[str, bool]:
+    """Exactly (sympy): the D_n projectors are symmetric, idempotent, mutually orthogonal, sum to
+    the identity and commute with left and right translations (so each is an isotypic component)."""
+    M = 2 * n
+    T = group_table(M, "dihedral")
+    inv = [int(np.argmax(T[g] == 0)) for g in range(M)]
+    chars = _dihedral_characters(n, cos=sp.cos, pi=sp.pi)
+    Ps = [sp.Matrix(M, M, lambda g, h: sp.Rational(d, M) * chi(*divmod(int(T[g, inv[h]]), n)))
+          for d, chi in chars]
+    zero = sp.zeros(M, M)
+    left = [sp.Matrix(M, M, lambda g, h: 1 if T[x, h] == g else 0) for x in range(M)]
+    right = [sp.Matrix(M, M, lambda g, h: 1 if T[h, x] == g else 0) for x in range(M)]
+    simp = lambda A: sp.simplify(A) == zero   # noqa: E731
+    return {
+        f"D_{n}: group axioms of the table (identity, inverses, associativity)": bool(
+            np.all(T[0] == np.arange(M)) and np.all(T[:, 0] == np.arange(M))
+            and np.all(T[np.arange(M), inv] == 0)
+            and np.all(T[T[:, :, None], np.arange(M)[None, None, :]]
+                       == T[np.arange(M)[:, None, None], T[None, :, :]])),
+        f"D_{n}: the table is non-abelian": bool(np.any(T != T.T)),
+        f"D_{n}: isotypic projectors are symmetric idempotents (exact)": all(
+            P == P.T and simp(P * P - P) for P in Ps),
+        f"D_{n}: projectors are mutually orthogonal and sum to I (exact)": all(
+            simp(Ps[a] * Ps[b]) for a in range(len(Ps)) for b in range(a)) and simp(
+            sum(Ps, zero) - sp.eye(M)),
+        f"D_{n}: projectors commute with left and right translations (exact)": all(
+            simp(P * L - L * P) and simp(P * R - R * P) for P in Ps for L, R in zip(left, right)),
+    }
 
 
 def energy(W: np.ndarray, X: np.ndarray, Yt: np.ndarray, act: str = "sqr") -> np.ndarray:
@@ -173,6 +258,9 @@ def _check_float(M: int, k: int, phi: float, psi: float) -> bool:
 def verify() -> dict[str, bool]:
     """Every symbolic statement of the module docstring; returns {check: passed}."""
     checks: dict[str, bool] = {}
+    # 0. the non-abelian task: the dihedral table and its isotypic decomposition (D_3, D_5 exactly)
+    for n in (3, 5):
+        checks.update(_verify_dihedral(n))
     # 1. ridge identity and the eta -> inf limit of G_F (generic 2 x 3 and 3 x 2 matrices)
     eta = sp.Symbol("eta", positive=True)
     for n, K in ((2, 3), (3, 2)):

@@ -7,7 +7,7 @@ rule figure_grokking:
     input:
         script=f"{REPO}/figures/grokking.py",
         results=expand("results/{{profile}}/grokking/{e}.npz",
-                       e=["grok", "no_decay", "stage2", "sweep"]),
+                       e=["grok", "no_decay", "stage2", "sweep", "dihedral"]),
     output:
         pdf="results/{profile}/figures/grokking.pdf",
         png="results/{profile}/figures/grokking.png",
