@@ -4,6 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sims import results
+from sims.__main__ import main
+
 from sims import neuron_alignment as na
 from sims.backend import cupy_available, get_backend
 from sims.errors import ConfigError
@@ -129,3 +132,17 @@ def test_step_limit_is_where_rk4_still_tracks_the_flow():
     coarse = na.summarise(na.integrate(NUMPY, X, y, W, v, cfg, na.MAX_STEP))
     fine = na.summarise(na.integrate(NUMPY, X, y, W, v, cfg, 0.02))
     assert abs(coarse["t_escape"] - fine["t_escape"]) < 0.05 * fine["t_escape"]
+
+
+def test_a_step_too_large_for_the_init_is_a_clear_error(tmp_path, capsys):
+    """A large, wide init fits far faster than the small-init rate the step is sized for: the
+    overshooting step is caught (gradient flow never raises the loss or divides it by > MAX_DROP
+    in one step) with one error line and no result file; a small enough step runs."""
+    base = ["run", "neuron_alignment", "--experiment", "large_init", "--set", "n=[10]", "--set", "eps=[1.0]", "--set", "d=12",
+            "--set", "width=400", "--set", "t_end=100.0", "--out", str(tmp_path / "r")]
+    assert main(base) == 2
+    assert "RK4 step too large" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+    assert main([*base, "--set", "step=0.0002"]) == 0
+    r = results.load(tmp_path / "r.npz")
+    assert np.all(r["loss"][1:] <= r["loss"][:-1] * (1 + 1e-9))
