@@ -16,6 +16,7 @@ from sims.backend import get_backend
 
 SGD = {"quick": (8000, 16, 16), "paper": (20000, 64, 16)}        # (runs, d, steps per call)
 RECURSION = {"quick": (256, 1000), "paper": (2048, 1000)}        # (d, steps per call)
+EQUIV = {"quick": (1e6, 1e9), "paper": (1e12, 1e15)}             # (d, last step) of one curve
 
 
 def _sgd_problem(runs, d, steps):
@@ -90,6 +91,21 @@ def _rec_torch(d, steps):
     return make
 
 
+def _equiv_suite(d, last):
+    """One deterministic-equivalent loss curve (the blocked recursion over the spectral nodes; the
+    spectrum itself is host preprocessing, like co_curves' eigh, and is not timed)."""
+    from sims import plrf_equivalent as pe
+
+    def make(backend):
+        sp = pe.equivalent_spectrum(0.4, 0.8, int(d), 4)
+        bk = get_backend(backend)
+        args = [bk.asarray(sp[k]) for k in ("lam", "n", "w")]
+        logs = np.unique(np.geomspace(1, last, 300).round().astype(np.int64))
+        return lambda: pe.block_expected_loss(bk, *args, 0.5 / sp["gamma_den"], sp["p_inf"], logs,
+                                              pe.BLOCK_H)
+    return make
+
+
 def cases(size: str) -> list[Case]:
     runs, d, steps = SGD[size]
     dr, sr = RECURSION[size]
@@ -97,7 +113,10 @@ def cases(size: str) -> list[Case]:
                  _sgd_suite(runs, d, steps), _sgd_torch(runs, d, steps),
                  flops=steps * (2.0 * runs * (d + 1) ** 2 + 4.0 * runs * d)),
             Case("scaling_laws", f"expected-loss recursion step, d={dr}", size, sr, "step",
-                 _rec_suite(dr, sr), _rec_torch(dr, sr))]
+                 _rec_suite(dr, sr), _rec_torch(dr, sr)),
+            Case("scaling_laws", f"det.-equivalent loss curve, d={EQUIV[size][0]:.0e}, "
+                 f"{EQUIV[size][1]:.0e} steps (blocked)", size, 1, "curve",
+                 _equiv_suite(*EQUIV[size]))]
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ result files and :mod:`theory.scaling_laws`; draws only.
 (a) MRS random features: loss vs N (P >> N) and vs P (N >> P), log-log, with the n^-alpha theory line.
 (b) the N = P double-descent spike. (c) PLRF: Monte-Carlo SGD vs the exact expected-loss recursion.
 (d) PLRF limit loss vs d with d^-2alpha. (e) Chinchilla fit: data vs fitted L(N, D) at fixed D.
-(f)-(h) loss vs compute f = r d for each d (W-averaged exact recursion), one panel per
-compute-optimal experiment, with the compute-optimal frontier P*(f) = min_d P(f/d, d) and f^-y.
-(i) phase diagram in (alpha, beta): the boundaries of the derived rows (zero sets of their dropped-term
-margins), alpha + beta = 1/2 and alpha = 1/4 (paper-only rows, labelled in grey), simulated points
-coloured by the derived row nearest to their measured (x, y), annotated with x and y.
-(j) d*(f) of every experiment with its theory slope f^x.
+(f)-(h), and a third row when there are more: loss vs compute f = r d for each d (W-averaged exact
+recursion, or the deterministic equivalent at large d), one panel per compute-optimal experiment,
+with the compute-optimal frontier P*(f) = min_d P(f/d, d) and f^-y.
+Last row: phase diagram in (alpha, beta): the boundaries of the seven derived rows (zero sets of their
+dropped-term margins and balance slopes, drawn where phase() changes across them), alpha + beta = 1/2,
+simulated points coloured by the derived row nearest to their measured (x, y), annotated with x and y.
+and d*(f) of every experiment with its theory slope f^x.
 """
 from __future__ import annotations
 
@@ -27,14 +28,19 @@ from sims import results  # noqa: E402
 from sims.scaling_laws import measured_exponents  # noqa: E402
 from theory import scaling_laws as theory  # noqa: E402
 
-PHASE_COLORS = {"Ia": "C0", "II": "C1", "III": "C2"}
+PHASE_COLORS = {"Ia": "C0", "II": "C1", "III": "C2", "Ib": "C4", "Ic": "C5", "IVa": "C6", "IVb": "C9"}
+LETTERS = "fghijklmnop"                 # panel letters after (a)-(e)
+PHASE_LABELS = {"Ia": (1.4, 0.22), "II": (1.5, 1.0), "III": (0.8, 1.7), "Ib": (0.33, 0.3),
+                "Ic": (0.12, 1.2), "IVa": (0.27, 1.9), "IVb": (0.4, 1.2)}
 
 
 def draw(mrs, plrf, chin, co):
-    fig = plt.figure(figsize=(13, 9.4), constrained_layout=True)
-    gs = fig.add_gridspec(3, 4)
+    rows = 3 + (len(co) > 3)
+    fig = plt.figure(figsize=(13, 3.1 * rows + 0.1), constrained_layout=True)
+    gs = fig.add_gridspec(rows, 4)
     ax = [fig.add_subplot(gs[i // 4, i % 4]) for i in range(8)]
-    ax += [fig.add_subplot(gs[2, :2]), fig.add_subplot(gs[2, 2:])]
+    co_ax = ax[5:8] + [fig.add_subplot(gs[2, i]) for i in range(min(4, len(co) - 3))]
+    ax += [fig.add_subplot(gs[rows - 1, :2]), fig.add_subplot(gs[rows - 1, 2:])]
     al = mrs.meta["config"]["alpha"]
     n = mrs["n_grid"]
     for key, c, lab in (("loss_vs_N", "C0", "vs N (P >> N)"), ("loss_vs_P", "C3", "vs P (N >> P)")):
@@ -72,12 +78,13 @@ def draw(mrs, plrf, chin, co):
     ax[4].set(xscale="log", xlabel="N (parameters)", ylabel="L",
               title=f"(e) Chinchilla fit: b/(a+b)={b / (a + b):.3f}")
     ax[4].legend()
-    for i, (a_, res) in enumerate(zip(ax[5:8], co)):
-        _compute(a_, res, "fgh"[i])
-    for a_ in ax[5 + len(co):8]:
+    for i, (a_, res) in enumerate(zip(co_ax, co)):
+        _compute(a_, res, LETTERS[i])
+    for a_ in co_ax[len(co):]:
         a_.axis("off")
-    _phases(ax[8], co)
-    _d_star(ax[9], co)
+    _phases(ax[8], co, LETTERS[len(co_ax)])
+    _d_star(ax[9], co, LETTERS[len(co_ax) + 1])
+    ax += co_ax[3:]
     for a_ in ax:
         a_.xaxis.set_minor_formatter(NullFormatter())
         a_.yaxis.set_minor_formatter(NullFormatter())
@@ -103,10 +110,11 @@ def _compute(ax, res, letter):
     ax.plot(f, ls, "o", color="C3", ms=3, label=f"P* = min_d P(f/d, d): y={ym:.3f}")
     ax.plot(f, _through(f, ls, -y), **THEORY, label=f"$f^{{-{y:.3f}}}$ (phase {ph})")
     draws = cfg.get("co_draws", 1)
+    how = ("det. equivalent" if cfg.get("co_method") == "equivalent"
+           else f"{draws} W draw{'s' if draws > 1 else ''}")
     ax.set(xscale="log", yscale="log", xlabel="compute f = r d", ylabel="expected loss",
            ylim=(ls.min() / 3, curves[:, 0].max() * 1.5),
-           title=rf"({letter}) {ph}: $\alpha$={cfg['alpha']:g}, $\beta$={cfg['beta']:g}, "
-                 f"{draws} W draw{'s' if draws > 1 else ''}")
+           title=rf"({letter}) {ph}: $\alpha$={cfg['alpha']:g}, $\beta$={cfg['beta']:g}, {how}")
     ax.legend(loc="lower left")
 
 
@@ -115,29 +123,31 @@ def _through(f, v, p):
     return np.exp(np.mean(np.log(v) - p * np.log(f))) * f**p
 
 
-def _phases(ax, co):
-    a = np.linspace(0.0, 2.0, 400)
+def _phases(ax, co, letter):
+    """Every boundary factor drawn only where phase() actually changes across it."""
+    a = np.linspace(0.0, 2.0, 801)
+    eps = 1e-3
     for fac in theory.boundary_factors():
         kind, fn = theory.boundary_beta(fac)
         if kind == "alpha":
-            ax.axvline(fn, color="k", lw=0.9)
+            b = np.linspace(0.0, 2.0, 801)
+            keep = np.array([theory.phase(fn - eps, y) != theory.phase(fn + eps, y) for y in b])
+            ax.plot(np.where(keep, fn, np.nan), b, "k", lw=0.9)
         else:
-            b = np.broadcast_to(fn(a), a.shape)
-            keep = a >= 0.5 if fac.has(theory.al) else np.ones_like(a, bool)   # beta = alpha: 2alpha > 1
-            ax.plot(a[keep], b[keep], "k", lw=0.9)
+            b = np.broadcast_to(fn(a), a.shape).astype(float)
+            keep = np.array([theory.phase(x, y - eps) != theory.phase(x, y + eps) for x, y in zip(a, b)])
+            ax.plot(a, np.where(keep, b, np.nan), "k", lw=0.9)
     ax.plot(a, 0.5 - a, color="grey", lw=0.9, ls=":")          # alpha + beta = 1/2
     ax.fill_between(a, 0, np.clip(0.5 - a, 0, None), color="0.85")
     ax.text(0.02, 0.04, r"$\alpha+\beta<1/2$", fontsize=7, color="grey")
-    ax.plot([0.25, 0.25], [0.5, 2.0], color="grey", lw=0.9, ls="--")
-    for name, (x, y) in {"Ia": (1.4, 0.22), "II": (1.5, 1.0), "III": (0.6, 1.7)}.items():
-        ax.text(x, y, name, fontsize=10, color=PHASE_COLORS[name], weight="bold")
-    for name, (x, y) in theory.PAPER_ONLY_REGIONS.items():
-        ax.text(x, y, name, fontsize=9, color="grey")
+    for name, (x, y) in PHASE_LABELS.items():
+        ax.text(x, y, name, fontsize=9, color=PHASE_COLORS[name], weight="bold", ha="center")
     for res in co:
         cfg = res.meta["config"]
         x, y, _ = measured_exponents(res)
-        dist = {k: np.hypot(x - theory.PLRF_X[k](cfg["alpha"], cfg["beta"]),
-                            y - theory.PLRF_Y[k](cfg["alpha"], cfg["beta"])) for k in PHASE_COLORS}
+        dist = {k: np.nan_to_num(np.hypot(*np.subtract((x, y), theory.predicted(k, cfg["alpha"],
+                                                                             cfg["beta"]))), nan=np.inf)
+                for k in PHASE_COLORS}
         best = min(dist, key=dist.get)
         ax.plot(cfg["alpha"], cfg["beta"], "o", color=PHASE_COLORS[best], ms=8, mec="k",
                 label=f"({cfg['alpha']:g}, {cfg['beta']:g}) measured as {best}")
@@ -145,11 +155,11 @@ def _phases(ax, co):
                     textcoords="offset points", fontsize=7)
     ax.set(xlim=(0.0, 2.0), ylim=(0.0, 2.0), xlabel=r"$\alpha$ (data complexity)",
            ylabel=r"$\beta$ (target complexity)",
-           title="(i) PLRF compute-optimal phases: boundaries from theory, points measured")
+           title=f"({letter}) PLRF compute-optimal phases: boundaries from theory, points measured")
     ax.legend(loc="upper right")
 
 
-def _d_star(ax, co):
+def _d_star(ax, co, letter):
     for res in co:
         ok = np.isfinite(res["d_star"])
         f, ds = res["f_grid"][ok], res["d_star"][ok]
@@ -160,7 +170,7 @@ def _d_star(ax, co):
                 label=rf"{ph} ($\alpha$={cfg['alpha']:g}, $\beta$={cfg['beta']:g}): x={xm:.3f}")
         ax.plot(f, _through(f, ds, x), color=col, lw=1, label=f"$f^{{{x:.3f}}}$ theory")
     ax.set(xscale="log", yscale="log", xlabel="compute f = r d", ylabel="d*(f)",
-           title="(j) compute-optimal model size")
+           title=f"({letter}) compute-optimal model size")
     ax.legend(ncol=2)
 
 

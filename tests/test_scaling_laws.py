@@ -202,4 +202,4 @@ def test_quick_profile_configs_load_and_name_derived_phases():
     from theory.scaling_laws import phase
     cfgs = load_experiments("scaling_laws", sl.Config, "quick")
     co = [c for c in cfgs.values() if c.model == "compute_optimal"]
-    assert {phase(c.alpha, c.beta) for c in co} == {"Ia", "II", "III"}
+    assert {phase(c.alpha, c.beta) for c in co} == {"Ia", "II", "III", "Ib", "Ic", "IVa", "IVb"}

@@ -97,6 +97,10 @@ def test_averaged_huber_objective_stops_early():
     ("Ia", (0.75, 0.25), (0.75, 1.0)),     # outside: beta > alpha, K_pp would dominate
     ("II", (1.0, 0.75), (1.0, 1.5)),
     ("III", (0.75, 1.5), (1.5, 0.75)),
+    ("Ib", (0.4, 0.3), (0.4, 0.8)),        # outside: 2 beta > 1, the noise K_pp would dominate
+    ("Ic", (0.2, 1.0), (0.3, 1.0)),        # outside: 4 alpha > 1, K_pp has its power law
+    ("IVa", (0.27, 1.0), (0.2, 1.0)),      # outside: 4 alpha < 1, F_0 would dominate the noise
+    ("IVb", (0.4, 1.0), (0.4, 0.3)),
 ])
 def test_dropped_terms_are_smaller_inside_each_phase_only(name, inside, outside):
     """The margins of the derived rows are > 0 at a point of the phase; at least one is < 0 across a
@@ -112,10 +116,45 @@ def test_dropped_terms_are_smaller_inside_each_phase_only(name, inside, outside)
 
 @pytest.mark.parametrize("inside, across", [((0.75, 0.25), (0.75, 0.6)),    # 2 beta = 1: Ia | II
                                             ((1.0, 0.75), (1.0, 1.25)),     # beta = alpha: II | III
-                                            ((0.75, 1.5), (0.4, 1.5))])     # 2 alpha = 1: III | (IV)
+                                            ((0.75, 1.5), (0.4, 1.5)),      # 2 alpha = 1: III | IVb
+                                            ((0.4, 0.3), (0.75, 0.3)),      # 2 alpha = 1: Ib | Ia
+                                            ((0.4, 1.0), (0.27, 1.0)),      # 1 - 1/sqrt 2: IVb | IVa
+                                            ((0.27, 1.0), (0.2, 1.0)),      # 4 alpha = 1: IVa | Ic
+                                            ((0.2, 1.0), (0.2, 0.4))])      # 2 beta = 1: Ic | Ib
 def test_phase_changes_across_each_boundary_line(inside, across):
     """Each factor from boundary_factors() changes sign between the two points, and phase() with it."""
     sign = lambda pt, fac: float(fac.subs({t.al: pt[0], t.be: pt[1]})) > 0   # noqa: E731
     flipped = [fac for fac in t.boundary_factors() if sign(inside, fac) != sign(across, fac)]
     assert len(flipped) == 1
     assert t.phase(*inside) != t.phase(*across)
+
+
+@pytest.mark.parametrize("name, inside, outside", [("IVa", (0.27, 1.0), (0.4, 1.0)),
+                                                    ("IVb", (0.4, 1.0), (0.27, 1.0))])
+def test_iv_balance_is_a_minimum_only_on_its_side(name, inside, outside):
+    """IVa balances F_pp (growing with d at fixed f) against K_pp, which must fall with d; IVb balances
+    K_pp, which must grow, against F_0. The sign of K_pp's d-slope decides, and flips at 1 - 1/sqrt 2."""
+    term_name, term, sign, _ = t.MONOTONE[name]
+    slope_at = lambda pt: float(t.d_slope(term).subs({t.al: pt[0], t.be: pt[1]}))   # noqa: E731
+    assert t.phase(*inside) == name and slope_at(inside) * sign > 0 and slope_at(outside) * sign < 0
+    fpp, f0 = t.FPP_S, t.F0_LARGE_BETA
+    sub = {t.al: inside[0], t.be: inside[1]}
+    assert float(t.d_slope(fpp).subs(sub)) > 0 and float(t.d_slope(f0).subs(sub)) < 0
+
+
+def test_small_alpha_rows_at_sample_points():
+    """Closed forms at rational points, from the balance itself (not the table): Ic at (1/5, 1) is
+    x = 7/12, y = 7/30; IVb at (2/5, 4/5) is x = 1/2, y = 2/5; Ib at (2/5, 3/10) is x = 1/2, y = 1/5."""
+    for name, pt, want in (("Ic", (sp.Rational(1, 5), 1), (sp.Rational(7, 12), sp.Rational(7, 30))),
+                           ("IVb", (sp.Rational(2, 5), sp.Rational(4, 5)), (sp.Rational(1, 2), sp.Rational(2, 5))),
+                           ("Ib", (sp.Rational(2, 5), sp.Rational(3, 10)), (sp.Rational(1, 2), sp.Rational(1, 5)))):
+        x, y = t.balance(*t.PHASE_TERMS[name])
+        sub = {t.al: pt[0], t.be: pt[1]}
+        assert (sp.nsimplify(x.subs(sub)), sp.nsimplify(y.subs(sub))) == want
+
+
+def test_d_star_jumps_across_iva_ivb_but_the_loss_exponent_does_not():
+    a = t.ALPHA_IV
+    xa, ya = (v.subs({t.al: a, t.be: 1}) for v in t.PHASE_TABLE["IVa"])
+    xb, yb = (v.subs({t.al: a, t.be: 1}) for v in t.PHASE_TABLE["IVb"])
+    assert sp.simplify(ya - yb) == 0 and float(xa - xb) > 0.05

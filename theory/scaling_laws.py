@@ -8,21 +8,33 @@ r"""Solvable models of neural scaling laws: the exponents, derived in sympy, and
   (lambda_i, u_i) of H = W^T D W, with a_i = E[(u_i.(theta - theta*))^2],
       a_i(k+1) = (1 - 2 gamma lambda_i + 2 gamma^2 lambda_i^2) a_i(k) + 2 gamma^2 lambda_i P(k),
       P(k) = (1/2) sum_i lambda_i a_i(k) + P_inf                                   (exact in k).
-  Loss components at r steps, d parameters (their Sec. 3): F_0 ~ d^(-2 alpha + max(0, 1 - 2 beta)),
-  F_pp ~ r^(-(2 alpha + 2 beta - 1)/(2 alpha)), F_ac ~ d^(-1) r^(-(1 - 1/(2 alpha))) (2 beta > 1),
-  K_pp ~ r^(-(2 - 1/(2 alpha))). Compute f = r d; d* ~ f^x and P* ~ f^(-y) come from balancing the two
-  components that dominate in each phase (Ia: F_pp vs F_0; II: F_pp vs F_ac; III: F_ac vs K_pp), and
-  each row is checked to be self-consistent: the terms it drops are smaller at its optimum, with
-  margins that vanish on the phase boundaries (``DROPPED``). Phase III, d* ~ f^(1/2), P* ~
-  f^(-(4 alpha - 1)/(4 alpha)), is the issue's row and agrees with the paper's II/III-boundary
-  experiment (alpha = 0.7: predicted 0.643, their measured 0.648). Near 2 alpha = 1 the dropped F_0
-  margin (2 alpha - 1)^2 / (4 alpha) is small (1/12 at alpha = 3/4), so corrections fade like f^(-1/12):
-  the simulator averages the loss over W (the paper's E_W) and fits only large compute.
-  The phase boundaries drawn are the zero sets of these margins (``boundary_factors``).
-  Rows Ib, Ic, IVa, IVb (2 alpha < 1, where the learning rate scales with d) are not derived here: the
-  paper's Propositions give P ~ F_pp + F_0 in Ib (2 beta < 1, 1/4 < alpha < 1/2, 2(alpha + beta) > 1)
-  and Ic (2 beta > 1, alpha < 1/4), but the asymptotics of F_pp and F_0 for 2 alpha < 1 (their Table
-  of components) were not available to us, so no exponents are claimed there.
+  Loss components at r steps, d parameters (their Sec. 3; ``COMPONENTS``): F_0 ~ d^(-2 alpha +
+  max(0, 1 - 2 beta)), F_pp ~ t^(-(2 alpha + 2 beta - 1)/(2 alpha)), F_ac ~ d^(-1) t^(-(1 - 1/(2 alpha)))
+  (2 alpha > 1), K_pp ~ gamma t^(-(2 - 1/(2 alpha))) (4 alpha > 1), in the SGD time t = gamma r. For
+  2 alpha < 1 the learning rate itself scales, gamma ~ d^(-(1 - 2 alpha)), since sum_j j^(-2 alpha) grows
+  with v = kappa d. Compute f = r d; d* ~ f^x and P* ~ f^(-y) come from balancing the two components
+  that dominate in each phase:
+      Ia  F_pp vs F_0   x = 1/(2a+1)                    y = (2a+2b-1)/(2a+1)
+      II  F_pp vs F_ac  x = b/(a+b)                     y = (2a+2b-1)/(2(a+b))
+      III F_ac vs K_pp  x = 1/2                         y = (4a-1)/(4a)
+      Ib  F_pp vs F_0   x = 1/2                         y = (2a+2b-1)/2
+      Ic  F_pp vs F_0   x = (2a+2b-1)/(2(2b+3a-2ab-1))  y = a(2a+2b-1)/(2b+3a-2ab-1)
+      IVa F_pp vs K_pp  x = (b-a)/(2b-a-2ab)            y = (1-2a)(2a+2b-1)/(2(2b-a-2ab))
+      IVb K_pp vs F_0   x = 1/2                         y = a
+  (a = alpha, b = beta). Ia, II and III are the rows the issue states; the 2 alpha < 1 rows are derived
+  here from the same components with the scaled learning rate, since the paper's tables were not
+  available to us. Each row is checked to be self-consistent: the terms it drops are smaller at its
+  optimum (``DROPPED``) and the two balanced terms move in opposite directions with d at fixed f
+  (``MONOTONE``); the zero sets of those margins and slopes are the phase boundaries 2 beta = 1,
+  beta = alpha, 2 alpha = 1, 4 alpha = 1 (where K_pp's power law appears; the paper's Ic | IV line) and
+  alpha = 1 - 1/sqrt(2) (IVa | IVb, where the noise's d-slope at fixed f changes sign). Neighbouring rows
+  agree on their shared boundary (``CONTINUITY``), except d* across IVa | IVb. Phase III agrees with
+  the paper's II/III-boundary experiment (alpha = 0.7: predicted 0.643, their measured 0.648). Near
+  2 alpha = 1 the dropped F_0 margin (2 alpha - 1)^2 / (4 alpha) is small (1/12 at alpha = 3/4), so
+  corrections fade like f^(-1/12): the simulator averages the loss over W (the paper's E_W) and fits
+  only large compute. For 2 alpha < 1 the asymptotic window needs t = gamma r >> 1 at r ~ d, i.e.
+  d^(2 alpha) >> 1, beyond sampled W; those rows are measured on the deterministic equivalent
+  (:mod:`sims.plrf_equivalent`).
 * Maloney, Roberts, Sully 2022 ("A Solvable Model of Neural Scaling Laws"): latent spectrum
   lambda_I = I^(-(1 + alpha)); with n = min(N, P) the unlearnt tail sum_{I > n} lambda_I ~ n^(-alpha)/alpha.
 * Superposition (Liu, Liu, Gore 2025): the squared overlap of two independent uniform unit vectors in
@@ -44,17 +56,51 @@ from scipy.optimize import minimize
 al, be, f, d, r, m, nn, I = sp.symbols("alpha beta f d r m n I", positive=True)
 a_, b_, C, N, D, E, A, B = sp.symbols("a b C N D E A B", positive=True)
 
-# ---- PLRF loss components (Paquette et al. 2024, Sec. 3) as (d exponent, r exponent) of d^-p r^-q --
-F0_SMALL_BETA = (2 * al + 2 * be - 1, 0)            # F_0 when 2 beta < 1
-F0_LARGE_BETA = (2 * al, 0)                         # F_0 when 2 beta > 1
-FPP = (0, (2 * al + 2 * be - 1) / (2 * al))
-FAC = (1, 1 - 1 / (2 * al))
-KPP = (0, 2 - 1 / (2 * al))
-PHASE_TERMS = {"Ia": (FPP, F0_SMALL_BETA), "II": (FPP, FAC), "III": (FAC, KPP)}
-PHASE_TABLE = {   # (x, y): d* ~ f^x, P* ~ f^-y, as stated by the issue / the paper's Table 2
+# ---- PLRF loss components (Paquette et al. 2024, Sec. 3) ----------------------------------------
+# gamma = c / sum_{j <= v} j^(-2 alpha) with v = kappa d: the sum is O(1) for 2 alpha > 1 and
+# ~ v^(1 - 2 alpha)/(1 - 2 alpha) for 2 alpha < 1, so gamma ~ d^(-g), g = max(0, 1 - 2 alpha) (checked in
+# verify()). A component is written gamma^a t^(-q) d^(-p0) in the SGD time t = gamma r; in steps r it is
+# d^(-p) r^(-q) with p = p0 + g (a - q) (``in_steps``), and rows are balanced in that form.
+#   F_0  = d^(-2 alpha + max(0, 1 - 2 beta))                        limit loss (capacity)
+#   F_pp = t^(-(2 alpha + 2 beta - 1)/(2 alpha))                    sum_{j > J} j^-(2a+2b), J = t^(1/2a)
+#   F_ac = d^(-1) t^(-(1 - 1/(2 alpha)))          (2 alpha > 1)     embedding distortion of the bulk
+#   K_pp = gamma t^(-(2 - 1/(2 alpha)))           (4 alpha > 1)     SGD noise: (1/gamma) x the kernel
+#          gamma^2 sum_j lambda_j^2 e^(-2 lambda_j t) ~ gamma^2 J^(1 - 4 alpha), the 1/gamma being the
+#          integral of the loss over steps it convolves (finite when 2 beta > 1).
+# For 2 alpha < 1 the bulk of H = W^T D W sits at the pp cut-off scale d^(-2 alpha) and is learnt with
+# the last pp modes at r ~ d, so F_ac has no separate power law (its t exponent is < 0). For 4 alpha < 1
+# the kernel sum is dominated by the bulk, gamma sum_{j <= d} j^(-4 alpha) ~ d^(-2 alpha): the noise is
+# then F_0-shaped and cannot move the optimum; alpha = 1/4 is where K_pp's power law appears.
+G_SMALL = 1 - 2 * al                                # gamma ~ d^-g for 2 alpha < 1
+TAU = (2 * al + 2 * be - 1) / (2 * al)
+COMPONENTS = {"F_0 (2b<1)": (0, 0, 2 * al + 2 * be - 1), "F_0 (2b>1)": (0, 0, 2 * al),
+              "F_pp": (0, TAU, 0), "F_ac": (0, 1 - 1 / (2 * al), 1), "K_pp": (1, 2 - 1 / (2 * al), 0)}
+
+
+def in_steps(component, g):
+    """(a, q, p0) of gamma^a t^-q d^-p0, with gamma ~ d^-g and t = gamma r -> (p, q) of d^-p r^-q."""
+    a, q, p0 = component
+    return (sp.simplify(p0 + g * (a - q)), sp.simplify(q))
+
+
+F0_SMALL_BETA, F0_LARGE_BETA = in_steps(COMPONENTS["F_0 (2b<1)"], 0), in_steps(COMPONENTS["F_0 (2b>1)"], 0)
+FPP, FAC, KPP = (in_steps(COMPONENTS[k], 0) for k in ("F_pp", "F_ac", "K_pp"))
+FPP_S, KPP_S = (in_steps(COMPONENTS[k], G_SMALL) for k in ("F_pp", "K_pp"))   # 2 alpha < 1
+PHASE_TERMS = {"Ia": (FPP, F0_SMALL_BETA), "II": (FPP, FAC), "III": (FAC, KPP),
+               "Ib": (FPP_S, F0_SMALL_BETA), "Ic": (FPP_S, F0_LARGE_BETA),
+               "IVa": (FPP_S, KPP_S), "IVb": (KPP_S, F0_LARGE_BETA)}
+ALPHA_IV = 1 - 1 / sp.sqrt(2)        # IVa | IVb: K_pp's d-slope at fixed compute changes sign
+PHASE_TABLE = {   # (x, y): d* ~ f^x, P* ~ f^-y. Ia, II, III as the issue states them; the 2 alpha < 1
+    # rows written out from our balance (verify() re-derives every row from PHASE_TERMS).
     "Ia": (1 / (2 * al + 1), (2 * al + 2 * be - 1) / (2 * al + 1)),
     "II": (be / (al + be), (2 * al + 2 * be - 1) / (2 * (al + be))),
     "III": (sp.Rational(1, 2), (4 * al - 1) / (4 * al)),
+    "Ib": (sp.Rational(1, 2), (2 * al + 2 * be - 1) / 2),
+    "Ic": ((2 * al + 2 * be - 1) / (2 * (2 * be + 3 * al - 2 * al * be - 1)),
+           al * (2 * al + 2 * be - 1) / (2 * be + 3 * al - 2 * al * be - 1)),
+    "IVa": ((be - al) / (2 * be - al - 2 * al * be),
+            (1 - 2 * al) * (2 * al + 2 * be - 1) / (2 * (2 * be - al - 2 * al * be))),
+    "IVb": (sp.Rational(1, 2), al),
 }
 
 
@@ -70,12 +116,22 @@ def balance(t1, t2):
 
 # Each derived row is self-consistent only if the terms it drops are smaller at its optimum: the margin
 # (exponent of the dropped term at d = f^x) - y must be > 0 inside the phase; it vanishes exactly on
-# the phase boundaries (2 beta = 1, beta = alpha, 2 alpha = 1), which is how the boundaries arise.
+# the phase boundaries (2 beta = 1, beta = alpha, 2 alpha = 1, 4 alpha = 1), which is how they arise.
 DROPPED = {"Ia": {"K_pp": (KPP, (al - be) * 2 / (2 * al + 1))},
            "II": {"F_0": (F0_LARGE_BETA, (2 * al - 1) * (2 * be - 1) / (2 * (al + be))),
                   "K_pp": (KPP, (al - be) / (al + be))},
            "III": {"F_pp": (FPP, (be - al) / (2 * al)),
-                   "F_0": (F0_LARGE_BETA, (2 * al - 1) ** 2 / (4 * al))}}
+                   "F_0": (F0_LARGE_BETA, (2 * al - 1) ** 2 / (4 * al))},
+           "Ib": {"K_pp": (KPP_S, (1 - 2 * be) / 2)},
+           "Ic": {"K_pp": (KPP_S, (1 - 4 * al) * (2 * be - 1) / (2 * (2 * be + 3 * al - 2 * al * be - 1)))},
+           "IVa": {"F_0": (F0_LARGE_BETA, (4 * al - 1) * (2 * be - 1) / (2 * (2 * be - al - 2 * al * be)))},
+           "IVb": {"F_pp": (FPP_S, (2 * be - 1) / 2)}}
+# A balance is a minimum over d only if one of its two terms grows with d at fixed f and the other
+# falls: d^-p r^-q = f^-q d^(q - p). For K_pp at 2 alpha < 1, q - p = -(2 alpha^2 - 4 alpha + 1)/alpha
+# changes sign at alpha = 1 - 1/sqrt(2): below it the noise falls with d (IVa: F_pp vs K_pp), above it
+# the noise grows with d and F_0 is what falls (IVb: K_pp vs F_0). Entries: (term, required sign, slope).
+MONOTONE = {"IVa": ("K_pp", KPP_S, -1, -(2 * al**2 - 4 * al + 1) / al),
+            "IVb": ("K_pp", KPP_S, +1, -(2 * al**2 - 4 * al + 1) / al)}
 
 
 def margin(term, x, y):
@@ -83,43 +139,45 @@ def margin(term, x, y):
     return sp.simplify(term[0] * x + term[1] * (1 - x) - y)
 
 
+def d_slope(term):
+    """Exponent of d in d^-p r^-q at fixed compute f = r d."""
+    return sp.simplify(term[1] - term[0])
+
+
 def boundary_factors() -> list[sp.Expr]:
-    """The phase boundaries of the derived rows: the distinct linear factors (up to sign) of the
-    numerators of every dropped-term margin in ``DROPPED``; each vanishes on a line in (alpha, beta)."""
+    """The phase boundaries of the derived rows: the distinct non-constant factors (up to sign) of the
+    numerators of every dropped-term margin (``DROPPED``) and every monotonicity slope (``MONOTONE``)."""
+    exprs = [want for dropped in DROPPED.values() for _, want in dropped.values()]
+    exprs += [slope for *_, slope in MONOTONE.values()]
     out: list[sp.Expr] = []
-    for dropped in DROPPED.values():
-        for _, want in dropped.values():
-            for fac, _ in sp.factor_list(sp.numer(sp.together(want)))[1]:
-                if not any(sp.simplify(fac - g) == 0 or sp.simplify(fac + g) == 0 for g in out):
-                    out.append(fac)
+    for e in exprs:
+        for fac, _ in sp.factor_list(sp.numer(sp.together(e)))[1]:
+            if not any(sp.simplify(fac - g) == 0 or sp.simplify(fac + g) == 0 for g in out):
+                out.append(fac)
     return out
 
 
 def boundary_beta(fac: sp.Expr):
-    """A boundary factor as a plotting recipe: ('beta', f(alpha)) or ('alpha', constant)."""
+    """A boundary factor as a plotting recipe: ('beta', f(alpha)) or ('alpha', the root in (0, 1))."""
     if fac.has(be):
         return "beta", sp.lambdify(al, sp.solve(fac, be)[0], "numpy")
-    return "alpha", float(sp.solve(fac, al)[0])
-
-
-# Lines the figure draws beyond the derived rows, each with its source:
-#  alpha + beta = 1/2: b^T D b = sum_j j^(-2(alpha + beta)) is finite iff 2(alpha + beta) > 1 (integral
-#  test, checked in verify()), so no loss scale exists below it; alpha = 1/4 (for 2 beta > 1): the
-#  paper's Phase Ic (2 beta > 1, alpha < 1/4) vs Phase IV, from its Proposition "Phase Ic" (quoted at
-#  emergentmind.com/open-problems/prove-phase-ic-for-alpha-below-quarter). Rows Ib, Ic, IVa, IVb
-#  (2 alpha < 1) are only labelled: their component asymptotics were not reached.
-PAPER_ONLY_REGIONS = {"Ib": (0.33, 0.3), "Ic": (0.1, 1.4), "IV": (0.3, 1.4)}
+    roots = [float(r) for r in sp.solve(fac, al) if 0 < float(r) < 1]
+    return "alpha", roots[0]
 
 
 def phase(alpha: float, beta: float) -> str:
-    """The phase of (alpha, beta) among the rows derived here ('' for Ib, Ic, IVa, IVb)."""
-    if 2 * beta < 1 and 2 * alpha > 1 and alpha + beta > 0.5:
-        return "Ia" if alpha > 0.5 else ""
-    if 2 * beta > 1 and beta < alpha:
-        return "II"
-    if beta > alpha and 2 * alpha > 1:
-        return "III"
-    return ""
+    """The phase of (alpha, beta): Ia, Ib, Ic, II, III, IVa, IVb ('' where alpha + beta <= 1/2, no loss
+    scale). Ib here also covers 2 beta < 1 with alpha < 1/4: there the bulk-dominated noise ~ d^-2alpha
+    stays below F_0 ~ d^-(2 alpha + 2 beta - 1), so the Ib balance holds unchanged."""
+    if alpha + beta <= 0.5:
+        return ""
+    if 2 * beta < 1:
+        return "Ia" if 2 * alpha > 1 else "Ib"
+    if 2 * alpha > 1:
+        return "II" if beta < alpha else "III"
+    if alpha < 0.25:
+        return "Ic"
+    return "IVa" if alpha < float(ALPHA_IV) else "IVb"
 
 
 # ---- Gaussian fourth moment and the SGD second-moment recursion ----------------------------------
@@ -153,6 +211,40 @@ def _recursion_from_identity(dim=2):
                                       + 2 * gm**2 * lam[i] * P)) == 0 for i in range(dim))
 
 
+# Shared boundaries of neighbouring rows, (row, row, the boundary as a substitution, components that
+# must agree: 0 = x, 1 = y). Across IVa | IVb only y agrees: K_pp is flat in d at fixed f there, so any
+# d between the two optima gives the same loss and d* jumps.
+CONTINUITY = (("Ia", "II", {be: sp.Rational(1, 2)}, (0, 1)), ("II", "III", {be: al}, (0, 1)),
+              ("Ia", "Ib", {al: sp.Rational(1, 2)}, (0, 1)), ("Ib", "Ic", {be: sp.Rational(1, 2)}, (0, 1)),
+              ("Ib", "IVa", {be: sp.Rational(1, 2)}, (0, 1)), ("Ib", "IVb", {be: sp.Rational(1, 2)}, (0, 1)),
+              ("Ic", "IVa", {al: sp.Rational(1, 4)}, (0, 1)), ("IVa", "IVb", {al: ALPHA_IV}, (1,)),
+              ("IVb", "III", {al: sp.Rational(1, 2)}, (0, 1)))
+
+
+def _component_checks() -> dict[str, bool]:
+    """The power laws behind COMPONENTS, from the integral approximation of their sums."""
+    x, t, v, J = sp.symbols("x t v J", positive=True)
+    e = sp.Symbol("e", positive=True)                  # e = 1 - 2 alpha > 0
+    out = {}
+    lr_sum = sp.integrate(x**(e - 1), (x, 1, v))       # sum_{j <= v} j^-2alpha, 2 alpha = 1 - e
+    out["learning rate: sum_{j<=v} j^-2alpha ~ v^(1-2alpha)/(1-2alpha) for 2 alpha < 1"] = (
+        sp.limit(lr_sum / v**e, v, sp.oo) == 1 / e)
+    big = sp.Symbol("s", positive=True)                # 2 alpha - 1 > 0
+    out["learning rate: sum_{j} j^-2alpha converges for 2 alpha > 1"] = sp.integrate(
+        x**(-1 - big), (x, 1, sp.oo)) == 1 / big
+    cut = t**(1 / (2 * al))                            # modes with lambda_j t > 1 are learnt
+    fpp = sp.integrate(x**(-(2 * al + 2 * be)), (x, J, sp.oo), conds="none").subs(J, cut)
+    out["F_pp: sum_{j > t^(1/2alpha)} j^-(2alpha+2beta) ~ t^-tau"] = sp.simplify(
+        sp.diff(sp.log(fpp), t) * t + TAU) == 0
+    kernel = sp.integrate(x**(-4 * al), (x, J, sp.oo), conds="none").subs(J, cut)
+    out["K_pp: gamma^2 sum_{j > t^(1/2alpha)} j^-4alpha ~ gamma^2 t^-(2 - 1/(2alpha)) (4 alpha > 1)"] = (
+        sp.simplify(sp.diff(sp.log(kernel), t) * t + COMPONENTS["K_pp"][1]) == 0)
+    d_exp = -(1 - 2 * al) + (1 - 4 * al)   # gamma ~ d^-(1-2alpha) times sum_{j<=d} j^-4alpha ~ d^(1-4alpha)
+    out["4 alpha < 1: bulk noise gamma sum_{j<=d} j^-4alpha ~ d^-2alpha, the shape of F_0 (2b>1)"] = (
+        sp.simplify(d_exp + COMPONENTS["F_0 (2b>1)"][2]) == 0)
+    return out
+
+
 def verify() -> dict[str, bool]:
     """Every symbolic check; returns {check name: passed}."""
     checks: dict[str, bool] = {}
@@ -168,15 +260,22 @@ def verify() -> dict[str, bool]:
         for term_name, (term, want) in dropped.items():
             checks[f"phase {name}: dropped {term_name} margin = {sp.factor(want)}"] = sp.simplify(
                 margin(term, x, y) - want) == 0
-    for (p1, p2, sub) in (("Ia", "II", {be: sp.Rational(1, 2)}), ("II", "III", {be: al})):
-        checks[f"continuity {p1}/{p2}"] = all(
+    for name, (term_name, term, sign, slope) in MONOTONE.items():
+        checks[f"phase {name}: {term_name} d-slope at fixed f = {sp.factor(slope)}, sign {sign:+d}"] = (
+            sp.simplify(d_slope(term) - slope) == 0)
+    for p1, p2, sub, keys in CONTINUITY:
+        checks[f"continuity {p1}/{p2} ({'x and y' if keys == (0, 1) else 'y; d* jumps'})"] = all(
             sp.simplify(PHASE_TABLE[p1][k].subs(sub) - PHASE_TABLE[p2][k].subs(sub)) == 0
-            for k in (0, 1))
+            for k in keys)
     facs = boundary_factors()
-    want = [2 * be - 1, al - be, 2 * al - 1]
-    checks["boundaries = zero sets of the dropped-term margins: 2 beta = 1, beta = alpha, 2 alpha = 1"] = (
-        len(facs) == 3 and all(any(sp.simplify(w - g) == 0 or sp.simplify(w + g) == 0 for g in facs)
-                               for w in want))
+    want = [2 * be - 1, al - be, 2 * al - 1, 4 * al - 1, 2 * al**2 - 4 * al + 1]
+    checks["boundaries = zero sets of the margins and slopes: 2 beta = 1, beta = alpha, 2 alpha = 1, "
+           "4 alpha = 1, alpha = 1 - 1/sqrt(2)"] = (
+        len(facs) == len(want) and all(any(sp.simplify(w - g) == 0 or sp.simplify(w + g) == 0
+                                           for g in facs) for w in want))
+    checks["alpha = 1 - 1/sqrt(2) is the root of 2 alpha^2 - 4 alpha + 1 in (0, 1/2)"] = (
+        sp.simplify((2 * al**2 - 4 * al + 1).subs(al, ALPHA_IV)) == 0 and 0 < ALPHA_IV < sp.Rational(1, 2))
+    checks.update(_component_checks())
     norm = sp.integrate(I**(-2 * (al + be)), (I, 1, sp.oo))
     checks["target norm sum j^-2(alpha+beta) finite iff 2(alpha + beta) > 1 (integral test)"] = (
         isinstance(norm, sp.Piecewise) and norm.args[0][1] == (2 * al + 2 * be > 1))
@@ -200,6 +299,14 @@ def chinchilla_nopt_exponent():
 
 PLRF_X = {k: sp.lambdify((al, be), v[0], "numpy") for k, v in PHASE_TABLE.items()}
 PLRF_Y = {k: sp.lambdify((al, be), v[1], "numpy") for k, v in PHASE_TABLE.items()}
+
+
+def predicted(row: str, alpha: float, beta: float) -> tuple[float, float]:
+    """(x, y) of a row at (alpha, beta), outside its phase too (inf or nan where a denominator of
+    its formula vanishes), for comparing a measurement with every row."""
+    with np.errstate(all="ignore"):
+        a, b = np.float64(alpha), np.float64(beta)
+        return float(PLRF_X[row](a, b)), float(PLRF_Y[row](a, b))
 nopt_exponent = sp.lambdify((a_, b_), b_ / (a_ + b_), "numpy")
 
 

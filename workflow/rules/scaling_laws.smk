@@ -1,13 +1,15 @@
 # Neural scaling laws (issue 7: Maloney, Roberts & Sully 2022; Paquette et al. 2024; Hoffmann et al. 2022).
 SIMS.append("scaling_laws")
 FIGURES += expand(f"{RESULTS}/figures/scaling_laws.{{ext}}", ext=["pdf", "png"])
+CO_ORDER = [f"compute_optimal_{p}" for p in ("Ia", "II", "III", "Ib", "Ic", "IVa", "IVb")]
 
 
 rule figure_scaling_laws:
     input:
         script=f"{REPO}/figures/scaling_laws.py",
-        results=expand("results/{{profile}}/scaling_laws/{e}.npz", e=["mrs", "plrf", "chinchilla", "compute_optimal_Ia",
-                                                               "compute_optimal_II", "compute_optimal_III"]),
+        results=lambda w: expand(f"results/{w.profile}/scaling_laws/{{e}}.npz", e=["mrs", "plrf", "chinchilla"]
+                                 + sorted((e for e in experiments("scaling_laws", w.profile)
+                                           if e.startswith("compute_optimal_")), key=CO_ORDER.index)),
     output:
         pdf="results/{profile}/figures/scaling_laws.pdf",
         png="results/{profile}/figures/scaling_laws.png",
