@@ -31,8 +31,13 @@ from sims.registry import SIMULATORS  # noqa: E402
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
        "NUMBA_NUM_THREADS": "1"}
-RSS = ("import resource; r = resource.getrusage(resource.RUSAGE_SELF); "
-       "print('RSS_KB', r.ru_maxrss, r.ru_utime + r.ru_stime)")
+# peak RSS of the child's own address space: VmHWM where /proc exists (ru_maxrss survives fork + exec,
+# so it would report a large parent's size; from this small parent the two agree)
+RSS = ("import resource, pathlib; r = resource.getrusage(resource.RUSAGE_SELF); "
+       "st = pathlib.Path('/proc/self/status'); "
+       "kb = [int(l.split()[1]) for l in st.read_text().splitlines() if l.startswith('VmHWM')] "
+       "if st.exists() else [r.ru_maxrss]; "
+       "print('RSS_KB', kb[0], r.ru_utime + r.ru_stime)")
 
 
 def timed(code: str, numba_cache: str | None = None) -> tuple[float, float]:
