@@ -158,3 +158,17 @@ def test_ivb_frontier_is_set_by_the_sgd_noise_not_by_f_pp_against_f_0():
     x_ic, _ = t.predicted("Ic", 0.4, 0.8)
     assert abs(x_up - x_ivb) < 0.03 and abs(y_up - y_ivb) < 0.02
     assert abs(x_up - x_ic) > 0.08 and abs(x_low - x_ic) < 0.03
+
+
+def test_recursions_run_on_the_strict_array_api():
+    """Both recursions' generic code on array_api_strict (what CuPy would run) equals numpy's."""
+    sp = pe.equivalent_spectrum(0.4, 0.8, 1000, 4)
+    steps = np.concatenate([[0], np.unique(np.geomspace(1, 1e7, 60).round().astype(np.int64))])
+    got = {}
+    for name in ("numpy", "array_api_strict"):
+        bk = get_backend(name)
+        args = [bk.asarray(sp[k]) for k in ("lam", "n", "w")] + [0.5 / sp["gamma_den"], sp["p_inf"]]
+        got[name] = (bk.to_numpy(pe.block_expected_loss(bk, *args, steps, 0.01)),
+                     bk.to_numpy(pe.weighted_expected_loss(bk, *args, steps[:30])))
+    for a, b in zip(got["numpy"], got["array_api_strict"]):
+        np.testing.assert_allclose(b, a, rtol=1e-13)

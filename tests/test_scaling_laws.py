@@ -28,6 +28,9 @@ TINY = {
     (dict(p_big=10, n_grid=(8, 16)), "max\\(n_grid\\) < p_big"),
     (dict(co_draws=0), "co_draws must be a positive"),
     (dict(co_f_min=-1.0), "co_f_min must be in"),
+    (dict(co_method="exact"), "co_method must be one of"),
+    (dict(co_method="equivalent", co_draws=1), "needs co_draws >= 2"),
+    (dict(co_atol=0.0), "co_atol must be in"),
 ])
 def test_config_validation(bad, match):
     with pytest.raises(ConfigError, match=match):
@@ -63,11 +66,17 @@ def test_cupy_agrees_with_numpy():
         got = sl.simulate(sl.Config(**TINY[model], seed=1, backend="cupy"))
         for k, want in ref.arrays.items():
             np.testing.assert_allclose(got[k], want, rtol=1e-8, atol=1e-13, err_msg=k)
+    from sims.plrf_equivalent import equivalent_curves
+    steps = np.concatenate([[0], np.unique(np.geomspace(1, 1e9, 80).round().astype(np.int64))])
+    ref = equivalent_curves(0.4, 0.8, [1000, 10**6], 4, 0.5, steps, backend="numpy")
+    np.testing.assert_allclose(equivalent_curves(0.4, 0.8, [1000, 10**6], 4, 0.5, steps, backend="cupy"),
+                               ref, rtol=1e-8)
 
 
 def test_numba_kernels_are_real_dispatchers():
     from numba.core.registry import CPUDispatcher
-    for f in (sl.sgd_chunk, sl.expected_loss):
+    from sims import plrf_equivalent as pe
+    for f in (sl.sgd_chunk, sl.expected_loss, pe.weighted_expected_loss, pe.block_expected_loss):
         module, attr = f.numba_path.split(":")
         assert isinstance(getattr(importlib.import_module(module), attr), CPUDispatcher)
 
