@@ -446,17 +446,14 @@ def _co_claims(res: Result) -> list[Claim]:
     atol = cfg.get("co_atol", CO_ATOL)
     why = ("issue's tolerance: finite d range and a grid argmin" if atol == CO_ATOL else
            f"tightened from the issue's {CO_ATOL} at these sizes (issue: tighten as sizes grow)")
+    ref = PPXP + (" Table 2" if ph in ("Ia", "II", "III") else "; row derived in theory/")
     out = [
         at_least(f"PLRF compute-optimal frontier resolved ({ph})", "(numerics)",
                  f"compute values with an interior loss-minimising d, {where}", MIN_FRONTIER_POINTS,
                  npts, why="enough points for a slope"),
-        close(f"PLRF compute-optimal d* ~ f^x ({ph})", PPXP + (" Table 2" if ph in ("Ia", "II", "III")
-                                                              else "; row derived in theory/"),
-              f"log-log slope of d*(f), {where}{rival}", float(theory.PLRF_X[ph](al, be)), x,
+        close(f"PLRF compute-optimal d* ~ f^x ({ph})", ref, f"log-log slope of d*(f), {where}{rival}", float(theory.PLRF_X[ph](al, be)), x,
               atol=atol, why=why),
-        close(f"PLRF compute-optimal P* ~ f^-y ({ph})", PPXP + (" Table 2" if ph in ("Ia", "II", "III")
-                                                               else "; row derived in theory/"),
-              f"minus the log-log slope of P*(f), {where}{rival}", float(theory.PLRF_Y[ph](al, be)), y,
+        close(f"PLRF compute-optimal P* ~ f^-y ({ph})", ref, f"minus the log-log slope of P*(f), {where}{rival}", float(theory.PLRF_Y[ph](al, be)), y,
               atol=atol, why=why),
     ]
     if equiv:

@@ -103,9 +103,8 @@ def _sl(c) -> tuple[float, float, int]:
     if c.model == "compute_optimal" and c.co_method == "equivalent":
         # per width: the fixed point on ~EQUIV_Z grid points over ~EQUIV_J compressed j-terms, and the
         # blocked recursion (log(co_steps)/BLOCK_H blocks of ~EQUIV_Z/4 nodes); plus the sampled check
-        import math as _m
         grid = EQUIV_Z * EQUIV_J * EQUIV_NEWTON
-        blocks = (1 / BLOCK_H + _m.log(c.co_steps) / BLOCK_H) * EQUIV_Z / 4
+        blocks = (1 + math.log(c.co_steps)) / BLOCK_H * EQUIV_Z / 4
         vc = c.v_ratio * c.co_check_d
         check = c.co_draws * (vc * c.co_check_d**2 + c.co_check_steps * c.co_check_d)
         return c.co_n_d * (grid + blocks) + check, 8.0 * (EQUIV_Z * EQUIV_J + vc * c.co_check_d), vc
