@@ -81,7 +81,6 @@ def _na(c) -> tuple[float, float, int]:
 
 
 EQUIV_Z, EQUIV_J, EQUIV_NEWTON = 2000, 2400, 10   # deterministic equivalent: z points, j-terms, iterations
-BLOCK_H = 0.01                                    # sims.plrf_equivalent.BLOCK_H
 
 
 def _sl(c) -> tuple[float, float, int]:
@@ -103,6 +102,7 @@ def _sl(c) -> tuple[float, float, int]:
     if c.model == "compute_optimal" and c.co_method == "equivalent":
         # per width: the fixed point on ~EQUIV_Z grid points over ~EQUIV_J compressed j-terms, and the
         # blocked recursion (log(co_steps)/BLOCK_H blocks of ~EQUIV_Z/4 nodes); plus the sampled check
+        from sims.plrf_equivalent import BLOCK_H
         grid = EQUIV_Z * EQUIV_J * EQUIV_NEWTON
         blocks = (1 + math.log(c.co_steps)) / BLOCK_H * EQUIV_Z / 4
         vc = c.v_ratio * c.co_check_d

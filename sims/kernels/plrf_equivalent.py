@@ -160,6 +160,7 @@ def block_expected_loss(lam, n, w, gamma, p_inf, log_steps, h):
     B = lam.size
     q = w.copy()
     eps, f = _coefficients(lam, n, gamma)
+    logrho = np.log1p(-eps)                       # per node, fixed over the run
     out = np.empty(log_steps.size)
     E = np.empty(B)
     S0 = np.empty(B)
@@ -180,7 +181,7 @@ def block_expected_loss(lam, n, w, gamma, p_inf, log_steps, h):
         den = 0.0
         for i in range(B):
             e = eps[i]
-            L = np.log1p(-e)
+            L = logrho[i]
             E[i] = np.exp(Dm * L)
             if D == 1:
                 S0[i] = 1.0
