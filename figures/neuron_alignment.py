@@ -2,7 +2,8 @@
 
 (a) angle of every neuron to x_+ (v > 0, red) or x_- (v < 0, blue) vs time, with the alignment and
 escape times; (b) alignment and escape times vs log(1/eps) with the theory slope 1/lambda;
-(c) alignment time vs log n / sqrt(mu) with the paper's bound 4 log n / sqrt(mu);
+(c) alignment time vs log n / sqrt(mu) with the paper's bound 4 log n / sqrt(mu) and the large-n
+law t* of theory (v), evaluated at each run's initial cosines;
 (d) loss vs time, log-log, with a 1/t guide and the large-init contrast; (e) singular values of W.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from figures import style  # noqa: E402
 from figures.style import SIM, THEORY, plt  # noqa: E402
+from sims.neuron_alignment import ALIGN_COS  # noqa: E402
 from theory import neuron_alignment as theory  # noqa: E402
 
 
@@ -59,6 +61,10 @@ def draw(base, eps_sweep, n_mu, large):
     bound = theory.align_time_bound(ns[:, None].astype(float), mus[None, :]).ravel()
     order = np.argsort(shape.ravel())
     ax.plot(shape.ravel()[order], bound[order], **THEORY, label=r"bound $t_1(n, \mu)$ (theory)")
+    t_star = theory.large_n_align_time(n_mu["init_cos"][:, :, 0], n_mu["centre_rate"][:, :, 0],
+                                       ALIGN_COS)
+    ax.plot(shape.ravel(), t_star.ravel(), marker="x", ls="none", color="k",
+            label=r"large-$n$ law $t^*$ (theory)")
     ax.set(xlabel=r"$\log n / \sqrt{\mu}$", ylabel="alignment time",
            title=f"(c) n in {ns.tolist()}, mu in {mus.tolist()}")
     ax.legend()

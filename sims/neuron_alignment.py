@@ -263,6 +263,8 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
                         trajectories=(g == 0))
         out = {f"summary/{k}": v for k, v in summarise(run).items()}
         out["summary/lam"] = run["lam"]
+        out["summary/init_cos"], out["summary/centre_rate"] = _own_centre(X, y, W0dir, v0sign,
+                                                                          config)
         if g == 0:
             out.update(_trajectory_arrays(run, X, y))
             if config.halvings:
@@ -276,10 +278,19 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
     summ = {k.removeprefix("summary/"): np.array([p[k] for p in points], dtype=float)
             for k in points[0] if k.startswith("summary/")}
     shape = (len(config.n), len(config.mu), len(config.eps))
-    arrays.update({k: v.reshape(shape) for k, v in summ.items()})
+    arrays.update({k: v.reshape(shape + v.shape[1:]) for k, v in summ.items()})
     arrays.update({"n": np.asarray(config.n), "mu": np.asarray(config.mu),
                    "eps": np.asarray(config.eps)})
     return Result(arrays, {"backend": bk.name, "seed": config.seed})
+
+
+def _own_centre(X, y, W0, v0, config):
+    """Per neuron: the initial cosine to its own data centre (x_+ for v > 0, x_- for v < 0) and
+    that centre's rate c |x_{+-}| (theory (v))."""
+    cos_p, cos_m, *_ = diagnostics(X, y, W0, v0)
+    norms = [np.linalg.norm(X[y > 0].sum(0)), np.linalg.norm(X[y < 0].sum(0))]
+    return (np.where(v0 > 0, cos_p, cos_m),
+            _scale(config, len(y)) * np.where(v0 > 0, norms[0], norms[1]))
 
 
 def _trajectory_arrays(run, X, y) -> dict:
@@ -382,7 +393,7 @@ def _eps_claims(res: Result) -> list[Claim]:
     resid = te - (slope * np.log(1 / eps) + icpt)
     return [
         at_most("alignment time independent of eps", "theory (ii)",
-                f"max - min of t_align over eps = {list(eps)}, in units of the local step dt",
+                f"max - min of t_align over eps = {eps.tolist()}, in units of the local step dt",
                 1.0, float((ta.max() - ta.min()) / dt.max()),
                 why="within one grid step (the issue's criterion); eps^2 corrections are smaller"),
         holds("alignment holds at escape for every eps", PAPER + " Thm 1",
@@ -398,24 +409,54 @@ def _eps_claims(res: Result) -> list[Claim]:
     ]
 
 
+RHO_TIGHT = 0.25    # the large-n law is tested at rtol LAW_RTOL where rho <= RHO_TIGHT
+LAW_RTOL = 0.1
+
+
 def _n_mu_claims(res: Result) -> list[Claim]:
     ns, mus = res["n"], res["mu"]
-    ta = res["t_align"][:, :, 0]
+    ta, dt = res["t_align"][:, :, 0], res["dt_align"][:, :, 0]
     bound = theory.align_time_bound(ns[:, None].astype(float), mus[None, :])
+    t_star = theory.large_n_align_time(res["init_cos"][:, :, 0], res["centre_rate"][:, :, 0],
+                                       ALIGN_COS)
+    rho = theory.finite_class_ratio(ns[:, None], mus[None, :])
+    gap = np.abs(ta / t_star - 1)
+    tight = rho <= RHO_TIGHT
+    c_min = float(np.max(ta * np.sqrt(mus)[None, :] / np.log(ns)[:, None]))
     mu_exp = [float(-np.polyfit(np.log(np.sqrt(mus)), np.log(ta[i]), 1)[0]) for i in range(len(ns))]
     n_exp = [float(np.polyfit(np.log(np.log(ns)), np.log(ta[:, j]), 1)[0]) for j in range(len(mus))]
-    return [
+    grid = f"n = {ns.tolist()}, mu = {mus.tolist()}"
+    out = [
         at_most("alignment time below the paper's bound", PAPER + " Thm 1",
-                f"t_align / (4 log n / sqrt(mu)) over n = {list(ns)}, mu = {list(mus)}", 1.0,
-                ta / bound, why="an upper bound: any ratio <= 1 passes"),
-        close("mu-dependence follows 1/sqrt(mu)", PAPER + " Thm 1",
-              "fitted exponent p of t_align ~ (1/sqrt(mu))^p at each n", 1.0, mu_exp, atol=0.15,
-              why="3-point fit on a grid of mu spanning a factor 6; the log(1/cos) transient "
-                  "adds a mild mu-dependent offset"),
+                f"t_align / (4 log n / sqrt(mu)) over {grid}", 1.0, ta / bound,
+                why="an upper bound: any ratio <= 1 passes; the constant 4 is unchecked (theory "
+                    f"(iii)): the data allow any constant >= {c_min:.3g}"),
+        at_most("alignment time follows the large-n law t* (first order in rho)", "theory (v)",
+                "|t_align / t* - 1| against rho + dt/t* at every grid point, t* = max_j (atanh "
+                f"{ALIGN_COS} - atanh cos(w_j(0), own centre)) / (c |centre|), "
+                "rho = (1 - mu)/(k mu)", 1.0, gap / (rho + dt / t_star),
+                why="t* drops the off-u part of x_+ and of the pre-S+ drive, a relative O(rho) "
+                    "error (coefficient <= 1 claimed), plus one step of the time grid"),
+    ]
+    if tight.any():
+        out.append(close("alignment time = large-n law where rho is small", "theory (v)",
+                         f"t_align / t* - 1 at the {int(tight.sum())} grid points with rho <= "
+                         f"{RHO_TIGHT} (rho there: {np.round(rho[tight], 3).tolist()})", 0.0,
+                         ta[tight] / t_star[tight] - 1, atol=LAW_RTOL,
+                         why="O(rho) corrections (measured about 0.3-0.4 rho) plus the step grid "
+                             "dt/t ~ 2%"))
+    out += [
+        close("mu-dependence follows 1/sqrt(mu) at large n", PAPER + " Thm 1; theory (v)",
+              f"fitted exponent p of t_align ~ (1/sqrt(mu))^p at n = {int(ns[-1])} (at n = "
+              f"{ns.tolist()}: {np.round(mu_exp, 3).tolist()})", 1.0, mu_exp[-1], atol=0.15,
+              why="t* ~ 1/sqrt(mu) up to O(rho) and the atanh cos(0) offset; at small n rho is "
+                  "not small and the exponent is not expected to be 1"),
         at_most("n-dependence no faster than log n", PAPER + " Thm 1",
                 "fitted exponent q of t_align ~ (log n)^q at each mu", 1.0, n_exp,
-                why="the bound's log n is a worst case over data; here q ~ 0 (see report)"),
+                why="the bound's log n is the proof's worst case; theory (v) predicts t_align "
+                    "flat in n for this data (q ~ 0)"),
     ]
+    return out
 
 
 def _order_claims(res: Result) -> list[Claim]:
@@ -426,12 +467,12 @@ def _order_claims(res: Result) -> list[Claim]:
     p_smooth = np.log2(smooth[:-1] / smooth[1:])
     return [
         close("balancedness: RK4 order in the smooth phase", "theory (i); RK4 order 4",
-              f"log2 of the drift ratio per step halving (steps {list(steps)}) after the last "
+              f"log2 of the drift ratio per step halving (steps {steps.tolist()}) after the last "
               "activation-pattern change", 4.0, p_smooth, atol=1.0,
               why="order 4 asymptotically; the pre-asymptotic ratios approach 16 from above"),
         at_least("balancedness: whole-run order (pattern crossings)", "theory (i)",
                  "least-squares slope of log2 whole-run drift vs log2 step over steps "
-                 f"{list(steps)} (per-halving ratios {np.round(p_halving, 2).tolist()})", 1.8, p_all,
+                 f"{steps.tolist()} (per-halving ratios {np.round(p_halving, 2).tolist()})", 1.8, p_all,
                  why="a step straddling a sign change of <w_j, x_i> (discontinuous field) has "
                      "O(h^2) local drift; nothing locates crossings, and which crossings a step "
                      "straddles changes with the step, so single halvings scatter about 2: the "

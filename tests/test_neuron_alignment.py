@@ -146,3 +146,18 @@ def test_a_step_too_large_for_the_init_is_a_clear_error(tmp_path, capsys):
     assert main([*base, "--set", "step=0.0002"]) == 0
     r = results.load(tmp_path / "r.npz")
     assert np.all(r["loss"][1:] <= r["loss"][:-1] * (1 + 1e-9))
+
+
+def test_alignment_time_approaches_the_large_n_law():
+    # theory (v): where rho = (1 - mu)/(k mu) is small the measured alignment time is t* up to
+    # O(rho) and one step, and the gap shrinks as rho does (n = 8: rho = 0.17; n = 80: 0.017).
+    cfg = na.Config(backend="numba", n=(8, 80), mu=(0.6,), eps=(1e-6,), d=100, width=12, step=0.05,
+                    t_end=100.0, stop_loss=0.5)
+    res = na.simulate(cfg)
+    t_star = na.theory.large_n_align_time(res["init_cos"][:, 0, 0], res["centre_rate"][:, 0, 0],
+                                          na.ALIGN_COS)
+    gap = res["t_align"][:, 0, 0] / t_star - 1
+    rho = na.theory.finite_class_ratio(np.array([8, 80]), 0.6)
+    dt = res["dt_align"][:, 0, 0] / t_star
+    assert np.all(np.abs(gap) <= rho + dt), (gap, rho, dt)
+    assert abs(gap[1]) < 0.05 and abs(gap[1]) < abs(gap[0])

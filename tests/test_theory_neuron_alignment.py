@@ -24,3 +24,32 @@ def test_bound_and_slopes():
     assert np.isclose(theory.escape_slope(4.0, 0.5), 0.5)
     assert np.isclose(theory.late_slope(10.0), -1.1)
     assert np.isclose(theory.data_center_norm(4, 0.5), np.sqrt(2 + 2 * 0.5))
+
+
+def test_alignment_time_formula_matches_an_independent_integration():
+    # theory (v): d w/dt = g - <w, g> w on the unit sphere with constant g, integrated by scipy
+    # (RK45, rtol 1e-10) until cos(w, g) = c*; the closed form (atanh c* - atanh C0)/|g| must agree.
+    from scipy.integrate import solve_ivp
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal(5)
+    for C0 in (-0.6, 0.0, 0.4):
+        e = rng.standard_normal(5)
+        e -= (e @ g) / (g @ g) * g
+        w0 = C0 * g / np.linalg.norm(g) + np.sqrt(1 - C0**2) * e / np.linalg.norm(e)
+        hit = lambda t, w: w @ g / (np.linalg.norm(w) * np.linalg.norm(g)) - 0.99  # noqa: E731
+        hit.terminal = True
+        sol = solve_ivp(lambda t, w: g - (w @ g) * w, (0, 100), w0, events=hit, rtol=1e-10,
+                        atol=1e-12)
+        t_hit = sol.t_events[0][0]
+        pred = theory.large_n_align_time([C0], [np.linalg.norm(g)], 0.99)
+        assert np.isclose(t_hit, pred, rtol=1e-6), (C0, t_hit, pred)
+
+
+def test_finite_class_ratio_is_the_off_axis_share_of_the_data_centre():
+    from sims.neuron_alignment import make_data
+    for n, mu in [(10, 0.2), (40, 0.05), (7, 0.5)]:
+        X, y = make_data(n, n + 2, mu, np.random.default_rng(1))
+        k = min((y > 0).sum(), (y < 0).sum())
+        small = X[y > 0] if (y > 0).sum() == k else X[y < 0]
+        rho = theory.finite_class_ratio(n, mu)
+        assert np.isclose(np.linalg.norm(small.sum(0)) ** 2, k**2 * mu * (1 + rho))
