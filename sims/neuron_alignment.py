@@ -409,8 +409,8 @@ def _eps_claims(res: Result) -> list[Claim]:
     ]
 
 
-RHO_TIGHT = 0.25    # the large-n law is tested at rtol LAW_RTOL where rho <= RHO_TIGHT
-LAW_RTOL = 0.1
+RHO_TIGHT = 0.25    # where rho <= RHO_TIGHT, |t_align / t* - 1| <= LAW_TOL is claimed
+LAW_TOL = 0.1
 
 
 def _n_mu_claims(res: Result) -> list[Claim]:
@@ -426,6 +426,7 @@ def _n_mu_claims(res: Result) -> list[Claim]:
     mu_exp = [float(-np.polyfit(np.log(np.sqrt(mus)), np.log(ta[i]), 1)[0]) for i in range(len(ns))]
     n_exp = [float(np.polyfit(np.log(np.log(ns)), np.log(ta[:, j]), 1)[0]) for j in range(len(mus))]
     grid = f"n = {ns.tolist()}, mu = {mus.tolist()}"
+    big = int(np.argmax(ns))
     out = [
         at_most("alignment time below the paper's bound", PAPER + " Thm 1",
                 f"t_align / (4 log n / sqrt(mu)) over {grid}", 1.0, ta / bound,
@@ -442,13 +443,13 @@ def _n_mu_claims(res: Result) -> list[Claim]:
         out.append(close("alignment time = large-n law where rho is small", "theory (v)",
                          f"t_align / t* - 1 at the {int(tight.sum())} grid points with rho <= "
                          f"{RHO_TIGHT} (rho there: {np.round(rho[tight], 3).tolist()})", 0.0,
-                         ta[tight] / t_star[tight] - 1, atol=LAW_RTOL,
+                         ta[tight] / t_star[tight] - 1, atol=LAW_TOL,
                          why="O(rho) corrections (measured about 0.3-0.4 rho) plus the step grid "
                              "dt/t ~ 2%"))
     out += [
         close("mu-dependence follows 1/sqrt(mu) at large n", PAPER + " Thm 1; theory (v)",
-              f"fitted exponent p of t_align ~ (1/sqrt(mu))^p at n = {int(ns[-1])} (at n = "
-              f"{ns.tolist()}: {np.round(mu_exp, 3).tolist()})", 1.0, mu_exp[-1], atol=0.15,
+              f"fitted exponent p of t_align ~ (1/sqrt(mu))^p at n = {int(ns[big])} (at n = "
+              f"{ns.tolist()}: {np.round(mu_exp, 3).tolist()})", 1.0, mu_exp[big], atol=0.15,
               why="t* ~ 1/sqrt(mu) up to O(rho) and the atanh cos(0) offset; at small n rho is "
                   "not small and the exponent is not expected to be 1"),
         at_most("n-dependence no faster than log n", PAPER + " Thm 1",
