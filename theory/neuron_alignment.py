@@ -33,8 +33,6 @@ Loss L = c sum_i l(y_i f(x_i)), c = 1/n (mean; the issue's convention) or 1 (sum
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import sympy as sp
 
@@ -42,6 +40,9 @@ n_, mu_ = sp.symbols("n mu", positive=True)
 ALIGN_TIME_BOUND = 4 * sp.log(n_) / sp.sqrt(mu_)
 G_, C0_, cstar_ = sp.symbols("G C0 c_star", real=True)
 ALIGN_TIME_FIXED_PATTERN = (sp.atanh(cstar_) - sp.atanh(C0_)) / G_     # (v): rate G, cos C0 -> c*
+k_ = sp.Symbol("k", positive=True)                                     # points in one class
+CENTRE_NORM_SQ = k_ + k_ * (k_ - 1) * mu_                              # (v): |x_+|^2
+FINITE_CLASS_RATIO = (1 - mu_) / (k_ * mu_)                            # (v): rho
 
 
 def _balancedness() -> bool:
@@ -108,16 +109,14 @@ def _alignment_law() -> dict[str, bool]:
     dC = -sp.sin(phi) * dphi                                 # d/dt cos(phi)
     C = sp.tanh(G * t + sp.atanh(C0))
     T = sp.solve(sp.Eq(G * t + sp.atanh(C0), sp.atanh(cs)), t)
-    k = sp.Symbol("k", positive=True)
+    k, norm_sq, rho = k_, CENTRE_NORM_SQ, FINITE_CLASS_RATIO
     # |x_+|^2 = 1^T Gram 1 with Gram = mu 11^T + (1 - mu) I (one class): exact matrices for k = 1..6
     # against the closed form (both quadratic in k, so six points pin it)
     gram_ok = all(sp.simplify((sp.ones(1, m) * (mu_ * sp.ones(m, m) + (1 - mu_) * sp.eye(m))
-                               * sp.ones(m, 1))[0] - (m + m * (m - 1) * mu_)) == 0
+                               * sp.ones(m, 1))[0] - norm_sq.subs(k, m)) == 0
                   for m in range(1, 7))
-    norm_sq = k + k * (k - 1) * mu_
-    rho = (1 - mu_) / (k * mu_)
-    cos_u_sq = (k * sp.sqrt(mu_)) ** 2 / (k + k * (k - 1) * mu_)
-    rate = sp.sqrt(k + k * (k - 1) * mu_).subs(k, n_ / 2) / n_
+    cos_u_sq = (k * sp.sqrt(mu_)) ** 2 / norm_sq
+    rate = sp.sqrt(norm_sq).subs(k, n_ / 2) / n_
     T_closed = ALIGN_TIME_FIXED_PATTERN.subs({G_: G, C0_: C0, cstar_: cs})
     zero = lambda e: sp.simplify(e) == 0                     # noqa: E731
     return {
@@ -166,9 +165,13 @@ def large_n_align_time(cos0, rate, threshold):
     return np.max(_time_to_cos(cos0, np.asarray(rate, float), threshold), axis=-1)
 
 
+_rho = sp.lambdify((k_, mu_), FINITE_CLASS_RATIO, "numpy")
+_centre_norm = sp.lambdify((k_, mu_), sp.sqrt(CENTRE_NORM_SQ), "numpy")
+
+
 def finite_class_ratio(n, mu):
     """rho = (1 - mu) / (k mu), k = floor(n/2) the smaller class: the off-u share of |x_+|^2."""
-    return (1 - np.asarray(mu, float)) / (np.floor(np.asarray(n, float) / 2) * np.asarray(mu, float))
+    return _rho(np.floor(np.asarray(n, float) / 2), np.asarray(mu, float))
 
 
 def escape_slope(x_plus_norm, scale):
@@ -183,5 +186,4 @@ def late_slope(margin):
 
 def data_center_norm(n: int, mu: float) -> float:
     """|x_+| for the suite's data (ceil(n/2) positive unit vectors with pairwise inner product mu)."""
-    k = (n + 1) // 2
-    return math.sqrt(k + k * (k - 1) * mu)
+    return float(_centre_norm((n + 1) // 2, mu))
