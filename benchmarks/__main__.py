@@ -14,20 +14,30 @@ import sys
 
 from benchmarks import suite
 from benchmarks.common import gemm_gflops
+from sims.registry import get_simulator, names
 
-MODULES = ("double_descent", "neural_collapse", "neuron_alignment", "scaling_laws", "superposition",
-           "sharpness", "grokking")
+
+def benchmark_modules() -> dict[str, str]:
+    """Simulator name -> its declared benchmark module (the registry is the one list)."""
+    return {n: get_simulator(n).benchmarks for n in names() if get_simulator(n).benchmarks}
 
 
 def _modules(only):
-    for name in only or MODULES:
+    for name, path in benchmark_modules().items():
+        if only and name not in only:
+            continue
         try:
-            mod = importlib.import_module(f"benchmarks.{name}")
-        except ImportError as exc:          # a simulator that has not landed yet
+            mod = importlib.import_module(path)
+        except ImportError as exc:          # a simulator whose benchmark has not landed yet
             print(f"  (skipping {name}: {exc})", file=sys.stderr)
             continue
         if hasattr(mod, "cases"):
             yield name, mod
+
+
+def list_cases(sizes=("quick", "paper")) -> list[tuple[str, str, str]]:
+    """(simulator, size, case name) of every benchmark case, without timing anything."""
+    return [(name, s, c.name) for name, mod in _modules(None) for s in sizes for c in mod.cases(s)]
 
 
 def targets(records: list[dict]) -> list[str]:
@@ -66,11 +76,19 @@ def targets(records: list[dict]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     ap.add_argument("--size", choices=("quick", "paper", "both"), default="both")
-    ap.add_argument("--only", nargs="*", choices=MODULES, help="simulators to run (default: all)")
+    ap.add_argument("--only", nargs="*", help="simulators to run (default: all)")
+    ap.add_argument("--list", action="store_true", help="list the cases and exit")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--markdown", help="also write the table and targets as markdown here")
     ap.add_argument("--json", help="also write every measurement as JSON here")
     args = ap.parse_args(argv)
+    if args.list:
+        for sim, size, name in list_cases():
+            print(f"{sim:18s} {size:6s} {name}")
+        return
+    unknown = sorted(set(args.only or ()) - set(benchmark_modules()))
+    if unknown:
+        ap.error(f"no benchmarks for {unknown}; known: {', '.join(benchmark_modules())}")
 
     suite.pin_threads(suite.threads())
     gemm = gemm_gflops()

@@ -1,6 +1,7 @@
 """Figure: double descent. Test risk vs p/n for the exact solver, GD budgets and ridge, with theory.
 
-Reads the ``linear`` and ``random_features`` result files; draws only (never simulates).
+Reads the experiments of kinds ``linear`` and ``relu_rf``; draws only (never simulates). Panels
+(``PANELS``, each drawable alone with ``panel(name, experiments, ax)``):
 (a) isotropic linear model: mean min-norm risk (error bars: 1 s.e.) with the exact finite-n and
 asymptotic formulas of Hastie et al.; optimal ridge with its asymptotic formula; GD budgets.
 (b) ReLU random features: median test error of the exact solver, GD budgets and oracle ridge.
@@ -8,16 +9,11 @@ asymptotic formulas of Hastie et al.; optimal ridge with its asymptotic formula;
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from figures import style  # noqa: E402
-from figures.style import SIM, THEORY, plt  # noqa: E402
-from sims import results  # noqa: E402
-from theory import double_descent as theory  # noqa: E402
+from figures import style
+from figures.style import SIM, THEORY, one, plt
+from theory import double_descent as theory
 
 SHOW_BUDGETS = (100.0, 1000.0, 10000.0, 1e6)
 
@@ -31,12 +27,12 @@ def _gd(ax, res, agg):
                     label=f"GD, {t:g} steps")
 
 
-def draw(linear: results.Result, rf: results.Result):
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), constrained_layout=True)
+def linear_risk(exps, ax):
+    """(a) isotropic linear model: min-norm risk with the finite-n and asymptotic formulas."""
+    linear = one(exps, "linear")
     cfg = linear.meta["config"]
     n, r, sigma = cfg["n"], cfg["signal"], cfg["noise"]
     q = linear["ratios"]
-    ax = axes[0]
     risk = linear["min_norm_risk"]
     ok = np.abs(q - 1) * n > 1
     ax.errorbar(q[ok], risk[:, ok].mean(0), risk[:, ok].std(0, ddof=1) / np.sqrt(len(risk)),
@@ -56,7 +52,10 @@ def draw(linear: results.Result, rf: results.Result):
            ylabel=r"excess risk $|a-\beta|^2$", title=f"(a) isotropic linear model, n={n}")
     ax.legend(loc="upper left", ncol=1)
 
-    ax = axes[1]
+
+def rf_risk(exps, ax):
+    """(b) ReLU random features: median test error of the exact solver, GD budgets, oracle ridge."""
+    rf = one(exps, "relu_rf")
     qr = rf["ratios"]
     ax.plot(qr, np.median(rf["min_norm_risk"], 0), color="C3", marker="o", label="min-norm (exact)")
     _gd(ax, rf, lambda a: np.median(a, 0))
@@ -67,17 +66,28 @@ def draw(linear: results.Result, rf: results.Result):
            title=f"(b) ReLU random features, n={rf.meta['config']['n']}")
     ax.legend(loc="upper right")
 
-    ax = axes[2]
+
+def rf_condition(exps, ax):
+    """(c) condition number of the random-features matrix."""
+    rf = one(exps, "relu_rf")
+    qr = rf["ratios"]
     ax.plot(qr, np.median(rf["condition"], 0), color="C2", marker="o")
     ax.axvline(1, color="grey", lw=0.6)
     ax.set(xscale="log", yscale="log", xlabel="N / n", ylabel=r"cond(Z) (median)",
            title="(c) conditioning of the features")
+
+
+PANELS = {"linear_risk": linear_risk, "rf_risk": rf_risk, "rf_condition": rf_condition}
+
+
+def panel(name, exps, ax=None):
+    """Draw one panel (a key of ``PANELS``) into ``ax``; returns the axes."""
+    return style.panel(PANELS, name, exps, ax)
+
+
+def draw(exps):
+    """The whole figure: panels (a)-(c) side by side."""
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), constrained_layout=True)
+    for ax, name in zip(axes, PANELS):
+        PANELS[name](exps, ax)
     return fig
-
-
-def main(argv=None):
-    style.main(draw, ("linear", "random_features"), __doc__, argv)
-
-
-if __name__ == "__main__":
-    main()

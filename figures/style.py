@@ -1,10 +1,9 @@
 """The suite's matplotlib style and a byte-reproducible ``save`` (PDF and PNG, fixed metadata)."""
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import matplotlib
 
@@ -33,9 +32,32 @@ def save(fig, stem: str | Path) -> None:
     plt.close(fig)
 
 
-def main(draw: Callable, names: Sequence[str], doc: str | None, argv=None) -> None:
-    """The command line of a figure script: ``script.py RESULT... --out STEM``, one result file
-    per name in ``names``, loaded and passed to ``draw`` in that order."""
+def panel(panels: dict[str, Callable], name: str, experiments, ax=None):
+    """Draw panel ``name`` of a figure module's ``PANELS`` into ``ax`` (a new axes when None) and
+    return the axes: ``figures.double_descent.panel("linear_risk", experiments, ax)``."""
+    if name not in panels:
+        raise KeyError(f"no panel {name!r}; panels: {', '.join(panels)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.5, 2.6), constrained_layout=True)
+    panels[name](experiments, ax)
+    return ax
+
+
+def one(experiments, kind: str):
+    """The first result of ``kind`` among a figure's inputs, or a clear error naming the kind."""
+    res = experiments.first(kind)
+    if res is None:
+        from sims.errors import SimsError
+        raise SimsError(f"the figure needs an experiment of kind {kind!r}; got kinds "
+                        f"{sorted({experiments.kind(n) for n in experiments})}")
+    return res
+
+
+def main(draw: Callable, names, doc: str | None, argv=None) -> None:
+    """Transitional command line of a figure not yet drawn from Experiments:
+    ``script.py RESULT... --out STEM``, one result file per name, passed to ``draw`` in order."""
+    import argparse
+
     from sims import results
 
     p = argparse.ArgumentParser(description=doc)

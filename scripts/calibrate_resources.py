@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "workflow")]
 import cost_model  # noqa: E402
 from sims.config import load_profile_file  # noqa: E402
-from sims.registry import SIMULATORS  # noqa: E402
+from sims.registry import modules  # noqa: E402
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
        "NUMBA_NUM_THREADS": "1"}
@@ -59,10 +59,9 @@ def main() -> None:
     old = yaml.safe_load(args.out.read_text()) if args.out.is_file() else {}
     sims = dict(old.get("simulators", {}))
     with tempfile.TemporaryDirectory() as tmp:
-        for sim in sorted(set(SIMULATORS) & set(cost_model.MODELS)):
-            if args.only and sim not in args.only:
+        for sim, module in sorted(modules().items()):
+            if (args.only and sim not in args.only) or cost_model.cost_function(sim) is None:
                 continue
-            module = SIMULATORS[sim]
             imports = [timed(f"import {module}") for _ in range(3)]
             startup = statistics.median(s for s, _ in imports)
             runs, compile_s = {}, 0.0

@@ -23,6 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from sims.claims import control_cell, headline, summary  # noqa: E402
 from sims.config import profile_path  # noqa: E402
 from sims.results import atomic_write_text  # noqa: E402
 
@@ -52,18 +53,27 @@ def caption(sim: str) -> str:
     if override.is_file():
         return override.read_text().strip()
     script = REPO / "figures" / f"{sim}.py"
+    try:
+        from sims.registry import get_simulator
+        module = get_simulator(sim).figure
+        if module:
+            script = REPO / Path(*module.split(".")).with_suffix(".py")
+    except Exception:  # noqa: BLE001 - a figure named after no registered simulator
+        pass
     doc = ast.get_docstring(ast.parse(script.read_text())) if script.is_file() else None
     return (doc or f"(no caption: add figures/captions/{sim}.md)").strip()
 
 
 def claims_table(rows: list[dict], table_id: str = "") -> str:
-    head = "<tr><th></th><th>simulator</th><th>claim</th><th>reference</th><th>predicted</th>" \
-           "<th>measured</th><th>tolerance</th><th>why</th></tr>"
+    head = "<tr><th></th><th>simulator</th><th>kind</th><th>claim</th><th>reference</th>" \
+           "<th>predicted</th><th>measured</th><th>tolerance</th><th>why</th><th>control</th></tr>"
     body = []
     for r in rows:
         mark = '<td class="pass">PASS</td>' if r["passed"] else '<td class="fail">FAIL</td>'
-        cells = [r["simulator"], f"{r['name']}: {r['statement']}", r["reference"], r["predicted"],
-                 r["measured"], r["tolerance"], r["why"]]
+        label = f"{r['experiment']}: {r['name']}" if r.get("experiment") else r["name"]
+        cells = [r["simulator"], r.get("kind", "simulation"), f"{label}: {r['statement']}",
+                 r["reference"], r["predicted"], r["measured"], r["tolerance"], r["why"],
+                 control_cell(r).replace("**", "")]
         body.append("<tr>" + mark + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in cells)
                     + "</tr>")
     ident = f' id="{table_id}"' if table_id else ""
@@ -79,16 +89,17 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def build(profile: str, ledger: dict, figures: list[Path]) -> str:
+def build(profile: str, ledger: dict, figures: list[Path], config_dir: Path | None = None) -> str:
+    head = headline(summary(ledger["claims"])).replace("**", "")
     parts = [f"<h1>dltheory-sims report ({html.escape(profile)} profile)</h1>",
-             f"<p><b>{ledger['passed']} / {ledger['total']} claims pass.</b> Generated "
+             f"<p><b>{html.escape(head)}</b> Generated "
              f"{dt.date.today().isoformat()}; figures: {len(figures)}.</p>",
              "<ul>" + "".join(f'<li><a href="#{f.stem}">{f.stem}</a></li>' for f in figures)
              + '<li><a href="#ledger">claims ledger</a></li></ul>']
     for fig in figures:
         sim = fig.stem
         png = base64.b64encode(fig.read_bytes()).decode()
-        cfg = profile_path(sim, profile)
+        cfg = profile_path(sim, profile, config_dir)
         cfg_text = cfg.read_text() if cfg.is_file() else f"(no {cfg})"
         mine = [r for r in ledger["claims"] if r["simulator"] == sim]
         passed = sum(r["passed"] for r in mine)
@@ -110,11 +121,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("figures", nargs="+", type=Path, help="figure PNGs, named <simulator>.png")
     ap.add_argument("--profile", default="quick")
+    ap.add_argument("--profile-dir", type=Path, help="the profile's folder (default config/<profile>)")
     ap.add_argument("--ledger", type=Path, required=True, help="claims.json of the profile")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     ledger = json.loads(args.ledger.read_text())
-    atomic_write_text(args.out, build(args.profile, ledger, sorted(args.figures)))
+    root = args.profile_dir.resolve().parent if args.profile_dir else None
+    atomic_write_text(args.out, build(args.profile, ledger, sorted(args.figures), root))
     print(f"wrote {args.out}: {len(args.figures)} figures, {ledger['total']} claims")
 
 

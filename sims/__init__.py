@@ -1,5 +1,14 @@
-"""Exact-dynamics simulators for deep-learning theory, each checked against its ``theory`` module."""
-from .registry import SIMULATORS, get_simulator
+"""Exact-dynamics simulators for deep-learning theory, each checked against its ``theory`` module.
 
-__all__ = ["SIMULATORS", "get_simulator"]
+The Python API (see :mod:`sims.api`)::
+
+    import sims
+    sims.list()
+    res = sims.run("double_descent", "linear", profile="quick", n=300, seeds=50)
+    res.claims(); sims.ledger([res]); sims.load("results/quick/double_descent/linear.npz")
+"""
+from .api import experiments, ledger, list, load, run  # noqa: A004
+from .registry import get_simulator, names
+
+__all__ = ["experiments", "get_simulator", "ledger", "list", "load", "names", "run"]
 __version__ = "0.1.0"

@@ -1,15 +1,18 @@
-"""Command line: ``python -m sims list | run | claims | ledger``. See ``python -m sims -h``."""
+"""Command line: ``python -m sims list | run | claims | ledger`` (also installed as ``dltheory``).
+See ``python -m sims -h``."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from . import api
 from . import claims as claims_mod
 from . import config as cfg
 from . import results
+from . import threads
 from .errors import SimsError
-from .registry import SIMULATORS, get_simulator
+from .registry import get_simulator, names
 
 
 def result_stem(results_dir: Path, profile: str, simulator: str, experiment: str) -> Path:
@@ -17,34 +20,37 @@ def result_stem(results_dir: Path, profile: str, simulator: str, experiment: str
 
 
 def cmd_list(args) -> None:
-    for name in sorted(SIMULATORS):
-        doc = (get_simulator(name).__doc__ or "").strip().splitlines()[0]
-        print(f"{name}: {doc}")
-        for profile in cfg.PROFILES:
-            path = cfg.profile_path(name, profile)
+    _, root = cfg.resolve_profile(None, args.profile_dir) if args.profile_dir else (None, None)
+    for name in names():
+        sim = get_simulator(name)
+        print(f"{name}: {sim.summary}")
+        folders = [args.profile_dir and Path(args.profile_dir).resolve().name] if root else \
+            cfg.profiles()
+        for profile in folders:
+            path = cfg.profile_path(name, profile, root)
             if path.is_file():
-                exps = ", ".join(cfg.load_profile_file(name, profile)["experiments"])
-                print(f"    {profile}: {exps}")
+                exps = cfg.load_experiments(name, sim.config, profile, config_dir=root)
+                print(f"    {profile}: " + ", ".join(f"{e} ({sim.kind(c)})" for e, c in exps.items()))
 
 
 def cmd_run(args) -> None:
     sim = get_simulator(args.simulator)
+    profile, root = cfg.resolve_profile(args.profile, args.profile_dir)
     overrides = cfg.parse_overrides(args.set)
     if args.backend:
         overrides["backend"] = args.backend
-    configs = cfg.load_experiments(args.simulator, sim.Config, args.profile, overrides)
+    configs = cfg.load_experiments(args.simulator, sim.config, profile, overrides, config_dir=root)
     if args.experiment:
         if args.experiment not in configs:
-            raise SimsError(f"no experiment {args.experiment!r} in profile {args.profile!r} of "
+            raise SimsError(f"no experiment {args.experiment!r} in profile {profile!r} of "
                             f"{args.simulator}; known: {', '.join(configs)}")
         configs = {args.experiment: configs[args.experiment]}
     if args.out and len(configs) != 1:
         raise SimsError("--out needs a single --experiment")
+    threads.pin(args.threads)
     for name, config in configs.items():   # every config was validated before anything runs
-        result = sim.simulate(config)
-        result.meta.update(simulator=args.simulator, experiment=name, profile=args.profile,
-                           overrides=overrides, config=config.to_dict())
-        stem = Path(args.out) if args.out else result_stem(args.results_dir, args.profile,
+        result = api.simulate(sim, config, experiment=name, profile=profile, overrides=overrides)
+        stem = Path(args.out) if args.out else result_stem(args.results_dir, profile,
                                                            args.simulator, name)
         npz, _ = results.save(stem, result)
         print(f"wrote {npz}")
@@ -52,42 +58,52 @@ def cmd_run(args) -> None:
 
 def cmd_claims(args) -> None:
     sim = get_simulator(args.simulator)
-    names = cfg.load_profile_file(args.simulator, args.profile)["experiments"]
+    profile, root = cfg.resolve_profile(args.profile, args.profile_dir)
+    names_ = cfg.load_profile_file(args.simulator, profile, root)["experiments"]
     loaded = {}
-    for name in names:
-        path = result_stem(args.results_dir, args.profile, args.simulator, name).with_suffix(".npz")
+    for name in names_:
+        path = result_stem(args.results_dir, profile, args.simulator, name).with_suffix(".npz")
         if not path.is_file():
             raise SimsError(f"missing result {path}; run `python -m sims run {args.simulator} "
-                            f"--profile {args.profile}` first")
+                            f"--profile {profile} --experiment {name}` first")
         loaded[name] = results.load(path)
-    out = Path(args.out) if args.out else (Path(args.results_dir) / args.profile / "claims"
+    out = Path(args.out) if args.out else (Path(args.results_dir) / profile / "claims"
                                            / f"{args.simulator}.json")
-    rows = claims_mod.write_claims(out, args.simulator, sim.claims(loaded))
+    rows = claims_mod.write_claims(out, args.simulator, sim.check(loaded))
     for r in rows:
-        print(f"{'PASS' if r['passed'] else 'FAIL'}  {args.simulator}.{r['name']}")
+        label = f"{r['experiment']}: {r['name']}" if r.get("experiment") else r["name"]
+        print(f"{'PASS' if r['passed'] else 'FAIL'}  {args.simulator}.{label}")
 
 
 def cmd_ledger(args) -> None:
-    base = Path(args.results_dir) / args.profile
+    profile = Path(args.profile_dir).resolve().name if args.profile_dir else args.profile
+    base = Path(args.results_dir) / profile
     files = args.inputs or sorted(base.glob("claims/*.json"))
     if not files:
         raise SimsError(f"no claims files under {base}")
-    passed, total = claims_mod.write_ledger(files, base / "claims.md", base / "claims.json",
-                                            title=f"Claims ledger ({args.profile} profile)")
-    print(f"{passed}/{total} claims pass; ledger in {base / 'claims.md'}")
-    if args.strict and passed != total:
+    counts = claims_mod.write_ledger(files, base / "claims.md", base / "claims.json",
+                                     title=f"Claims ledger ({profile} profile)")
+    print(claims_mod.headline(counts).replace("**", "") + f" Ledger in {base / 'claims.md'}")
+    if args.strict and counts["passed"] != counts["total"]:
         sys.exit(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sims", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list simulators and their experiments")
+    lst = sub.add_parser("list", help="list simulators and their experiments (with their kinds)")
+    lst.add_argument("--profile-dir", type=Path, help="list this profile folder only")
+
+    def profile_args(sp):
+        sp.add_argument("--profile", default="quick",
+                        help="a profile folder under config/ (shipped: quick, paper)")
+        sp.add_argument("--profile-dir", type=Path,
+                        help="a folder of <simulator>.yaml files; its name is the profile's name")
+        sp.add_argument("--results-dir", default="results", type=Path)
 
     def common(sp):
         sp.add_argument("simulator")
-        sp.add_argument("--profile", default="quick", choices=cfg.PROFILES)
-        sp.add_argument("--results-dir", default="results", type=Path)
+        profile_args(sp)
         sp.add_argument("--out", type=Path, help="output path (stem or .npz / claims .json)")
 
     run = sub.add_parser("run", help="run a simulator's experiments and write result files")
@@ -96,11 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", help="numpy | numba | cupy | array_api_strict | auto")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config value (YAML syntax), e.g. --set n=300")
+    run.add_argument("--threads", type=int, default=None,
+                     help="BLAS / OpenMP / numba threads (default: the cores this process may use)")
     common(sub.add_parser("claims", help="check a simulator's claims against its result files"))
     led = sub.add_parser("ledger", help="merge every claims.json into claims.md / claims.json")
     led.add_argument("inputs", nargs="*", type=Path)
-    led.add_argument("--profile", default="quick", choices=cfg.PROFILES)
-    led.add_argument("--results-dir", default="results", type=Path)
+    profile_args(led)
     led.add_argument("--strict", action="store_true", help="exit 1 if any claim fails")
     return p
 

@@ -1,7 +1,7 @@
 """Resumable sweeps: each finished item of a long sweep is saved atomically, so a job that is killed
 (SLURM preemption, a time limit, Ctrl-C) and started again recomputes only the missing items.
 
-Used by the sweeps of neural_collapse, neuron_alignment and the grokking threshold sweep::
+Used through the sweep runner (:mod:`sims.sweep`) by every simulator with more than one run::
 
     ckpt = Checkpoint.for_config(config)       # a no-op unless $SIMS_CHECKPOINT_DIR is set
     out = [ckpt.item(i, lambda: run_one(...)) for i, ... in enumerate(grid)]
@@ -61,21 +61,35 @@ class Checkpoint:
         return self.dir / f"item-{index:06d}.npz"
 
     def item(self, index: int, compute: Callable[[], Any]) -> Any:
+        """The saved value of item ``index``, else ``compute()``, saved before it is returned."""
+        saved = self.saved(index)
+        if saved is not None:
+            return saved[0]
+        return self.store(index, compute())
+
+    def saved(self, index: int) -> tuple[Any] | None:
+        """``(value,)`` when item ``index`` is saved and readable, else None."""
         if self.dir is None:
-            return compute()
+            return None
         path = self.path(index)
-        if path.is_file():
-            try:
-                value = _load(path)
-            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # torn: recompute it
-                print(f"checkpoint: ignoring unreadable {path} ({exc})", file=sys.stderr)
-            else:
-                self.resumed += 1
-                if self.resumed == 1:
-                    print(f"checkpoint: resuming from {self.dir}", file=sys.stderr)
-                return value
-        value = compute()
-        _save(path, value)
+        if not path.is_file():
+            return None
+        try:
+            value = _load(path)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # torn: recompute it
+            print(f"checkpoint: ignoring unreadable {path} ({exc})", file=sys.stderr)
+            return None
+        self.resumed += 1
+        if self.resumed == 1:
+            print(f"checkpoint: resuming from {self.dir}", file=sys.stderr)
+        return (value,)
+
+    def store(self, index: int, value: Any) -> Any:
+        """Save ``value`` as item ``index`` (when checkpointing is on) and return it as a resumed
+        run would read it back, so that both paths give bit-identical results."""
+        if self.dir is None:
+            return value
+        _save(self.path(index), value)
         self.computed += 1
         return value
 

@@ -1,8 +1,10 @@
 """Config dataclasses, profiles and command-line overrides.
 
 A simulator's config is a frozen dataclass deriving from :class:`BaseConfig`; it checks its own values
-in ``validate`` so that a bad value fails before anything runs or is written. Profiles are YAML files
-``config/<profile>/<simulator>.yaml``::
+in ``validate`` so that a bad value fails before anything runs or is written. A profile is a folder of YAML
+files, one per simulator: the shipped ones are ``config/quick`` (CI and laptops) and ``config/paper``
+(the full figures); any other folder works the same (``--profile-dir DIR``, whose name is then the
+profile's name)::
 
     resources: {runtime: 10, mem_mb: 2000, cpus: 2}   # per run, for Snakemake / SLURM
     experiments:
@@ -23,12 +25,36 @@ from .backend import BACKENDS
 from .errors import ConfigError, require
 
 REPO_CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
-PROFILES = ("quick", "paper")
+PROFILES = ("quick", "paper")       # the shipped profiles; any folder of YAML files is one too
 
 
 def default_config_dir() -> Path:
     """``$SIMS_CONFIG_DIR`` if set (tests, private sweeps), else the repository's ``config/``."""
     return Path(os.environ.get("SIMS_CONFIG_DIR") or REPO_CONFIG_DIR)
+
+
+def resolve_profile(profile: str | None = None, profile_dir: str | Path | None = None,
+                    config_dir: Path | None = None) -> tuple[str, Path]:
+    """``(name, config_dir)`` of a profile: ``profile_dir`` (a folder of ``<simulator>.yaml``
+    files, named after the folder) or the folder ``profile`` under ``config_dir``. Raises a
+    ConfigError for a folder that does not exist or a name that is not a plain folder name."""
+    if profile_dir is not None:
+        folder = Path(profile_dir).expanduser().resolve()
+        require(folder.is_dir(), f"--profile-dir {profile_dir}: no such folder")
+        return folder.name, folder.parent
+    name = profile or "quick"
+    require(name.replace("-", "_").isidentifier(),
+            f"profile {name!r} must be a plain folder name (use --profile-dir for a path)")
+    root = Path(config_dir or default_config_dir())
+    require((root / name).is_dir(), f"no profile {name!r} (no folder {root / name}); shipped "
+                                    f"profiles: {', '.join(profiles(root)) or 'none'}")
+    return name, root
+
+
+def profiles(config_dir: Path | None = None) -> list[str]:
+    """The profile folders under ``config_dir`` (default: the repository's ``config/``)."""
+    root = Path(config_dir or default_config_dir())
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,31 +1,89 @@
-"""The simulators the suite knows, by name. A simulator module exposes:
+"""The one list of simulators. Each entry is a module (or package) that ends with a
+``SIMULATOR = sims.simulator.Simulator(...)`` declaration; the simulator's name is the last part of
+its module path. Everything else (CLI, Snakefile, cost model, benchmarks, report, tests) asks this
+module.
 
-``Config``
-    a frozen dataclass deriving from :class:`sims.config.BaseConfig`;
-``simulate(config) -> sims.results.Result``
-    runs one experiment;
-``claims(results: dict[str, Result]) -> list[sims.claims.Claim]``
-    compares the profile's result files (keyed by experiment name) with its ``theory`` module.
+Simulators outside this repository are added without editing it: ``$SIMS_PLUGINS`` holds a
+comma-separated list of importable module paths, each declaring a ``SIMULATOR`` the same way.
 """
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+import os
+from typing import Any
 
 from .errors import SimsError
 
-SIMULATORS = {
-    "double_descent": "sims.double_descent",
-    "scaling_laws": "sims.scaling_laws",
-    "superposition": "sims.superposition",
-    "neuron_alignment": "sims.neuron_alignment",
-    "neural_collapse": "sims.neural_collapse",
-    "grokking": "sims.grokking",
-    "sharpness": "sims.sharpness",
-}
+MODULES = (
+    "sims.double_descent",
+    "sims.scaling_laws",
+    "sims.superposition",
+    "sims.neuron_alignment",
+    "sims.neural_collapse",
+    "sims.grokking",
+    "sims.sharpness",
+)
+PLUGINS_ENV = "SIMS_PLUGINS"
 
 
-def get_simulator(name: str) -> ModuleType:
-    if name not in SIMULATORS:
-        raise SimsError(f"unknown simulator {name!r}; known: {', '.join(sorted(SIMULATORS))}")
-    return importlib.import_module(SIMULATORS[name])
+def modules() -> dict[str, str]:
+    """Simulator name -> module path, shipped ones first, then ``$SIMS_PLUGINS``."""
+    plugins = [m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",") if m.strip()]
+    out: dict[str, str] = {}
+    for path in (*MODULES, *plugins):
+        out.setdefault(path.rsplit(".", 1)[-1], path)
+    return out
+
+
+def names() -> list[str]:
+    """Every simulator's name, sorted."""
+    return sorted(modules())
+
+
+def get_simulator(name: str):
+    """The :class:`sims.simulator.Simulator` called ``name``, or a clear error."""
+    mods = modules()
+    if name not in mods:
+        raise SimsError(f"unknown simulator {name!r}; known: {', '.join(sorted(mods))}")
+    module = importlib.import_module(mods[name])
+    sim = getattr(module, "SIMULATOR", None)
+    if sim is None and hasattr(module, "Config") and hasattr(module, "claims"):
+        sim = _legacy(name, module)          # transitional: removed once every module declares one
+        module.SIMULATOR = sim
+    if sim is None or getattr(sim, "name", None) != name:
+        raise SimsError(f"module {mods[name]} declares no SIMULATOR named {name!r}")
+    if not sim.module:
+        object.__setattr__(sim, "module", mods[name])
+    return sim
+
+
+def simulators() -> dict[str, Any]:
+    """Name -> Simulator for every registered simulator (imports them all)."""
+    return {name: get_simulator(name) for name in names()}
+
+
+def simulator_of_config(config: Any):
+    """The simulator whose module defines ``type(config)``, or None (a config outside the
+    registry)."""
+    where = type(config).__module__
+    for name, path in modules().items():
+        if where == path or where.startswith(path + "."):
+            return get_simulator(name)
+    return None
+
+
+def _legacy(name: str, module):
+    """A Simulator for a module still written the old way (Config, simulate, claims(dict))."""
+    from .simulator import Simulator
+
+    class _Legacy(Simulator):
+        def check(self, results, symbolic=True):
+            from dataclasses import replace
+            from .simulator import Experiments
+            exps = Experiments.of(self, results)
+            return [replace(c, simulator=name) for c in module.claims(dict(exps))]
+
+    doc = (module.__doc__ or name).strip().splitlines()[0]
+    return _Legacy(name=name, summary=doc, config=module.Config, simulate=module.simulate,
+                   kind=lambda c: "legacy", claims={}, figure=f"figures.{name}",
+                   figure_kinds=("legacy",), benchmarks=f"benchmarks.{name}")

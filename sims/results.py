@@ -1,15 +1,19 @@
 """Result files: one ``.npz`` of arrays plus a JSON sidecar, written atomically, never pickled.
 
-``<stem>.npz`` holds the arrays and, under the key ``__meta__``, the same JSON as the human-readable
-sidecar ``<stem>.json``: the full config, seed, backend, package versions and git commit. Loading
-uses ``allow_pickle=False``. Each file is written to a temporary name in the same folder and moved
-into place with ``os.replace``, so a crash leaves either the old file or none, never a torn one; the
-sidecar is written after the data, so a present sidecar implies complete data.
+``<stem>.npz`` holds the arrays and, under the key ``__meta__``, the run's metadata: the full config,
+seed, backend, the dims of every array, package versions and git commit. The human-readable sidecar
+``<stem>.json`` holds the same metadata plus the SHA-256 and size of the ``.npz``. Loading uses
+``allow_pickle=False`` and checks the data file against the sidecar's checksum, so a truncated copy
+or a file replaced behind the sidecar's back gives one clear error naming the file and the command
+that recreates it. Each file is written to a temporary name in the same folder and moved into place
+with ``os.replace``, so a crash leaves either the old file or none, never a torn one; the sidecar
+is written after the data, so a present sidecar implies complete data.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import importlib.metadata
 import io
 import json
@@ -17,26 +21,89 @@ import os
 import platform
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+from .errors import SimsError
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 _PACKAGES = ("numpy", "scipy", "numba", "sympy", "matplotlib", "array-api-compat", "cupy-cuda12x",
              "dltheory-sims")
 
 
+class ResultFileError(SimsError):
+    """A result file that is missing, truncated or does not match its sidecar's checksum."""
+
+
 @dataclass
 class Result:
-    """What ``simulate`` returns: named numpy arrays and JSON-able metadata."""
+    """What ``simulate`` returns: named numpy arrays and JSON-able metadata.
+
+    ``meta["config"]`` is the full config, ``meta["dims"]`` names the axes of every array
+    (``{"min_norm_risk": ["seed", "ratio"], ...}``) and ``meta["coords"]`` maps a dim to the array
+    holding its coordinate values (``{"ratio": "ratios"}``).
+    """
 
     arrays: dict[str, np.ndarray]
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.arrays[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.arrays
+
+    @property
+    def dims(self) -> dict[str, list[str]]:
+        return dict(self.meta.get("dims", {}))
+
+    @property
+    def coords(self) -> dict[str, str]:
+        return dict(self.meta.get("coords", {}))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self.meta.get("config", {}))
+
+    @property
+    def simulator(self) -> str | None:
+        return self.meta.get("simulator")
+
+    def claims(self, symbolic: bool = False):
+        """This result's claims (``sims.claims.Claim`` rows), checked in memory."""
+        from .registry import get_simulator
+        return get_simulator(self.simulator or "").check({self.meta.get("experiment") or
+                                                          "result": self}, symbolic=symbolic)
+
+
+def make_result(config: Any, arrays: Mapping[str, Any], dims: Mapping[str, Sequence[str]],
+                coords: Mapping[str, str] | None = None, **meta: Any) -> Result:
+    """The ``Result`` of ``simulate(config)``: ``arrays`` as numpy arrays, with the config, the
+    simulator's name, the experiment kind and the ``dims`` of every array in the metadata (so
+    claims run on an in-memory result as on a file). Raises ``ValueError`` when an array has no
+    dims or dims of the wrong length, and when a coordinate names a missing array."""
+    from .registry import simulator_of_config
+    out = {k: np.asarray(v) for k, v in arrays.items()}
+    dims = {k: list(v) for k, v in dims.items()}
+    missing = sorted(set(out) - set(dims))
+    if missing:
+        raise ValueError(f"arrays without dims: {missing}")
+    bad = {k: (dims[k], out[k].shape) for k in out if len(dims[k]) != out[k].ndim}
+    if bad:
+        raise ValueError(f"dims do not match the array shapes: {bad}")
+    coords = dict(coords or {})
+    for dim, key in coords.items():
+        if key not in out or out[key].ndim != 1:
+            raise ValueError(f"coordinate {dim!r} -> {key!r} is not a 1-d array of the result")
+    sim = simulator_of_config(config)
+    base = {"simulator": sim.name if sim else None, "kind": sim.kind(config) if sim else None,
+            "config": config.to_dict(), "seed": getattr(config, "seed", None),
+            "dims": {k: dims[k] for k in out}, "coords": coords}
+    return Result(out, {**base, **meta})
 
 
 def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
@@ -88,6 +155,14 @@ def provenance() -> dict[str, Any]:
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
 
 
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def save(stem: Path, result: Result) -> tuple[Path, Path]:
     """Write ``<stem>.npz`` and ``<stem>.json`` atomically; return both paths."""
     stem = Path(stem)
@@ -100,18 +175,66 @@ def save(stem: Path, result: Result) -> tuple[Path, Path]:
         raise TypeError("object arrays would need pickle; store plain numeric/string arrays")
     npz, sidecar = stem.with_suffix(".npz"), stem.with_suffix(".json")
     atomic_write(npz, lambda fh: np.savez_compressed(fh, __meta__=np.array(meta_json), **arrays))
-    atomic_write_text(sidecar, meta_json + "\n")
+    data = {"sha256": sha256(npz), "bytes": npz.stat().st_size}
+    side = json.dumps({**meta, "data_file": data}, indent=2, sort_keys=True, default=_jsonable)
+    atomic_write_text(sidecar, side + "\n")
     return npz, sidecar
 
 
-def load(path: Path) -> Result:
-    """Read a result file written by :func:`save` (``.npz`` path or stem)."""
+def recreate_hint(meta: Mapping[str, Any] | None, path: Path) -> str:
+    """The command that rewrites the result file ``path``, from its (sidecar) metadata."""
+    meta = meta or {}
+    sim, exp, prof = meta.get("simulator"), meta.get("experiment"), meta.get("profile")
+    if sim and exp and prof:
+        return (f"python -m sims run {sim} --profile {prof} --experiment {exp} "
+                f"--out {Path(path).with_suffix('')}")
+    return "rerun the experiment that wrote it (python -m sims run SIMULATOR --experiment NAME)"
+
+
+def verify(path: Path) -> dict[str, Any] | None:
+    """Check ``<stem>.npz`` against its sidecar's checksum; return the sidecar's metadata (None
+    when there is no sidecar, as for files from older versions). Raises :class:`ResultFileError`
+    for a missing data file or a size / checksum mismatch."""
+    path = Path(path).with_suffix(".npz")
+    sidecar = path.with_suffix(".json")
+    meta = None
+    if sidecar.is_file():
+        try:
+            meta = json.loads(sidecar.read_text())
+        except (OSError, ValueError) as exc:
+            raise ResultFileError(f"{sidecar}: unreadable sidecar ({exc}); "
+                                  f"{recreate_hint(None, path)}") from None
+    if not path.is_file():
+        raise ResultFileError(f"missing result file {path}; recreate it with: "
+                              f"{recreate_hint(meta, path)}")
+    expected = (meta or {}).get("data_file")
+    if expected:
+        size = path.stat().st_size
+        if size != expected.get("bytes") or sha256(path) != expected.get("sha256"):
+            raise ResultFileError(
+                f"{path} does not match its sidecar {sidecar.name} ({size} bytes, expected "
+                f"{expected.get('bytes')}; checksum differs): a truncated or replaced file. "
+                f"Recreate it with: {recreate_hint(meta, path)}")
+    return meta
+
+
+def load(path: Path, check: bool = True) -> Result:
+    """Read a result file written by :func:`save` (``.npz`` path or stem), checked against its
+    sidecar's checksum unless ``check`` is False. Any unreadable file raises ResultFileError."""
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(".npz")
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files if k != "__meta__"}
-        meta = json.loads(str(data["__meta__"]))
+    side = verify(path) if check else None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files if k != "__meta__"}
+            meta = json.loads(str(data["__meta__"]))
+    except FileNotFoundError:
+        raise ResultFileError(f"missing result file {path}; recreate it with: "
+                              f"{recreate_hint(side, path)}") from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise ResultFileError(f"{path} is not a readable result file ({type(exc).__name__}: "
+                              f"{exc}); recreate it with: {recreate_hint(side, path)}") from None
     return Result(arrays, meta)
 
 

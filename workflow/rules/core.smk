@@ -1,8 +1,8 @@
-# The generic chain every simulator shares: run one experiment -> check its claims -> ledger.
+# The chain every simulator shares: run one experiment -> check its claims -> ledger; its figure.
 
 rule run_experiment:
     input:
-        f"{CONFIG_DIR}/{{profile}}/{{sim}}.yaml",
+        f"{PROFILE_DIR}/{{sim}}.yaml",
     output:
         npz="results/{profile}/{sim}/{experiment}.npz",
         meta="results/{profile}/{sim}/{experiment}.json",
@@ -16,48 +16,61 @@ rule run_experiment:
         gpu=lambda w: run_resources(w)["gpu"],
     params:
         py=PY,
-        # finished items of a sweep survive a killed or preempted job (sims/checkpoint.py)
+        profile_dir=PROFILE_DIR,
+        # finished points of a sweep survive a killed or preempted job (sims/sweep.py)
         ckpt=lambda w: f"results/{w.profile}/checkpoints/{w.sim}/{w.experiment}",
-    conda:
-        ENV
     shell:
-        # one BLAS thread per Snakemake thread: parallel jobs must not oversubscribe the cores
-        "OPENBLAS_NUM_THREADS={threads} OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
+        # BLAS / numba threads pinned to the job's threads: parallel jobs must not oversubscribe
         "SIMS_CHECKPOINT_DIR={params.ckpt} "
-        "{params.py} -m sims run {wildcards.sim} --profile {wildcards.profile} "
-        "--experiment {wildcards.experiment} --out results/{wildcards.profile}/{wildcards.sim}/"
-        "{wildcards.experiment} > {log} 2>&1 && rm -rf {params.ckpt}"
+        "{params.py} -m sims run {wildcards.sim} --profile-dir {params.profile_dir} "
+        "--experiment {wildcards.experiment} --threads {threads} "
+        "--out results/{wildcards.profile}/{wildcards.sim}/{wildcards.experiment} > {log} 2>&1 "
+        "&& rm -rf {params.ckpt}"
 
 
 rule check_claims:
     input:
-        lambda w: expand("results/{profile}/{sim}/{e}.npz", e=experiments(w.sim, w.profile), allow_missing=True),
+        lambda w: expand("results/{profile}/{sim}/{e}.npz", e=experiments(w.sim), allow_missing=True),
     output:
         "results/{profile}/claims/{sim}.json",
     log:
         "results/{profile}/logs/{sim}-claims.log",
     params:
         py=PY,
-    conda:
-        ENV
+        profile_dir=PROFILE_DIR,
     shell:
-        "{params.py} -m sims claims {wildcards.sim} --profile {wildcards.profile} --out {output} > {log} 2>&1"
+        "{params.py} -m sims claims {wildcards.sim} --profile-dir {params.profile_dir} --out {output} "
+        "> {log} 2>&1"
+
+
+rule figure:
+    input:
+        lambda w: figure_inputs(w.sim),
+    output:
+        pdf="results/{profile}/figures/{sim}.pdf",
+        png="results/{profile}/figures/{sim}.png",
+    log:
+        "results/{profile}/logs/figure-{sim}.log",
+    params:
+        py=PY,
+    shell:
+        "{params.py} -m figures {wildcards.sim} {input} "
+        "--out results/{wildcards.profile}/figures/{wildcards.sim} > {log} 2>&1"
 
 
 rule ledger:
     input:
-        lambda w: expand("results/{profile}/claims/{sim}.json", sim=SIMS, profile=w.profile),
+        expand(f"{RESULTS}/claims/{{sim}}.json", sim=SIMS),
     output:
-        md="results/{profile}/claims.md",
-        json="results/{profile}/claims.json",
+        md=f"{RESULTS}/claims.md",
+        json=f"{RESULTS}/claims.json",
     log:
-        "results/{profile}/logs/ledger.log",
+        f"{RESULTS}/logs/ledger.log",
     params:
         py=PY,
-    conda:
-        ENV
+        profile_dir=PROFILE_DIR,
     shell:
-        "{params.py} -m sims ledger --profile {wildcards.profile} {input} > {log} 2>&1 && cat {log}"
+        "{params.py} -m sims ledger --profile-dir {params.profile_dir} {input} > {log} 2>&1 && cat {log}"
 
 
 rule report:
@@ -75,8 +88,7 @@ rule report:
     params:
         py=PY,
         profile=PROFILE,
-    conda:
-        ENV
+        profile_dir=PROFILE_DIR,
     shell:
-        "{params.py} {input.script} --profile {params.profile} --ledger {input.ledger} --out {output} "
-        "{input.figures} > {log} 2>&1"
+        "{params.py} {input.script} --profile {params.profile} --profile-dir {params.profile_dir} "
+        "--ledger {input.ledger} --out {output} {input.figures} > {log} 2>&1"

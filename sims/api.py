@@ -1,0 +1,114 @@
+"""The Python API, for notebooks and scripts; the CLI (``python -m sims``) is a thin layer over it.
+
+    import sims
+    sims.list()                                            # name -> one-line summary
+    res = sims.run("double_descent", "linear", profile="quick", n=300, seeds=50)
+    res.to_xarray()                                        # named dims and coordinates
+    res.claims()                                           # theory vs measured, in memory
+    sims.ledger({"double_descent": [res]})                 # the verdict, with its headline
+
+Overrides are config fields (``n=300``) and are validated exactly as ``--set`` on the command
+line: a bad value raises :class:`sims.errors.ConfigError` with the same one-line message.
+"""
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from . import config as cfg
+from . import threads as _threads
+from .claims import Claim, headline, summary
+from .errors import SimsError
+from .registry import get_simulator, names
+from .results import Result, load as _load
+
+
+def list() -> dict[str, str]:  # noqa: A001 - the API's verb
+    """Every simulator's name and one-line summary."""
+    return {name: get_simulator(name).summary for name in names()}
+
+
+def experiments(simulator: str, profile: str = "quick", *, profile_dir: str | Path | None = None,
+                **overrides: Any) -> dict[str, Any]:
+    """Every experiment of a profile as a validated config, with ``overrides`` applied to each."""
+    sim = get_simulator(simulator)
+    name, root = cfg.resolve_profile(profile, profile_dir)
+    return cfg.load_experiments(simulator, sim.config, name, overrides, config_dir=root)
+
+
+def run(simulator: str, experiment: str | None = None, profile: str = "quick", *,
+        profile_dir: str | Path | None = None, threads: int | None = None,
+        **overrides: Any) -> Result | dict[str, Result]:
+    """Run one experiment of a profile (or all of them, by name, when ``experiment`` is None)
+    with ``overrides`` applied, in memory. Threads are pinned to ``threads`` (default: the cores
+    this process may use). Every config is validated before anything runs."""
+    sim = get_simulator(simulator)
+    name, root = cfg.resolve_profile(profile, profile_dir)
+    configs = cfg.load_experiments(simulator, sim.config, name, overrides, config_dir=root)
+    if experiment is not None:
+        if experiment not in configs:
+            raise SimsError(f"no experiment {experiment!r} in profile {name!r} of {simulator}; "
+                            f"known: {', '.join(configs)}")
+        configs = {experiment: configs[experiment]}
+    _threads.pin(threads)
+    out = {e: simulate(sim, c, experiment=e, profile=name, overrides=overrides)
+           for e, c in configs.items()}
+    return out[experiment] if experiment is not None else out
+
+
+def simulate(sim, config: Any, **meta: Any) -> Result:
+    """``sim.simulate(config)`` with the run's labels (experiment, profile, overrides) added."""
+    result = sim.simulate(config)
+    result.meta.update(simulator=sim.name, config=config.to_dict(),
+                       kind=result.meta.get("kind") or sim.kind(config), **meta)
+    return result
+
+
+def load(path: str | Path) -> Result:
+    """A result file (checked against its sidecar's checksum)."""
+    return _load(Path(path))
+
+
+def claims(results: Result | Sequence[Result] | Mapping[str, Result],
+           symbolic: bool = False) -> builtins.list[Claim]:
+    """The claims of one simulator's results (all from the same simulator)."""
+    rs = [results] if isinstance(results, Result) else builtins.list(
+        results.values() if isinstance(results, Mapping) else results)
+    sims_of = {r.simulator for r in rs}
+    if len(sims_of) != 1 or None in sims_of:
+        raise SimsError(f"claims() needs results of one simulator, got {sorted(map(str, sims_of))}")
+    return get_simulator(sims_of.pop()).check(results, symbolic=symbolic)
+
+
+class Ledger:
+    """Claims of several simulators with the ledger's headline counts (``str()`` is the headline)."""
+
+    def __init__(self, rows: builtins.list[Claim]):
+        self.claims = rows
+        self.rows = [c.to_dict() for c in rows]
+        self.counts = summary(self.rows)
+
+    def __str__(self) -> str:
+        return headline(self.counts).replace("**", "")
+
+    @property
+    def passed(self) -> bool:
+        return all(r["passed"] for r in self.rows)
+
+    def failures(self) -> builtins.list[dict]:
+        return [r for r in self.rows if not r["passed"]]
+
+
+def ledger(results: Mapping[str, Any] | Sequence[Result], symbolic: bool = False) -> Ledger:
+    """The ledger of in-memory results: ``{simulator: results}`` or a flat list of results."""
+    if isinstance(results, Mapping):
+        groups = {k: v for k, v in results.items()}
+    else:
+        groups: dict[str, builtins.list[Result]] = {}
+        for r in results:
+            groups.setdefault(r.simulator, []).append(r)
+    rows: builtins.list[Claim] = []
+    for name, rs in groups.items():
+        rows += get_simulator(name).check(rs, symbolic=symbolic)
+    return Ledger(rows)

@@ -1,0 +1,169 @@
+"""A simulator, declared once.
+
+Each simulator module (or package) ends with one :class:`Simulator`::
+
+    SIMULATOR = Simulator(
+        name="double_descent",
+        summary="min-norm least squares and ReLU random features across p = n",
+        config=DoubleDescentConfig,            # frozen dataclass deriving sims.config.BaseConfig
+        simulate=simulate,                     # config -> sims.results.Result (sims.results.make_result)
+        kind=lambda c: c.model,                # what an experiment *is*, from its config
+        claims={"linear": linear_claims, "relu_rf": rf_claims},   # by kind
+        symbolic=theory.verify, symbolic_reference="Hastie et al. 2022",
+        figure="figures.double_descent", figure_kinds=("linear", "relu_rf"),
+        cost=cost,                             # config -> (work, bytes, largest matrix dim)
+        benchmarks="benchmarks.double_descent",
+    )
+
+and ``sims/registry.py`` lists the module once. The CLI, the Snakefile, the cost model, the
+benchmarks, the report and the tests all discover simulators from the registry.
+
+A claims function for a kind is ``fn(name, result, experiments) -> list[Claim]``: ``name`` is the
+experiment's name in the profile (used only in the rows' labels), ``experiments`` the whole
+:class:`Experiments` of the profile, so a claim can find its control run by kind
+(``experiments.first("no_decay")``). Claims are keyed by what an experiment is, never by its name: a
+profile may rename, add or remove experiments and every applicable claim still runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import traceback
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from .claims import Claim, failed, symbolic as symbolic_rows
+from .results import Result
+
+ClaimFn = Callable[[str, Result, "Experiments"], Sequence[Claim]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Simulator:
+    """The one declaration of a simulator (see the module docstring)."""
+
+    name: str
+    summary: str
+    config: type
+    simulate: Callable[[Any], Result]
+    kind: Callable[[Any], str]
+    claims: Mapping[str, ClaimFn]
+    symbolic: Callable[[], Mapping[str, bool]] | None = None
+    symbolic_reference: str = ""
+    figure: str | None = None                  # module with draw(experiments) and panel(...)
+    figure_kinds: tuple[str, ...] = ()         # the experiment kinds its figure reads
+    cost: Callable[[Any], tuple[float, float, int]] | None = None
+    benchmarks: str | None = None              # module with cases(size)
+    module: str = ""                           # filled in by the registry
+
+    def kind_of(self, result: Result) -> str:
+        """The kind of a result: from its metadata, else computed from its config."""
+        kind = result.meta.get("kind")
+        if kind:
+            return str(kind)
+        from .config import from_mapping
+        return self.kind(from_mapping(self.config, result.meta.get("config", {})))
+
+    def check(self, results: Result | Sequence[Result] | Mapping[str, Result],
+              symbolic: bool = True) -> list[Claim]:
+        """Every claim that applies to ``results`` (one result, a list, or a profile's results by
+        name), plus this simulator's symbolic identities when ``symbolic``. Never raises: a claims
+        function that fails on a result gives a FAIL row saying what went wrong."""
+        exps = Experiments.of(self, results)
+        out = [dataclasses.replace(c, simulator=self.name) for c in self.symbolic_claims()] \
+            if symbolic else []
+        for name in exps:
+            out += [dataclasses.replace(c, simulator=self.name, experiment=name)
+                    for c in self._claims_of(name, exps)]
+        return out
+
+    def _claims_of(self, name: str, exps: "Experiments") -> list[Claim]:
+        try:
+            kind = exps.kind(name)
+        except Exception as exc:  # noqa: BLE001 - a result whose config does not even parse
+            return [failed("result readable", self.name, "the result's config gives its kind",
+                           f"{type(exc).__name__}: {exc}")]
+        fn = self.claims.get(kind)
+        if fn is None:
+            return []
+        try:
+            rows = list(fn(name, exps[name], exps))
+        except Exception as exc:  # noqa: BLE001 - claims never raise; they report
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            return [failed(f"claims of kind {kind!r}", self.name,
+                           "every claim of this kind could be evaluated on the result",
+                           f"{type(exc).__name__}: {exc} (at {where.name}, line {where.lineno})")]
+        if not rows:
+            return [failed(f"claims of kind {kind!r}", self.name,
+                           "at least one claim applies", "the claims function returned no row")]
+        return rows
+
+    def symbolic_claims(self) -> list[Claim]:
+        if self.symbolic is None:
+            return []
+        return symbolic_rows(_verified(self.symbolic), self.symbolic_reference or self.name,
+                             self.symbolic.__module__)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(verify: Callable[[], Mapping[str, bool]]) -> tuple[tuple[str, bool], ...]:
+    return tuple((k, bool(v)) for k, v in verify().items())
+
+
+def _verified(verify: Callable[[], Mapping[str, bool]]) -> dict[str, bool]:
+    """``verify()`` once per process (the sympy checks take seconds and are pure)."""
+    try:
+        return dict(_cached(verify))
+    except Exception as exc:  # noqa: BLE001
+        return {f"verify() raised {type(exc).__name__}: {exc}": False}
+
+
+class Experiments(Mapping[str, Result]):
+    """A simulator's results by experiment name, with lookup by kind."""
+
+    def __init__(self, sim: Simulator, results: Mapping[str, Result]):
+        self.sim = sim
+        self._results = dict(results)
+        self._kinds: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, sim: Simulator, results) -> "Experiments":
+        if isinstance(results, Experiments):
+            return results
+        if isinstance(results, Result):
+            results = [results]
+        if not isinstance(results, Mapping):
+            named = {}
+            for i, r in enumerate(results):
+                name = r.meta.get("experiment") or f"result{i}"
+                named[name if name not in named else f"{name}_{i}"] = r
+            results = named
+        return cls(sim, results)
+
+    def __getitem__(self, name: str) -> Result:
+        return self._results[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def kind(self, name: str) -> str:
+        if name not in self._kinds:
+            self._kinds[name] = self.sim.kind_of(self._results[name])
+        return self._kinds[name]
+
+    def of_kind(self, kind: str) -> dict[str, Result]:
+        """Every result of this kind, by name, in profile order."""
+        out = {}
+        for name in self._results:
+            try:
+                if self.kind(name) == kind:
+                    out[name] = self._results[name]
+            except Exception:  # noqa: BLE001 - an unreadable result is reported by its own claims
+                continue
+        return out
+
+    def first(self, kind: str) -> Result | None:
+        """The first result of this kind (a control run, say), or None when the profile has none."""
+        return next(iter(self.of_kind(kind).values()), None)
