@@ -29,10 +29,12 @@ def sims_cli(*args: str) -> subprocess.CompletedProcess:
 
 # ---- command line ---------------------------------------------------------------------------------
 def test_list():
-    """`python -m sims list` names each simulator and its quick-profile experiments."""
+    """`python -m sims list` names each simulator and its quick-profile experiments with their
+    kinds (what each experiment is, which selects its claims)."""
     out = sims_cli("list")
     assert out.returncode == 0, out.stderr
-    assert "double_descent:" in out.stdout and "quick: linear, random_features" in out.stdout
+    assert "double_descent:" in out.stdout
+    assert "quick: linear (linear), random_features (relu_rf)" in out.stdout
 
 
 def test_unknown_simulator_is_one_error_line():
@@ -78,9 +80,10 @@ def test_tiny_run_writes_npz_and_sidecar(tmp_path):
     assert git["commit"] is None or re.fullmatch(r"[0-9a-f]{40}", git["commit"])
     with np.load(folder / "linear.npz", allow_pickle=False) as data:
         assert data["min_norm_risk"].shape == (2, 4)
-        assert json.loads(str(data["__meta__"])) == meta
+        side = {k: v for k, v in meta.items() if k != "data_file"}
+        assert json.loads(str(data["__meta__"])) == side
     loaded = results.load(folder / "linear")
-    assert loaded.meta == meta and loaded["gd_risk"].shape == (2, 4, 8)
+    assert loaded.meta == side and loaded["gd_risk"].shape == (2, 4, 8)
 
 
 # ---- profiles -------------------------------------------------------------------------------------
@@ -130,7 +133,8 @@ def test_save_load_round_trip(tmp_path):
         np.testing.assert_array_equal(back[key], value)
         assert back[key].dtype == value.dtype
     assert back.meta["seed"] == 4 and "provenance" in back.meta
-    assert json.loads(sidecar.read_text()) == back.meta
+    side = json.loads(sidecar.read_text())
+    assert side.pop("data_file")["sha256"] == results.sha256(npz) and side == back.meta
     np.load(npz, allow_pickle=False).close()
 
 
@@ -181,22 +185,131 @@ def _cells(row: str) -> list[str]:
     return cells + [cur.strip()]
 
 
-def test_ledger_counts_and_marks_failures(tmp_path):
-    """write_ledger merges claim files into 'N / M claims pass', marks the failing row **FAIL**,
-    and keeps every row at 8 cells even when texts and values contain '|'."""
-    good = [Claim("a", "ref A", "risk |a - beta|^2 is small", 1.0, 1.01, "rel 0.05", "MC", True),
-            Claim("b", "ref B", "peak at 1", True, True, "exact", "argmax", True)]
-    bad = [Claim("c", "ref C", "bound", "<= |x|", [2.0, float("inf")], "bound", "why", False)]
+def test_ledger_counts_kinds_and_controls_apart_and_marks_failures(tmp_path):
+    """write_ledger separates simulation claims from symbolic identities in its headline, shows
+    each simulation claim's control with its outcome, marks the failing row **FAIL**, and keeps
+    every row at 10 cells even when texts and values contain '|'."""
+    from sims.claims import controlled, symbolic
+    ok = Claim("a", "ref A", "risk |a - beta|^2 is small", 1.0, 1.01, "rel 0.05", "MC", True)
+    rejected = Claim("a", "ref A", "risk |a - beta|^2 is small", 1.0, 2.0, "rel 0.05", "MC", False)
+    good = [controlled(ok, rejected, "the rival"), *symbolic({"identity": True}, "ref S", "theory.x")]
+    bad = [controlled(Claim("c", "ref C", "bound", "<= |x|", [2.0, float("inf")], "bound", "why",
+                            True), ok, "a control that passes")]
     write_claims(tmp_path / "one.json", "sim_one", good)
     write_claims(tmp_path / "two.json", "sim_two", bad)
     md, js = tmp_path / "claims.md", tmp_path / "claims.json"
-    assert write_ledger([tmp_path / "two.json", tmp_path / "one.json"], md, js) == (2, 3)
+    counts = write_ledger([tmp_path / "two.json", tmp_path / "one.json"], md, js)
+    assert (counts["simulation"], counts["simulation_passed"], counts["symbolic_passed"]) == (2, 1, 1)
+    assert (counts["controls_rejecting"], counts["controls_passing"]) == (1, 1)
     text = md.read_text()
-    assert "**2 / 3 claims pass.**" in text
+    assert "**1 / 2 simulation claims pass**" in text and "**1 / 1 symbolic identities" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert [_cells(r)[0] for r in rows] == ["PASS", "PASS", "**FAIL**"]
-    assert all(len(_cells(r)) == 8 for r in rows), rows
-    assert _cells(rows[2])[1:3] == ["sim_two", "c: bound"]
+    assert all(len(_cells(r)) == 10 for r in rows), rows
+    assert _cells(rows[0])[-1].startswith("the rival: FAIL as required")
+    assert "does not discriminate" in _cells(rows[2])[-1]
     summary = json.loads(js.read_text())
     assert (summary["passed"], summary["total"]) == (2, 3)
     assert [c["passed"] for c in summary["claims"]] == [True, True, False]
+    assert [c["check_passed"] for c in summary["claims"]] == [True, True, True]
+
+
+# ---- checked loads -------------------------------------------------------------------------------
+def _saved(tmp_path):
+    meta = {"simulator": "double_descent", "experiment": "linear", "profile": "quick"}
+    npz, _ = results.save(tmp_path / "quick" / "double_descent" / "linear",
+                          results.Result({"x": np.random.default_rng(0).standard_normal(4000)},
+                                         meta))
+    return npz
+
+
+def test_sidecar_records_the_data_files_checksum(tmp_path):
+    npz = _saved(tmp_path)
+    side = json.loads(npz.with_suffix(".json").read_text())
+    assert side["data_file"]["bytes"] == npz.stat().st_size
+    assert side["data_file"]["sha256"] == results.sha256(npz)
+    assert results.load(npz)["x"].shape == (4000,)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "replace", "delete"])
+def test_damaged_result_is_one_clear_error_naming_file_and_command(tmp_path, damage):
+    """A truncated copy (`head -c 5000 f > f`), a file replaced behind the sidecar's back, or a
+    missing data file gives a ResultFileError naming the file and the command that recreates it;
+    through the CLI it is one 'error:' line and exit 2, no traceback."""
+    npz = _saved(tmp_path)
+    if damage == "truncate":
+        npz.write_bytes(npz.read_bytes()[:5000])
+    elif damage == "replace":
+        np.savez(npz.with_suffix(""), x=np.zeros(3))
+    else:
+        npz.unlink()
+    with pytest.raises(results.ResultFileError) as err:
+        results.load(npz)
+    msg = str(err.value)
+    assert str(npz) in msg and "python -m sims run double_descent --profile quick" in msg
+    out = sims_cli("claims", "double_descent", "--results-dir", str(tmp_path))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and out.stderr.startswith("error:")
+
+
+def test_a_torn_file_without_sidecar_is_still_a_clear_error(tmp_path):
+    npz = tmp_path / "r.npz"
+    npz.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(results.ResultFileError, match="not a readable result file"):
+        results.load(npz)
+
+
+# ---- profiles as folders, threads, the Python API ---------------------------------------------------
+TINY_PROFILE = "experiments:\n  small: {model: linear, n: 30, ratios: [0.5, 2.0], seeds: 3, "\
+               "budgets: [10], ridge: [0.1]}\n"
+
+
+def test_any_folder_is_a_profile(tmp_path):
+    """--profile-dir runs a user's own folder of YAML files; results go under the folder's name."""
+    mine = tmp_path / "my_sweep"
+    mine.mkdir()
+    (mine / "double_descent.yaml").write_text(TINY_PROFILE)
+    out = sims_cli("run", "double_descent", "--profile-dir", str(mine), "--results-dir",
+                   str(tmp_path / "res"), "--threads", "1")
+    assert out.returncode == 0, out.stderr
+    meta = json.loads((tmp_path / "res" / "my_sweep" / "double_descent" / "small.json").read_text())
+    assert meta["profile"] == "my_sweep" and meta["kind"] == "linear"
+    listing = sims_cli("list", "--profile-dir", str(mine))
+    assert "my_sweep: small (linear)" in listing.stdout
+    bad = sims_cli("run", "double_descent", "--profile-dir", str(tmp_path / "nope"))
+    assert bad.returncode == 2 and "no such folder" in bad.stderr
+
+
+def test_threads_pin_blas_and_bad_counts_are_errors():
+    from threadpoolctl import threadpool_info
+
+    from sims import threads
+    assert threads.pin(1) == 1
+    assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    with pytest.raises(ConfigError, match="threads"):
+        threads.pin(0)
+    assert threads.available_cores() >= 1
+
+
+def test_python_api_runs_validates_and_checks_in_memory(tmp_path):
+    """sims.run gives a labelled in-memory result whose claims run without a file; a bad value is
+    the CLI's ConfigError; sims.ledger gathers the verdict."""
+    import sims
+    assert "double_descent" in sims.list()
+    res = sims.run("double_descent", "linear", profile="quick", n=30, seeds=3,
+                   ratios=[0.5, 1.0, 2.0], threads=1)
+    assert res.meta["experiment"] == "linear" and res.meta["kind"] == "linear"
+    assert res.dims["gd_risk"] == ["seed", "ratio", "budget"] and res.coords["ratio"] == "ratios"
+    assert res.claims() and sims.ledger([res]).counts["simulation"] == len(res.claims())
+    with pytest.raises(ConfigError, match=r"\bn\b"):
+        sims.run("double_descent", "linear", n=-5)
+    results.save(tmp_path / "r", res)
+    assert sims.load(tmp_path / "r.npz").meta["kind"] == "linear"
+
+
+def test_console_script_is_the_cli():
+    exe = Path(sys.executable).with_name("dltheory")
+    if not exe.exists():
+        pytest.skip("the dltheory console script is not installed in this environment")
+    out = subprocess.run([str(exe), "list"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "double_descent:" in out.stdout
