@@ -16,7 +16,7 @@ rule run_experiment:
         gpu=lambda w: run_resources(w)["gpu"],
     params:
         py=PY,
-        profile_dir=PROFILE_DIR,
+        profile_dir=lambda w, input: os.path.dirname(input[0]),
         # finished points of a sweep survive a killed or preempted job (sims/sweep.py)
         ckpt=lambda w: f"results/{w.profile}/checkpoints/{w.sim}/{w.experiment}",
     shell:
