@@ -47,8 +47,11 @@ def cmd_run(args) -> None:
         configs = {args.experiment: configs[args.experiment]}
     if args.out and len(configs) != 1:
         raise SimsError("--out needs a single --experiment")
-    threads.pin(args.threads)
+    if args.threads is not None:
+        threads.pin(args.threads)
     for name, config in configs.items():   # every config was validated before anything runs
+        if args.threads is None:
+            threads.pin(threads.default_threads(sim, config))
         result = api.simulate(sim, config, experiment=name, profile=profile, overrides=overrides)
         stem = Path(args.out) if args.out else result_stem(args.results_dir, profile,
                                                            args.simulator, name)
@@ -113,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config value (YAML syntax), e.g. --set n=300")
     run.add_argument("--threads", type=int, default=None,
-                     help="BLAS / OpenMP / numba threads (default: the cores this process may use)")
+                     help="BLAS / OpenMP / numba threads (default: 1, or 2-4 for matrices of "
+                          "dimension >= 2000 / 8000, at most the cores this process may use)")
     common(sub.add_parser("claims", help="check a simulator's claims against its result files"))
     led = sub.add_parser("ledger", help="merge every claims.json into claims.md / claims.json")
     led.add_argument("inputs", nargs="*", type=Path)

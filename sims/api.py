@@ -41,8 +41,9 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
         profile_dir: str | Path | None = None, threads: int | None = None,
         **overrides: Any) -> Result | dict[str, Result]:
     """Run one experiment of a profile (or all of them, by name, when ``experiment`` is None)
-    with ``overrides`` applied, in memory. Threads are pinned to ``threads`` (default: the cores
-    this process may use). Every config is validated before anything runs."""
+    with ``overrides`` applied, in memory. Threads are limited to ``threads`` for the run (default:
+    :func:`sims.threads.default_threads`) and restored afterwards. Every config is validated
+    before anything runs."""
     sim = get_simulator(simulator)
     name, root = cfg.resolve_profile(profile, profile_dir)
     configs = cfg.load_experiments(simulator, sim.config, name, overrides, config_dir=root)
@@ -51,9 +52,10 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
             raise SimsError(f"no experiment {experiment!r} in profile {name!r} of {simulator}; "
                             f"known: {', '.join(configs)}")
         configs = {experiment: configs[experiment]}
-    _threads.pin(threads)
-    out = {e: simulate(sim, c, experiment=e, profile=name, overrides=overrides)
-           for e, c in configs.items()}
+    out = {}
+    for e, c in configs.items():
+        with _threads.limited(threads if threads is not None else _threads.default_threads(sim, c)):
+            out[e] = simulate(sim, c, experiment=e, profile=name, overrides=overrides)
     return out[experiment] if experiment is not None else out
 
 
