@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .formulas import Formula
+
 gamma, r, sigma, lam, t, lr, s, n, p, uy, z = sp.symbols(
     "gamma r sigma lambda t eta s n p u_y z", positive=True)
 
@@ -104,6 +106,33 @@ def _row_space_identity() -> bool:
     return (sp.simplify(projector_null * X.T) == sp.zeros(3, 2)
             and sp.simplify(X * a - y) == sp.zeros(2, 1)
             and sp.simplify(projector_null * a) == sp.zeros(3, 1))
+
+
+# ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
+HASTIE = "Hastie, Montanari, Rosset & Tibshirani 2022"
+FORMULAS = (
+    Formula("risk_under", RISK_UNDER, "asymptotic min-norm risk for gamma = p/n < 1",
+            HASTIE + " Thm 1", {"gamma": (0, 1), "sigma": (0, sp.oo)}),
+    Formula("risk_over", RISK_OVER, "asymptotic min-norm risk for gamma > 1 (bias + variance)",
+            HASTIE + " Thm 1", {"gamma": (1, sp.oo), "r": (0, sp.oo), "sigma": (0, sp.oo)}),
+    Formula("risk_finite_under", RISK_FINITE_UNDER, "exact E risk at finite n, p < n - 1 "
+            "(inverse-Wishart mean)", HASTIE + " Sec. 2", {"n": (10, 1000), "p": (1, 8)}),
+    Formula("risk_finite_over", RISK_FINITE_OVER, "exact E risk at finite n, p > n + 1 (bias of a "
+            "uniform projection + inverse Wishart)", HASTIE + " Sec. 2",
+            {"n": (1, 50), "p": (60, 1000), "r": (0, 10), "sigma": (0, 10)}),
+    Formula("ridge_risk", RIDGE_RISK, "asymptotic ridge risk at penalty lambda (Marchenko-Pastur "
+            "Stieltjes transform)", HASTIE + " Thm 5; Dobriban & Wager 2018",
+            {"gamma": (0, 10), "lambda": (0, 10), "r": (0, 10), "sigma": (0, 10)}),
+    Formula("ridge_lambda_opt", RIDGE_LAMBDA_OPT, "optimal ridge penalty sigma^2 gamma / r^2",
+            HASTIE + " Thm 5 (optimal penalty)", {"gamma": (0, 10), "r": (0, 10), "sigma": (0, 10)}),
+    Formula("ridge_risk_opt", RIDGE_RISK_OPT, "risk at the optimal ridge penalty",
+            HASTIE + " Thm 5 (optimal penalty)", {"gamma": (0, 10), "r": (0, 10), "sigma": (0, 10)}),
+    Formula("overparam_minimiser", OVERPARAM_MINIMISER, "gamma* = r/(r - sigma) minimising the "
+            "overparametrised risk (r > sigma)", HASTIE + " Sec. 3", {"r": (2, 10), "sigma": (0, 1)}),
+    Formula("gd_mode_coeff", GD_MODE_COEFF, "coefficient of v_i after t GD steps from zero",
+            "Liu & Flanigan 2023 Sec. 4", {"t": (0, 100), "eta": (0, 1), "s": (0, 1),
+                                           "n": (1, 100), "u_y": (0, 10)}),
+)
 
 
 # ---- numeric functions, lambdified from the expressions verified above -------------------------
