@@ -55,7 +55,7 @@ def cmd_run(args) -> None:
         result = api.simulate(sim, config, experiment=name, profile=profile, overrides=overrides)
         stem = Path(args.out) if args.out else result_stem(args.results_dir, profile,
                                                            args.simulator, name)
-        npz, _ = results.save(stem, result)
+        npz, _ = results.save(stem, result, format=args.format)
         print(f"wrote {npz}")
 
 
@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", help="numpy | numba | cupy | array_api_strict | auto")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config value (YAML syntax), e.g. --set n=300")
+    run.add_argument("--format", choices=tuple(results.FORMATS), default="npz",
+                     help="result file format: npz + JSON sidecar (default) or NetCDF-4 + sidecar")
     run.add_argument("--threads", type=int, default=None,
                      help="BLAS / OpenMP / numba threads (default: 1, or 2-4 for matrices of "
                           "dimension >= 2000 / 8000, at most the cores this process may use)")

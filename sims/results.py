@@ -73,6 +73,13 @@ class Result:
     def simulator(self) -> str | None:
         return self.meta.get("simulator")
 
+    def to_xarray(self):
+        """An ``xarray.Dataset``: every array with its named dims, the coordinate arrays as the
+        dims' coordinates (``ratio`` <- ``ratios``), the metadata (config, provenance) as JSON
+        attributes plus ``simulator``, ``kind``, ``experiment`` and ``seed``."""
+        from .netcdf import to_xarray
+        return to_xarray(self)
+
     def claims(self, symbolic: bool = False):
         """This result's claims (``sims.claims.Claim`` rows), checked in memory."""
         from .registry import get_simulator
@@ -95,10 +102,17 @@ def make_result(config: Any, arrays: Mapping[str, Any], dims: Mapping[str, Seque
     bad = {k: (dims[k], out[k].shape) for k in out if len(dims[k]) != out[k].ndim}
     if bad:
         raise ValueError(f"dims do not match the array shapes: {bad}")
+    sizes: dict[str, int] = {}
+    for k, a in out.items():
+        for d, n in zip(dims[k], a.shape):
+            if sizes.setdefault(d, n) != n:
+                raise ValueError(f"dim {d!r} has length {sizes[d]} in one array and {n} in "
+                                 f"{k!r}: give the axes different names")
     coords = dict(coords or {})
     for dim, key in coords.items():
-        if key not in out or out[key].ndim != 1:
-            raise ValueError(f"coordinate {dim!r} -> {key!r} is not a 1-d array of the result")
+        if key not in out or dims[key] != [dim]:
+            raise ValueError(f"coordinate {dim!r} -> {key!r} is not a 1-d array of the result "
+                             f"along {dim!r}")
     sim = simulator_of_config(config)
     base = {"simulator": sim.name if sim else None, "kind": sim.kind(config) if sim else None,
             "config": config.to_dict(), "seed": getattr(config, "seed", None),
@@ -163,18 +177,29 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def save(stem: Path, result: Result) -> tuple[Path, Path]:
-    """Write ``<stem>.npz`` and ``<stem>.json`` atomically; return both paths."""
+FORMATS = {"npz": ".npz", "netcdf": ".nc"}
+
+
+def save(stem: Path, result: Result, format: str = "npz") -> tuple[Path, Path]:  # noqa: A002
+    """Write ``<stem>.npz`` (or ``<stem>.nc`` for ``format="netcdf"``) and ``<stem>.json``
+    atomically; return both paths."""
     stem = Path(stem)
-    if stem.suffix in (".npz", ".json"):
+    if stem.suffix in (".npz", ".json", ".nc"):
         stem = stem.with_suffix("")
+    if format not in FORMATS:
+        raise SimsError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     meta = {**result.meta, "provenance": provenance()}
     meta_json = json.dumps(meta, indent=2, sort_keys=True, default=_jsonable)
     arrays = {k: np.asarray(v) for k, v in result.arrays.items()}
     if any(a.dtype == object for a in arrays.values()):
         raise TypeError("object arrays would need pickle; store plain numeric/string arrays")
-    npz, sidecar = stem.with_suffix(".npz"), stem.with_suffix(".json")
-    atomic_write(npz, lambda fh: np.savez_compressed(fh, __meta__=np.array(meta_json), **arrays))
+    npz, sidecar = stem.with_suffix(FORMATS[format]), stem.with_suffix(".json")
+    if format == "netcdf":
+        from .netcdf import write
+        atomic_write(npz, lambda fh: write(fh, Result(arrays, json.loads(meta_json))))
+    else:
+        atomic_write(npz, lambda fh: np.savez_compressed(fh, __meta__=np.array(meta_json),
+                                                         **arrays))
     data = {"sha256": sha256(npz), "bytes": npz.stat().st_size}
     side = json.dumps({**meta, "data_file": data}, indent=2, sort_keys=True, default=_jsonable)
     atomic_write_text(sidecar, side + "\n")
@@ -191,11 +216,22 @@ def recreate_hint(meta: Mapping[str, Any] | None, path: Path) -> str:
     return "rerun the experiment that wrote it (python -m sims run SIMULATOR --experiment NAME)"
 
 
+def _data_path(path: Path) -> Path:
+    """The data file of ``path`` (a stem, ``.npz``, ``.nc`` or ``.json``): ``.nc`` when only that
+    exists, else ``.npz``."""
+    path = Path(path)
+    if path.suffix in (".npz", ".nc"):
+        return path
+    stem = path.with_suffix("") if path.suffix == ".json" else path
+    return stem.with_suffix(".nc") if (not stem.with_suffix(".npz").exists()
+                                       and stem.with_suffix(".nc").exists()) else stem.with_suffix(".npz")
+
+
 def verify(path: Path) -> dict[str, Any] | None:
-    """Check ``<stem>.npz`` against its sidecar's checksum; return the sidecar's metadata (None
+    """Check the data file against its sidecar's checksum; return the sidecar's metadata (None
     when there is no sidecar, as for files from older versions). Raises :class:`ResultFileError`
     for a missing data file or a size / checksum mismatch."""
-    path = Path(path).with_suffix(".npz")
+    path = _data_path(path)
     sidecar = path.with_suffix(".json")
     meta = None
     if sidecar.is_file():
@@ -221,18 +257,19 @@ def verify(path: Path) -> dict[str, Any] | None:
 def load(path: Path, check: bool = True) -> Result:
     """Read a result file written by :func:`save` (``.npz`` path or stem), checked against its
     sidecar's checksum unless ``check`` is False. Any unreadable file raises ResultFileError."""
-    path = Path(path)
-    if path.suffix != ".npz":
-        path = path.with_suffix(".npz")
+    path = _data_path(path)
     side = verify(path) if check else None
     try:
+        if path.suffix == ".nc":
+            from .netcdf import read
+            return read(path)
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files if k != "__meta__"}
             meta = json.loads(str(data["__meta__"]))
     except FileNotFoundError:
         raise ResultFileError(f"missing result file {path}; recreate it with: "
                               f"{recreate_hint(side, path)}") from None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError) as exc:
         raise ResultFileError(f"{path} is not a readable result file ({type(exc).__name__}: "
                               f"{exc}); recreate it with: {recreate_hint(side, path)}") from None
     return Result(arrays, meta)
