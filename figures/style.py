@@ -16,7 +16,35 @@ plt.rcParams.update({
     "axes.labelsize": 9, "legend.fontsize": 7, "legend.frameon": False, "lines.linewidth": 1.4,
     "lines.markersize": 4, "axes.spines.top": False, "axes.spines.right": False,
     "axes.grid": True, "grid.alpha": 0.25, "svg.hashsalt": "sims", "pdf.fonttype": 42,
+    "ps.fonttype": 42, "svg.fonttype": "none",
 })
+
+# Text widths (inches) of common ML venues: "column" is one column of a two-column format, "full"
+# the whole text width, "half" half of a single-column text width (a side-by-side subfigure).
+VENUES = {
+    "neurips": {"full": 5.5, "half": 2.7, "font": 9},
+    "iclr": {"full": 5.5, "half": 2.7, "font": 9},
+    "icml": {"column": 3.25, "full": 6.75, "font": 8},
+    "aistats": {"column": 3.25, "full": 6.75, "font": 8},
+    "jmlr": {"full": 6.0, "half": 2.95, "font": 9},
+}
+
+
+def use(venue: str = "neurips", width: str = "full", aspect: float = 0.62) -> tuple[float, float]:
+    """Set matplotlib for a venue's ``width`` ("full", "column" or "half"; see ``VENUES``): the
+    default figure size (width x aspect * width) and font sizes; returns the figure size. Fonts
+    stay TrueType (``pdf.fonttype`` 42, no Type 3) and SVG text stays text."""
+    if venue not in VENUES:
+        raise KeyError(f"unknown venue {venue!r}; known: {', '.join(VENUES)}")
+    sizes = VENUES[venue]
+    if width not in sizes or width == "font":
+        raise KeyError(f"{venue} has widths {[k for k in sizes if k != 'font']}, not {width!r}")
+    w, f = sizes[width], sizes["font"]
+    plt.rcParams.update({"figure.figsize": (w, aspect * w), "font.size": f,
+                         "axes.titlesize": f, "axes.labelsize": f, "legend.fontsize": f - 2,
+                         "xtick.labelsize": f - 1, "ytick.labelsize": f - 1})
+    return w, aspect * w
+
 
 SIM = dict(marker="o", ls="none")      # simulation: markers
 THEORY = dict(ls="-", color="k", lw=1.0)  # theory: lines
