@@ -47,6 +47,12 @@ def cmd_run(args) -> None:
         configs = {args.experiment: configs[args.experiment]}
     if args.out and len(configs) != 1:
         raise SimsError("--out needs a single --experiment")
+    for name, config in configs.items():
+        cfg.check_footprint(sim, config, where=f"{profile}/{args.simulator}.yaml:{name}")
+    if args.dry_run:
+        for name, config in configs.items():
+            print(f"would run {args.simulator}/{name} ({sim.kind(config)})")
+        return
     if args.threads is not None:
         threads.pin(args.threads)
     for name, config in configs.items():   # every config was validated before anything runs
@@ -115,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", help="numpy | numba | cupy | array_api_strict | auto")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config value (YAML syntax), e.g. --set n=300")
+    run.add_argument("--dry-run", action="store_true",
+                     help="validate every config (and its memory footprint) and stop")
     run.add_argument("--format", choices=tuple(results.FORMATS), default="npz",
                      help="result file format: npz + JSON sidecar (default) or NetCDF-4 + sidecar")
     run.add_argument("--threads", type=int, default=None,

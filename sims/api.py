@@ -52,6 +52,8 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
             raise SimsError(f"no experiment {experiment!r} in profile {name!r} of {simulator}; "
                             f"known: {', '.join(configs)}")
         configs = {experiment: configs[experiment]}
+    for e, c in configs.items():
+        cfg.check_footprint(sim, c, where=f"{name}/{simulator}.yaml:{e}")
     out = {}
     for e, c in configs.items():
         with _threads.limited(threads if threads is not None else _threads.default_threads(sim, c)):

@@ -13,6 +13,7 @@ profile's name)::
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -26,6 +27,8 @@ from .errors import ConfigError, require
 
 REPO_CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 PROFILES = ("quick", "paper")       # the shipped profiles; any folder of YAML files is one too
+MAX_INT = 10**16                    # counts beyond this are typos (steps up to ~1e15 are real)
+MAX_LIST = 100_000                  # sweep lists beyond this are typos
 
 
 def default_config_dir() -> Path:
@@ -90,6 +93,8 @@ def _coerce(where: str, hint: Any, value: Any) -> Any:
     origin = typing.get_origin(hint)
     if origin is tuple:
         require(isinstance(value, (list, tuple)), f"{where}: expected a list, got {value!r}")
+        require(len(value) <= MAX_LIST, f"{where}: a list of {len(value)} values is more than "
+                                        f"{MAX_LIST} sweep points")
         (item, _) = typing.get_args(hint)
         return tuple(_coerce(f"{where}[{i}]", item, v) for i, v in enumerate(value))
     if origin in (typing.Union, types.UnionType):
@@ -104,12 +109,16 @@ def _coerce(where: str, hint: Any, value: Any) -> Any:
     if hint is int:
         require(isinstance(value, int) and not isinstance(value, bool),
                 f"{where}: expected an integer, got {value!r}")
+        require(value >= 0, f"{where}: expected a count >= 0, got {value}")
+        require(value <= MAX_INT, f"{where}: {value} is beyond any run this suite can do "
+                                  f"(> {MAX_INT:.0e})")
         return value
     if hint is float:
         if isinstance(value, str) and value.lower() in ("inf", "+inf", ".inf"):
             return float("inf")
         require(isinstance(value, (int, float)) and not isinstance(value, bool),
                 f"{where}: expected a number, got {value!r}")
+        require(not math.isnan(float(value)), f"{where}: expected a number, got NaN")
         return float(value)
     if hint is str:
         require(isinstance(value, str), f"{where}: expected a string, got {value!r}")
@@ -166,6 +175,31 @@ def load_profile_file(simulator: str, profile: str, config_dir: Path | None = No
     require(set(data) <= {"resources", "experiments"},
             f"{path}: unknown top-level key(s) {sorted(set(data) - {'resources', 'experiments'})}")
     return data
+
+
+def check_footprint(sim, config, where: str = "") -> None:
+    """Refuse a config whose arrays (the simulator's cost model) would not fit in this machine's
+    memory: one clear ConfigError instead of a MemoryError after minutes of work."""
+    cost = getattr(sim, "cost", None)
+    if cost is None:
+        return
+    try:
+        nbytes = float(cost(config)[1])
+    except (OverflowError, ValueError, ZeroDivisionError, MemoryError):
+        nbytes = math.inf
+    except Exception:  # noqa: BLE001 - a cost-model bug must not block a run
+        return
+    limit = _memory_bytes()
+    require(nbytes <= limit, f"{where or type(config).__name__}: this config needs about "
+                             f"{nbytes / 2**30:.3g} GiB of arrays, more than this machine's "
+                             f"{limit / 2**30:.3g} GiB; reduce its sizes")
+
+
+def _memory_bytes() -> float:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 64.0 * 2**30
 
 
 def load_experiments(simulator: str, config_cls: type[BaseConfig], profile: str,
