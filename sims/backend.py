@@ -18,7 +18,9 @@ Backends:
     generic code on the strict reference namespace: a test-only backend that catches numpy-only
     habits (implicit casts, methods outside the standard) that would break CuPy, without a GPU.
 ``auto``
-    cupy if a CUDA device is usable, else numba if it imports, else numpy.
+    cupy if a CUDA device is usable; on the CPU, the path that is faster for this run: the
+    simulator's declared rule (``Simulator.auto(config) -> "numba" | "numpy"``, calibrated by the
+    whole-run benchmarks) when it has one and numba imports, else numba if it imports, else numpy.
 """
 from __future__ import annotations
 
@@ -72,13 +74,34 @@ def numba_available() -> bool:
         return False
 
 
-@functools.cache
-def get_backend(name: str = "auto") -> Backend:
-    """Return the backend called ``name`` (see the module docstring), or raise a clear error."""
+def get_backend(name: str = "auto", config: Any = None) -> Backend:
+    """Return the backend called ``name`` (see the module docstring), or raise a clear error.
+    With ``config``, ``auto`` asks the config's simulator which CPU path is faster for it."""
     if name not in BACKENDS:
         raise SimsError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
     if name == "auto":
-        name = "cupy" if cupy_available() else ("numba" if numba_available() else "numpy")
+        name = _auto(config)
+    return _backend(name)
+
+
+def _auto(config: Any) -> str:
+    if cupy_available():
+        return "cupy"
+    if not numba_available():
+        return "numpy"
+    if config is not None:
+        from .registry import simulator_of_config
+        sim = simulator_of_config(config)
+        rule = getattr(sim, "auto", None)
+        if rule is not None:
+            choice = rule(config)
+            if choice in ("numpy", "numba"):
+                return choice
+    return "numba"
+
+
+@functools.cache
+def _backend(name: str) -> Backend:
     if name in ("numpy", "numba"):
         if name == "numba" and not numba_available():
             raise SimsError("backend 'numba' asked for, but numba does not import")

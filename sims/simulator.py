@@ -53,6 +53,7 @@ class Simulator:
     figure_kinds: tuple[str, ...] = ()         # the experiment kinds its figure reads
     cost: Callable[[Any], tuple[float, float, int]] | None = None
     benchmarks: str | None = None              # module with cases(size)
+    auto: Callable[[Any], str] | None = None   # config -> "numba" | "numpy": the faster CPU path
     module: str = ""                           # filled in by the registry
 
     def kind_of(self, result: Result) -> str:

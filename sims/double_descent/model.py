@@ -171,7 +171,7 @@ def simulate(config: DoubleDescentConfig) -> Result:
     [filter]. Risk is |a - beta|^2 (linear) or the test MSE against the noiseless target
     (relu_rf); train is |Za - y|^2/(2n).
     """
-    bk = get_backend(config.backend)
+    bk = get_backend(config.backend, config)
     S = config.seeds
     budgets = np.asarray(config.budgets, float)
     lambdas = np.asarray(config.ridge, float)
