@@ -16,3 +16,21 @@ def theory_checks() -> dict[str, bool]:
     """theory.double_descent.verify() (about 2 s of sympy), run once per test session."""
     from theory import double_descent as theory
     return theory.verify()
+
+
+@pytest.fixture(scope="session")
+def quick_workflow(tmp_path_factory):
+    """The whole quick workflow (`snakemake figures --cores 2`), uninterrupted, in a scratch
+    directory: the acceptance run (test_workflow) and the reference of the kill test."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    work = tmp_path_factory.mktemp("quick")
+    env = {k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"}
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"),
+                           "figures", "--cores", "2", "-d", str(work)], cwd=repo, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return work

@@ -1,0 +1,125 @@
+"""Kill anywhere: the quick workflow, killed with SIGKILL at several moments (one inside each
+simulator's sweep: the moment its first checkpoint point appears, plus random moments) and rerun,
+ends with results, claims, ledger and figures identical to an uninterrupted run's.
+
+The uninterrupted run is the session's quick workflow (conftest.quick_workflow, shared with the
+acceptance test in test_workflow.py). Arrays are compared bit for bit and metadata without its
+provenance (times, which differ by construction); claims JSON, the ledger and figure bytes exactly.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sims.config import load_profile_file
+from sims.registry import names
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "figures",
+             "--cores", "2", "--rerun-incomplete"]
+MIN_KILLS = 5
+
+
+def _start(work: Path) -> subprocess.Popen:
+    return subprocess.Popen([*SNAKEMAKE, "-d", str(work)], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True,
+                            env={k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"})
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--unlock",
+                    "-d", str(proc.args[-1])], cwd=REPO, capture_output=True)
+
+
+def _points(work: Path, sim: str) -> int:
+    """Checkpointed sweep points of ``sim`` on disk."""
+    root = work / "results" / "quick" / "checkpoints" / sim
+    return sum(1 for _ in root.rglob("item-*.npz")) if root.is_dir() else 0
+
+
+def _arrays_and_meta(path: Path):
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files if k != "__meta__"}
+        meta = json.loads(str(data["__meta__"]))
+    meta.pop("provenance", None)
+    return arrays, meta
+
+
+def _compare(a: Path, b: Path) -> list[str]:
+    diffs = []
+    base_a, base_b = a / "results" / "quick", b / "results" / "quick"
+    for sim in names():
+        for exp in load_profile_file(sim, "quick")["experiments"]:
+            x, mx = _arrays_and_meta(base_a / sim / f"{exp}.npz")
+            y, my = _arrays_and_meta(base_b / sim / f"{exp}.npz")
+            if mx != my:
+                diffs.append(f"{sim}/{exp}: metadata differs")
+            for k in set(x) | set(y):
+                if k not in x or k not in y or x[k].tobytes() != y[k].tobytes() \
+                        or x[k].dtype != y[k].dtype or x[k].shape != y[k].shape:
+                    diffs.append(f"{sim}/{exp}: array {k} differs")
+        if (base_a / "claims" / f"{sim}.json").read_bytes() != \
+                (base_b / "claims" / f"{sim}.json").read_bytes():
+            diffs.append(f"{sim}: claims differ")
+        for ext in ("pdf", "png"):
+            fa, fb = base_a / "figures" / f"{sim}.{ext}", base_b / "figures" / f"{sim}.{ext}"
+            if fa.is_file() and fa.read_bytes() != fb.read_bytes():
+                diffs.append(f"{sim}: figure .{ext} differs")
+    if (base_a / "claims.md").read_bytes() != (base_b / "claims.md").read_bytes():
+        diffs.append("ledger differs")
+    return diffs
+
+
+def test_killed_anywhere_and_rerun_gives_the_identical_results(quick_workflow, tmp_path):
+    work = tmp_path / "killed"
+    rng = random.Random(20261201)
+    waiting = [s for s in names()]
+    kills = []
+    deadline = time.monotonic() + 1500
+    while time.monotonic() < deadline:
+        before = {s: _points(work, s) for s in waiting}
+        proc = _start(work)
+        target = None
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            hit = next((s for s in waiting if _points(work, s) > before[s]), None)
+            if hit is not None:
+                time.sleep(rng.uniform(0.0, 1.0))       # somewhere inside that sweep
+                target = hit
+                break
+        if proc.poll() is not None:
+            break                                        # finished: nothing left to kill in
+        _kill(proc)
+        kills.append(target)
+        waiting.remove(target)
+        if not waiting:
+            break
+    extra = 0
+    while extra < max(0, MIN_KILLS - len(kills)):        # random moments, if too few sweeps
+        proc = _start(work)
+        time.sleep(rng.uniform(2.0, 15.0))
+        if proc.poll() is not None:
+            break
+        _kill(proc)
+        kills.append("random")
+        extra += 1
+    final = subprocess.run([*SNAKEMAKE, "-d", str(work)], cwd=REPO, capture_output=True, text=True,
+                           env={k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"})
+    assert final.returncode == 0, final.stderr[-3000:]
+    print(f"\nkill points: {kills}")
+    assert len(kills) >= MIN_KILLS, kills
+    assert not _compare(quick_workflow, work), _compare(quick_workflow, work)
