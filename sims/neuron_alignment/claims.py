@@ -12,7 +12,6 @@ import dataclasses
 import numpy as np
 
 from ..claims import Claim, at_least, at_most, close, controlled, failed, holds, with_control
-from ..fits import loglog_slope, semilog_slope
 from ..results import Result
 from .model import ALIGN_COS, centres
 from theory import neuron_alignment as theory
@@ -107,6 +106,7 @@ def early_phase_alignment(res: Result):
 
 def margin_window(res: Result):
     """(slope of log L on log t over the last decade, its s.e., the margins s = -log(L/(c n)) there)."""
+    from ..fits import loglog_slope        # scipy.stats: imported when claims run, not on import
     t, loss = res["t"], res["loss"]
     late = t >= t[-1] / 10
     fit = loglog_slope(t[late], loss[late])
@@ -291,6 +291,7 @@ def _escape_rows(res, eps) -> list[Claim]:
              "theory (v)'s u-only rate c k sqrt(mu)": c * k * np.sqrt(mu),
              "a linear network's rate c |x+ - x-|": c * float(np.linalg.norm(np.subtract(
                  *centres(X, y))))}
+    from ..fits import semilog_slope
     fit = semilog_slope(1.0 / eps, te)
     grid = float(2 * np.max(dte) / np.ptp(np.log(1 / eps)) * lam)
     name = "escape time slope in log(1/eps)"
