@@ -296,3 +296,12 @@ def test_the_late_rate_claim_rejects_a_pure_one_over_t_loss(quick):
     row = {r.name: r for r in na.claims({"base": fake})}[
         "late loss rate: O(1/t) with the 2-homogeneous log correction"]
     assert not row.check_passed
+
+
+def test_figure_draws_every_panel_from_kinds_not_names(quick):
+    from figures import neuron_alignment as fig
+    from sims.simulator import Experiments
+    exps = Experiments(na.SIMULATOR, {f"run{i}": r for i, r in enumerate(quick.values())})
+    assert len(fig.draw(exps).axes) == len(fig.PANELS)
+    for name in fig.PANELS:
+        assert fig.panel(name, exps) is not None

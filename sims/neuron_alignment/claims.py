@@ -55,6 +55,14 @@ def against_rivals(main: Claim, rivals: list[Claim], label: str) -> Claim:
     return controlled(main, control, label)
 
 
+def label_of(template: str, control: Result | None, fallback: str) -> str:
+    """``template`` filled with the control run's eps, or ``fallback`` (no control, or unreadable)."""
+    try:
+        return template.format(eps=float(np.ravel(control["eps"])[0]))
+    except Exception:  # noqa: BLE001 - a mangled control is reported by its own rows
+        return fallback
+
+
 def scale_of(res: Result) -> float:
     """c of the run's loss: the paper's times are c times the run's."""
     cfg = res.meta["config"]
@@ -129,12 +137,12 @@ def trajectory_claims(name: str, res: Result, exps) -> list[Claim]:
     late = [_late_rate_row(res), _stable_rank_row(res, large)]
     if truncated(res):
         late = [failed(c.name, c.reference, c.statement, "the run stopped at max_steps before "
-                       "t_end: no late-time window") for c in late]
+                       "t_end (or has no 'truncated' flag): no late-time window") for c in late]
     return out + late
 
 
 def _alignment_rows(res, large) -> list[Claim]:
-    label = LARGE.format(eps=large["eps"][0]) if large is not None else "large init"
+    label = label_of(LARGE, large, "large init")
     st1 = (f"at the escape (L = L0/2) every v>0 neuron is dead or in S+ with cos(w, x+) >= "
            f"{ALIGN_COS}, every v<0 neuron dead or in S- with cos(w, x-) >= {ALIGN_COS}")
     why_cos = (f"c* = {ALIGN_COS} (our threshold; the paper's S+/S- membership is exact and its "
@@ -180,8 +188,7 @@ def _tl_row(res, large) -> Claim:
                      float(tl[0] / tl[-1]), predicted="non-increasing",
                      why="theory (iv): d log L / d log t = -1 - 1/s < -1 once aligned; exact "
                          "monotonicity with a round-off slack of 1e-12")
-    label = (LARGE.format(eps=large["eps"][0]) + ": t L rises after its escape"
-             if large is not None else "large init")
+    label = label_of(LARGE + ": t L rises after its escape", large, "large init")
     return row(name, THM1B, st, check, res, large, label)
 
 
@@ -220,8 +227,7 @@ def _stable_rank_row(res, large) -> Claim:
                        float(np.ravel(r["stable_rank"])[0]),
                        why="the paper's bound, no slack: aligned neurons point along x+ or x- (two "
                            "directions) and dead ones keep their eps-small norm")
-    label = (LARGE.format(eps=large["eps"][0]) + ": W stays near its random init"
-             if large is not None else "large init")
+    label = label_of(LARGE + ": W stays near its random init", large, "large init")
     return row(name, THM1B, st, check, res, large, label)
 
 
@@ -231,14 +237,15 @@ def large_init_claims(name: str, res: Result, exps) -> list[Claim]:
     half are aligned at the escape. Control: the small-init trajectory run (all aligned). Reads
     ``frac_ok_escape`` [n, mu, eps]."""
     small = exps.first("trajectory")
-    st = f"fraction of neurons aligned-or-dead at the escape (L = L0/2), eps = {res['eps'][0]:g}"
+    st = label_of("fraction of neurons aligned-or-dead at the escape (L = L0/2), eps = {eps:g}",
+                  res, "fraction of neurons aligned-or-dead at the escape (L = L0/2)")
 
     def check(r):
         return at_most("large init: no early alignment", THM1 + " (small-init condition (28))",
                        st, 0.5, float(np.ravel(r["frac_ok_escape"])[0]),
                        why="a majority test: the small init aligns every neuron (1), an O(1) init "
                            "fits the data while the directions are still random (~0)")
-    label = SMALL.format(eps=small["eps"][0]) if small is not None else "small init"
+    label = label_of(SMALL, small, "small init")
     return completeness(res) + [row("large init: no early alignment", THM1, st, check, res,
                                     small, label)]
 
@@ -274,7 +281,7 @@ def eps_claims(name: str, res: Result, exps) -> list[Claim]:
         return holds("alignment holds at escape for every eps", THM1, st, bool(np.all(a > 0)),
                      a.ravel(), predicted=1.0, why=f"exact, with the threshold cos >= {ALIGN_COS}")
     out.append(row("alignment holds at escape for every eps", THM1, st, every, res, large,
-                   LARGE.format(eps=large["eps"][0]) if large is not None else "large init"))
+                   label_of(LARGE, large, "large init")))
     out += built("escape time slope in log(1/eps)", THM1B, "the escape-time rows",
                  lambda: _escape_rows(res, eps))
     return out
@@ -288,7 +295,8 @@ def _escape_rows(res, eps) -> list[Claim]:
     k = max(int(np.sum(y > 0)), int(np.sum(y < 0)))
     mu = float(res["mu"][0])
     rates = {"theory (ii): lambda = c |x+|": lam,
-             "theory (v)'s u-only rate c k sqrt(mu)": c * k * np.sqrt(mu),
+             "theory (v)'s large-n rate c k sqrt(mu) (x+ without its off-u part)":
+                 c * k * np.sqrt(mu),
              "a linear network's rate c |x+ - x-|": c * float(np.linalg.norm(np.subtract(
                  *centres(X, y))))}
     from ..fits import semilog_slope

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..claims import Claim, at_least, at_most, close
 from ..results import Result
-from .claims import LARGE, THM1, against_rivals, built, completeness, row
+from .claims import LARGE, THM1, against_rivals, built, completeness, label_of, row
 from .model import ALIGN_COS
 from theory import neuron_alignment as theory
 
@@ -29,7 +29,7 @@ def n_mu_claims(name: str, res: Result, exps) -> list[Claim]:
     Reads ``t_align``, ``dt_align``, ``aligned_at_escape``, ``x_min`` [n, mu, eps],
     ``init_cos``, ``centre_rate`` [n, mu, eps, neuron], ``n``, ``mu``."""
     large = exps.first("large_init")
-    label = LARGE.format(eps=large["eps"][0]) if large is not None else "large init"
+    label = label_of(LARGE, large, "large init")
     out = completeness(res)
     st = "all neurons aligned or dead when L = L0/2, at every (n, mu)"
 
