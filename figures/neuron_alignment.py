@@ -1,23 +1,21 @@
 """Figure: early neuron alignment (Min, Mallada & Vidal 2024). Reads result files; never simulates.
 
+Reads the experiments of kinds ``trajectory``, ``eps_sweep``, ``n_mu_sweep`` and ``large_init``
+(the last optional). Panels (``PANELS``, each drawable alone with ``panel(name, experiments, ax)``):
 (a) angle of every neuron to x_+ (v > 0, red) or x_- (v < 0, blue) vs time, with the alignment and
 escape times; (b) alignment and escape times vs log(1/eps) with the theory slope 1/lambda;
-(c) alignment time vs log n / sqrt(mu) with the paper's bound 4 log n / sqrt(mu) and the large-n
-law t* of theory (v), evaluated at each run's initial cosines;
+(c) alignment time in the paper's units (c t) vs log n / sqrt(mu), with Theorem 1's t_1 (lower
+estimate, min{zeta, xi} = 1) and the large-n law t* of theory (v) at each run's initial cosines;
 (d) loss vs time, log-log, with a 1/t guide and the large-init contrast; (e) singular values of W.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from figures import style  # noqa: E402
-from figures.style import SIM, THEORY, plt  # noqa: E402
-from sims.neuron_alignment import ALIGN_COS  # noqa: E402
-from theory import neuron_alignment as theory  # noqa: E402
+from figures import style
+from figures.style import SIM, THEORY, one, plt
+from sims.neuron_alignment import ALIGN_COS
+from theory import neuron_alignment as theory
 
 
 def _times(res):
@@ -25,12 +23,18 @@ def _times(res):
     return t[np.argmax(ok)], t[np.argmax(loss <= 0.5 * loss[0])]
 
 
-def draw(base, eps_sweep, n_mu, large):
-    fig, axes = plt.subplots(1, 5, figsize=(17, 3.3), constrained_layout=True)
-    ax = axes[0]
+def _scales(res):
+    """c per n (column): the paper's times are c times the run's."""
+    ns = np.asarray(res["n"], float)[:, None]
+    return np.ones_like(ns) if res.meta["config"]["reduction"] == "sum" else 1.0 / ns
+
+
+def directions(exps, ax):
+    """(a) angle of every neuron to its own data centre vs time."""
+    base = one(exps, "trajectory")
     st, v = base["snap_t"], base["v_t"][0]
-    ang = np.degrees(np.arccos(np.clip(np.where(v[None, :] > 0, base["cos_plus"], base["cos_minus"]),
-                                       -1, 1)))
+    ang = np.degrees(np.arccos(np.clip(np.where(v[None, :] > 0, base["cos_plus"],
+                                                base["cos_minus"]), -1, 1)))
     alive = base["neuron_class"][-1] != 0
     for j in range(ang.shape[1]):
         ax.plot(st[1:], ang[1:, j], color="C3" if v[j] > 0 else "C0", lw=0.6,
@@ -43,56 +47,81 @@ def draw(base, eps_sweep, n_mu, large):
            title=f"(a) neuron directions (eps={base['eps'][0]:g}; dotted: dead)")
     ax.legend(loc="upper right")
 
-    ax = axes[1]
-    eps = eps_sweep["eps"]
-    L = np.log(1 / eps)
-    ta, te, lam = eps_sweep["t_align"][0, 0], eps_sweep["t_escape"][0, 0], eps_sweep["lam"][0, 0, 0]
+
+def times_vs_eps(exps, ax):
+    """(b) alignment and escape times vs log(1/eps), with the slope 1/lambda."""
+    sweep = one(exps, "eps_sweep")
+    L = np.log(1 / sweep["eps"])
+    ta, te, lam = sweep["t_align"][0, 0], sweep["t_escape"][0, 0], sweep["lam"][0, 0, 0]
     ax.plot(L, ta, color="C2", label="alignment time", **SIM)
     ax.plot(L, te, color="C1", marker="s", ls="none", label="escape time")
     grid = np.linspace(L.min() * 0.9, L.max() * 1.05, 50)
     ax.plot(grid, te[0] + (grid - L[0]) / lam, **THEORY, label=r"slope $1/\lambda$ (theory)")
-    ax.set(xlabel=r"$\log(1/\epsilon)$", ylabel="t", title="(b) times vs init scale")
+    ax.set(xlabel=r"$\log(1/\epsilon)$", ylabel="t (run units)", title="(b) times vs init scale")
     ax.legend()
 
-    ax = axes[2]
-    ns, mus = n_mu["n"], n_mu["mu"]
-    shape = np.log(ns)[:, None] / np.sqrt(mus)[None, :]
-    ax.plot(shape.ravel(), n_mu["t_align"][:, :, 0].ravel(), color="C2", label="measured", **SIM)
-    bound = theory.align_time_bound(ns[:, None].astype(float), mus[None, :]).ravel()
-    order = np.argsort(shape.ravel())
-    ax.plot(shape.ravel()[order], bound[order], **THEORY, label=r"bound $t_1(n, \mu)$ (theory)")
-    t_star = theory.large_n_align_time(n_mu["init_cos"][:, :, 0], n_mu["centre_rate"][:, :, 0],
-                                       ALIGN_COS)
-    ax.plot(shape.ravel(), t_star.ravel(), marker="x", ls="none", color="k",
-            label=r"large-$n$ law $t^*$ (theory)")
-    ax.set(xlabel=r"$\log n / \sqrt{\mu}$", ylabel="alignment time",
+
+def alignment_time(exps, ax):
+    """(c) alignment time in the paper's units against Theorem 1's t_1 and the large-n law."""
+    grid = one(exps, "n_mu_sweep")
+    ns, mus = grid["n"], grid["mu"]
+    c = _scales(grid)
+    shape = (np.log(ns)[:, None] / np.sqrt(mus)[None, :]).ravel()
+    order = np.argsort(shape)
+    ax.plot(shape, (c * grid["t_align"][:, :, 0]).ravel(), color="C2",
+            label="measured (paper units)", **SIM)
+    bound = theory.align_time_bound(ns[:, None].astype(float), mus[None, :],
+                                    grid["x_min"][:, :, 0]).ravel()
+    ax.plot(shape[order], bound[order], **THEORY,
+            label=r"Thm 1 $t_1$, $\min\{\zeta,\xi\}=1$ (lower est.)")
+    t_star = c * theory.large_n_align_time(grid["init_cos"][:, :, 0],
+                                           grid["centre_rate"][:, :, 0], ALIGN_COS)
+    ax.plot(shape, t_star.ravel(), marker="x", ls="none", color="k",
+            label=r"large-$n$ law $t^*$ (theory (v))")
+    ax.set(yscale="log", xlabel=r"$\log n / \sqrt{\mu}$", ylabel="alignment time (paper units)",
            title=f"(c) n in {ns.tolist()}, mu in {mus.tolist()}")
-    ax.legend()
+    ax.legend(fontsize="small")
 
-    ax = axes[3]
-    for res, label, c in ((base, f"eps={base['eps'][0]:g}", "C3"),
-                          (large, f"eps={large['eps'][0]:g} (large)", "C7")):
+
+def loss(exps, ax):
+    """(d) loss vs time with a 1/t guide and the large-init contrast."""
+    base, large = one(exps, "trajectory"), exps.first("large_init")
+    runs = [(base, f"eps={base['eps'][0]:g}", "C3")]
+    if large is not None:
+        runs.append((large, f"eps={large['eps'][0]:g} (large)", "C7"))
+    for res, label, color in runs:
         ok = res["t"] > 0
-        ax.plot(res["t"][ok], res["loss"][ok], color=c, label=label)
+        ax.plot(res["t"][ok], res["loss"][ok], color=color, label=label)
     t = base["t"][base["t"] > 0]
-    ax.plot(t[t > t[-1] / 1e3], base["loss"][-1] * t[-1] / t[t > t[-1] / 1e3], **THEORY,
-            label="1/t guide")
-    ax.set(xscale="log", yscale="log", xlabel="t", ylabel="loss", title="(d) loss")
+    late = t[t > t[-1] / 1e3]
+    ax.plot(late, base["loss"][-1] * t[-1] / late, **THEORY, label="1/t guide")
+    ax.set(xscale="log", yscale="log", xlabel="t (run units)", ylabel="loss", title="(d) loss")
     ax.legend()
 
-    ax = axes[4]
-    sv = base["svals"]
+
+def singular_values(exps, ax):
+    """(e) the singular values of W along the trajectory."""
+    base = one(exps, "trajectory")
+    st, sv = base["snap_t"], base["svals"]
     for k in range(min(6, sv.shape[1])):
         ax.plot(st[1:], sv[1:, k], label=f"s{k + 1}" if k < 3 else None)
     ax.set(xscale="log", yscale="log", xlabel="t", ylabel="singular values of W",
            title=f"(e) stable rank at end {float(base['stable_rank'].ravel()[0]):.3f}")
     ax.legend()
+
+
+PANELS = {"directions": directions, "times_vs_eps": times_vs_eps,
+          "alignment_time": alignment_time, "loss": loss, "singular_values": singular_values}
+
+
+def panel(name, exps, ax=None):
+    """Draw one panel (a key of ``PANELS``) into ``ax``; returns the axes."""
+    return style.panel(PANELS, name, exps, ax)
+
+
+def draw(exps):
+    """The whole figure: panels (a)-(e) side by side."""
+    fig, axes = plt.subplots(1, 5, figsize=(17, 3.3), constrained_layout=True)
+    for ax, name in zip(axes, PANELS):
+        PANELS[name](exps, ax)
     return fig
-
-
-def main(argv=None):
-    style.main(draw, ("base", "eps_sweep", "n_mu_sweep", "large_init"), __doc__, argv)
-
-
-if __name__ == "__main__":
-    main()

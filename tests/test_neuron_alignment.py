@@ -1,15 +1,20 @@
-"""Tests for sims.neuron_alignment: gradient vs finite differences, RK4 order, backends, config."""
+"""Tests for sims.neuron_alignment: gradient vs finite differences, RK4 order, backends, config,
+kinds, the truncated record, and the claims (pass with every control rejecting; mangled results
+give FAIL rows)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+import sims
 from sims import results
 from sims.__main__ import main
 
 from sims import neuron_alignment as na
 from sims.backend import cupy_available, get_backend
+from sims.claims import Claim
 from sims.errors import ConfigError
+from sims.results import Result
 
 NUMPY = get_backend("numpy")
 
@@ -161,3 +166,142 @@ def test_alignment_time_approaches_the_large_n_law():
     dt = res["dt_align"][:, 0, 0] / t_star
     assert np.all(np.abs(gap) <= rho + dt), (gap, rho, dt)
     assert abs(gap[1]) < 0.05 and abs(gap[1]) < abs(gap[0])
+
+
+# ---- kinds, record, sweep ---------------------------------------------------------------------------
+@pytest.mark.parametrize("changes, kind", [
+    ({}, "trajectory"), ({"eps": (1.0,)}, "large_init"), ({"eps": (1e-3, 1e-5)}, "eps_sweep"),
+    ({"n": (6, 8)}, "n_mu_sweep"), ({"mu": (0.2, 0.4), "eps": (1e-3, 1e-4)}, "n_mu_sweep"),
+    ({"halvings": 1, "n": (6, 8)}, "order"),
+])
+def test_kind_is_computed_from_the_config(changes, kind):
+    assert na.kind(na.Config(**changes)) == kind
+
+
+def test_result_names_the_dims_of_every_array():
+    res = na.simulate(na.Config(backend="numpy", halvings=1, **TINY))
+    assert res.meta["kind"] == "order" and res.simulator == "neuron_alignment"
+    assert set(res.dims) == set(res.arrays)
+    assert res.dims["t_align"] == ["n", "mu", "eps"] and res.dims["init_cos"][-1] == "neuron"
+    assert res.dims["order_bal_err"] == ["halving"] and res.coords["halving"] == "order_steps"
+    assert len(res["t"]) == len(res["loss"]) == len(res["all_ok"])
+
+
+def test_data_are_drawn_once_per_n_mu_from_the_data_seed():
+    """Every (n, mu) draws its data from the same SeedSequence (the first child of the seed), so
+    the data of a point do not depend on the grid around it."""
+    cfg = na.Config(backend="numpy", n=(6, 8), mu=(0.3,), eps=(1e-3,), d=10, width=5, t_end=5.0,
+                    seed=3)
+    res = na.simulate(cfg)
+    data_ss = np.random.SeedSequence(3).spawn(2)[0]
+    X, y = na.make_data(6, 10, 0.3, np.random.default_rng(data_ss))
+    assert np.array_equal(res["X"], X) and np.array_equal(res["y"], y)
+
+
+def test_halvings_are_checkpointed_and_resume_identically(tmp_path, monkeypatch):
+    cfg = na.Config(backend="numpy", halvings=2, **TINY)
+    ref = na.simulate(cfg)
+    monkeypatch.setenv("SIMS_CHECKPOINT_DIR", str(tmp_path))
+    first = na.simulate(cfg)
+    assert len(list(tmp_path.glob("*-halvings/item-*.npz"))) == 2
+    again = na.simulate(cfg)
+    for key in ref.arrays:
+        assert np.array_equal(ref[key], first[key], equal_nan=True), key
+        assert np.array_equal(ref[key], again[key], equal_nan=True), key
+
+
+def test_a_truncated_run_keeps_its_record_consistent_and_its_claims_fail():
+    """Issue 20: a run that reaches max_steps before t_end has as many loss entries as times (the
+    last recorded state is the last one integrated), is flagged ``truncated``, and its claims give
+    FAIL rows with a reason instead of raising."""
+    cfg = na.Config(backend="numpy", n=(6,), d=8, width=5, eps=(1e-3,), t_end=1e6, step=0.1,
+                    max_steps=30)
+    res = na.simulate(cfg)
+    assert len(res["t"]) == len(res["loss"]) == 31 and res["truncated"].ravel()[0] == 1.0
+    rows = na.claims({"short": res})
+    sim = [r for r in rows if r.kind == "simulation"]
+    assert sim and all(isinstance(r, Claim) for r in rows)
+    reasons = [r for r in sim if not r.passed and "max_steps" in str(r.measured)]
+    assert reasons, [(r.name, r.measured) for r in sim]
+
+
+def test_cost_grows_with_the_grid_and_the_halvings():
+    small = na.cost(na.Config(**TINY))
+    assert na.cost(na.Config(**{**TINY, "n": (6, 7)}))[0] > small[0]
+    assert na.cost(na.Config(halvings=2, **TINY))[0] > small[0] and small[2] >= 8
+
+
+# ---- claims ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def quick():
+    """Every quick-profile experiment on the numpy backend (a few seconds in all)."""
+    return sims.run("neuron_alignment", profile="quick", backend="numpy", threads=1)
+
+
+def test_claims_pass_on_the_quick_runs_and_every_control_rejects(quick):
+    rows = na.claims(quick)
+    sim = [r for r in rows if r.kind == "simulation"]
+    assert len(sim) >= 15
+    assert [r.name for r in sim if not r.passed] == []
+    assert [r.name for r in sim if r.control_passed is not False] == []
+    assert all(r.passed for r in rows if r.kind == "symbolic")
+    kinds = {quick[e].meta["kind"] for e in quick}
+    assert kinds == {"trajectory", "large_init", "eps_sweep", "n_mu_sweep", "order"}
+
+
+def test_claims_follow_kinds_not_names(quick):
+    renamed = {f"run{i}": r for i, r in enumerate(quick.values())}
+    a = [(r.name, r.passed) for r in na.SIMULATOR.check(quick, symbolic=False)]
+    b = [(r.name, r.passed) for r in na.SIMULATOR.check(renamed, symbolic=False)]
+    assert a == b
+
+
+def test_a_missing_control_run_is_reported_as_not_run(quick):
+    alone = {"base": quick["base"]}
+    rows = na.SIMULATOR.check(alone, symbolic=False)
+    assert any(r.control_passed is None and "not run" in r.control for r in rows)
+
+
+def _mangle(res, **arrays):
+    return Result({**res.arrays, **arrays}, res.meta)
+
+
+@pytest.mark.parametrize("exp", ["base", "eps_sweep", "n_mu_sweep", "order", "large_init"])
+def test_mangled_results_give_fail_rows_without_raising(quick, exp):
+    res = quick[exp]
+    nan = _mangle(res, **{k: np.full_like(res[k], np.nan) for k in ("loss", "t_align",
+                                                                    "t_escape", "stable_rank",
+                                                                    "frac_ok_escape")})
+    nan.arrays.update({k: np.full_like(res[k], np.nan) for k in res.arrays
+                       if k.startswith("order_")})
+    missing = Result({k: v for k, v in res.arrays.items()
+                      if k not in ("truncated", "t_align", "order_bal_err", "snap_t")}, res.meta)
+    coords = {"n", "mu", "eps", "order_steps"}
+    short = _mangle(res, **{k: v[..., :-1] for k, v in res.arrays.items()       # one entry less
+                            if k not in coords and v.ndim and v.shape[-1] > 0})
+    for mangled in (nan, missing, short):
+        rows = na.SIMULATOR.check({"mangled": mangled, "large_init": quick["large_init"],
+                                   "base": quick["base"]}, symbolic=False)
+        mine = [r for r in rows if r.experiment == "mangled"]
+        assert mine and all(isinstance(r, Claim) for r in mine)
+        assert any(not r.passed for r in mine), [(r.name, r.measured) for r in mine]
+
+
+def test_the_late_rate_claim_rejects_a_pure_one_over_t_loss(quick):
+    """The late-rate row fails on a loss decaying exactly like 1/t (the 1-homogeneous rival)."""
+    base = quick["base"]
+    t = base["t"]
+    fake = _mangle(base, loss=np.where(t > 0, base["loss"][-1] * t[-1] / np.maximum(t, 1e-300),
+                                       base["loss"]))
+    row = {r.name: r for r in na.claims({"base": fake})}[
+        "late loss rate: O(1/t) with the 2-homogeneous log correction"]
+    assert not row.check_passed
+
+
+def test_figure_draws_every_panel_from_kinds_not_names(quick):
+    from figures import neuron_alignment as fig
+    from sims.simulator import Experiments
+    exps = Experiments(na.SIMULATOR, {f"run{i}": r for i, r in enumerate(quick.values())})
+    assert len(fig.draw(exps).axes) == len(fig.PANELS)
+    for name in fig.PANELS:
+        assert fig.panel(name, exps) is not None

@@ -20,7 +20,8 @@ def test_balancedness_check_detects_a_wrong_field():
 
 
 def test_bound_and_slopes():
-    assert np.isclose(theory.align_time_bound(np.e, 0.25), 8.0)
+    assert np.isclose(theory.align_time_bound(np.e, 0.25), 32.0)        # 16 log n / sqrt(mu)
+    assert np.isclose(theory.align_time_bound(np.e, 0.25, x_min=0.5, zeta_xi=0.5), 128.0)
     assert np.isclose(theory.escape_slope(4.0, 0.5), 0.5)
     assert np.isclose(theory.late_slope(10.0), -1.1)
     assert np.isclose(theory.data_center_norm(4, 0.5), np.sqrt(2 + 2 * 0.5))
@@ -53,3 +54,13 @@ def test_finite_class_ratio_is_the_off_axis_share_of_the_data_centre():
         small = X[y > 0] if (y > 0).sum() == k else X[y < 0]
         rho = theory.finite_class_ratio(n, mu)
         assert np.isclose(np.linalg.norm(small.sum(0)) ** 2, k**2 * mu * (1 + rho))
+
+
+def test_late_rate_q_matches_its_series_and_the_rivals_order():
+    """(iv): q(s) = s (s e^-s Ei(s) - 1) tends to 1 like 1 + 2/s + 6/s^2; the rivals sit at 0
+    (1-homogeneous) and 4/3 + ... (3-homogeneous), on either side."""
+    s = np.array([15.0, 20.0, 40.0])
+    q = theory.late_rate_q(s)
+    assert np.allclose(q, theory.rival_rate_q(s, 2), atol=60 / s**3)   # next terms 24/s^3 + ...
+    assert np.all(theory.rival_rate_q(s, 1) == 0) and np.all(theory.rival_rate_q(s, 3) > q + 0.3)
+    assert np.all(np.diff(q) < 0) and np.all(q > 1)

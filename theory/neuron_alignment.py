@@ -11,13 +11,21 @@ Loss L = c sum_i l(y_i f(x_i)), c = 1/n (mean; the issue's convention) or 1 (sum
     independent of eps (so is the alignment time); the norm grows like exp(lambda t) with
     lambda = c |x_+| for a neuron aligned with x_+ (its own rate: the escape time is
     log(1/eps)/lambda + O(1), linear in log(1/eps)).
-(iii) the paper's alignment-time bound t_1 = O(log n / sqrt(mu)) (Theorem 1). Only the paper's
-    abstract was reachable from the sandbox, so the constant is not checked against its text: the
-    suite uses t_1 = 4 log n / sqrt(mu) (the constant as we recall the statement) and the claims
-    also print the smallest constant C the measurements allow, max t_align sqrt(mu) / log n.
-(iv) after alignment, the O(1/t) rate: the aligned network reduces to margins s(t) with
-    ds/dt = a s e^{-s} (2-homogeneous model, exponential loss), solved by Ei(s) = a t + C; then
-    t L ~ 1/(a s) -> 0 (t L(t) eventually decreasing) and d log L / d log t = -1 - 1/s + o(1/s).
+(iii) the paper's alignment-time bound (Theorem 1 part 1, explicit constant of Appendix C):
+    t_1 = 16 log n / (min{zeta, xi} sqrt(mu) X_min), X_min = min_i |x_i|, in the paper's time (the
+    gradient flow of the SUM loss; a run with c = 1/n has t_paper = t / n). zeta (from the init,
+    Lemma 8) and xi (from the data, Lemma 9) lie in (0, 1]; their definitions were not reachable
+    here, so the suite evaluates the bound at min{zeta, xi} = 1: a LOWER estimate of the paper's
+    t_1, so checking t_align <= it is conservative. The log n is a worst case (a harmonic sum over
+    up to n activation changes): an upper bound, not a predicted growth.
+(iv) after alignment (Theorem 1 part 2: L(t) <= L(t_2)/(L(t_2) alpha (t - t_2) + 1), O(1/t)),
+    the aligned network reduces to margins s(t) with ds/dt = a s e^{-s} (2-homogeneous model,
+    exponential loss), solved by Ei(s) = a t + C; then t L ~ 1/(a s) -> 0 (t L(t) eventually
+    decreasing) and d log L / d log t = -1 - 1/s + o(1/s). Statistic q = -s (d log L/d log t + 1):
+    q(s) = s (s e^{-s} Ei(s) - 1) = 1 + 2/s + 6/s^2 + ... Rivals: a degree-L homogeneous model has
+    ds/dt = a s^beta e^{-s}, beta = 2 - 2/L, so q = beta + beta (beta + 1)/s + ...: beta = 0 for a
+    1-homogeneous (linear) predictor, whose loss is exactly ~ 1/t as the paper's bound, beta = 4/3
+    for a 3-homogeneous (depth-3) net.
 (v) the alignment time itself, for the suite's data (y_i x_i = sqrt(mu) u + sqrt(1 - mu) z_i, k
     points a class). In a fixed activation pattern with constant drive g the eps -> 0 flow gives
     C = cos(w_hat, g) the closed form C(t) = tanh(|g| t + atanh C(0)) (dC/dt = |g| (1 - C^2)), so a
@@ -37,12 +45,15 @@ import numpy as np
 import sympy as sp
 
 n_, mu_ = sp.symbols("n mu", positive=True)
-ALIGN_TIME_BOUND = 4 * sp.log(n_) / sp.sqrt(mu_)
+xmin_, zx_ = sp.symbols("X_min zeta_xi", positive=True)          # min_i |x_i|, min{zeta, xi}
+ALIGN_TIME_BOUND = 16 * sp.log(n_) / (zx_ * sp.sqrt(mu_) * xmin_)  # (iii), the paper's units
 G_, C0_, cstar_ = sp.symbols("G C0 c_star", real=True)
 ALIGN_TIME_FIXED_PATTERN = (sp.atanh(cstar_) - sp.atanh(C0_)) / G_     # (v): rate G, cos C0 -> c*
 k_ = sp.Symbol("k", positive=True)                                     # points in one class
 CENTRE_NORM_SQ = k_ + k_ * (k_ - 1) * mu_                              # (v): |x_+|^2
 FINITE_CLASS_RATIO = (1 - mu_) / (k_ * mu_)                            # (v): rho
+s_, beta_ = sp.symbols("s beta", positive=True)                        # (iv): margin, 2 - 2/L
+Q_SERIES = beta_ + beta_ * (beta_ + 1) / s_ + beta_ * (beta_ + 1) * (beta_ + 2) / s_**2
 
 
 def _balancedness() -> bool:
@@ -99,6 +110,30 @@ def _late_rate() -> dict[str, bool]:
     }
 
 
+def _homogeneous_margin_law() -> bool:
+    """(iv) rivals: f = gamma rho^L along a fixed direction, exponential loss, d rho/dt = -dL/d rho
+    gives ds/dt = L^2 gamma^(2/L) s^beta e^{-s} with s = gamma rho^L, beta = 2 - 2/L."""
+    rho, gamma, L = sp.symbols("rho gamma L", positive=True)
+    s = gamma * rho**L
+    drho = -sp.diff(sp.exp(-s), rho)
+    ds = sp.diff(s, rho) * drho
+    beta = 2 - 2 / L
+    return sp.simplify(ds / (L**2 * gamma ** (2 / L) * s**beta * sp.exp(-s)) - 1) == 0
+
+
+def _rate_series() -> bool:
+    """(iv) the asymptotic antiderivative behind q_beta: with
+    F(s) = e^s s^-beta (1 + beta/s + beta(beta+1)/s^2 + beta(beta+1)(beta+2)/s^3),
+    F' = e^s s^-beta (1 - beta(beta+1)(beta+2)(beta+3)/s^4), so t = F(s)/a + O(e^s s^(-beta-4)) and
+    -d log L / d log t = s^beta e^-s F(s) = 1 + q_beta(s)/s + O(s^-4)."""
+    s, b = sp.symbols("s beta", positive=True)
+    F = sp.exp(s) * s**-b * (1 + b / s + b * (b + 1) / s**2 + b * (b + 1) * (b + 2) / s**3)
+    exact = sp.simplify(sp.diff(F, s) - sp.exp(s) * s**-b * (1 - b * (b + 1) * (b + 2) * (b + 3)
+                                                             / s**4)) == 0
+    q = s * (s**b * sp.exp(-s) * F - 1)
+    return exact and sp.simplify(q - Q_SERIES.subs(beta_, b).subs(s_, s)) == 0
+
+
 def _alignment_law() -> dict[str, bool]:
     """(v) the closed-form alignment trajectory in a fixed pattern and the data-centre algebra."""
     phi, G, t, C0, cs = sp.symbols("phi G t C0 c_star", positive=True)
@@ -143,6 +178,10 @@ def verify() -> dict[str, bool]:
         checks[f"directional dynamics, eps -> 0 limit = formula ({loss})"] = zeroth
         checks[f"directional dynamics: no O(eps) correction ({loss})"] = first
     checks.update(_late_rate())
+    checks["late rivals: degree-L homogeneous margins obey ds/dt ~ s^(2-2/L) e^-s"] = \
+        _homogeneous_margin_law()
+    checks["late rivals: q_beta = beta + beta(beta+1)/s + beta(beta+1)(beta+2)/s^2"] = \
+        _rate_series()
     checks.update(_alignment_law())
     m = sp.Symbol("m", positive=True)          # n = 1 + m >= 2 data points
     bound = ALIGN_TIME_BOUND.subs(n_, 1 + m)
@@ -152,7 +191,14 @@ def verify() -> dict[str, bool]:
 
 
 # ---- numeric functions -------------------------------------------------------------------------
-align_time_bound = sp.lambdify((n_, mu_), ALIGN_TIME_BOUND, "numpy")
+_bound = sp.lambdify((n_, mu_, xmin_, zx_), ALIGN_TIME_BOUND, "numpy")
+
+
+def align_time_bound(n, mu, x_min=1.0, zeta_xi=1.0):
+    """(iii) Theorem 1's t_1 = 16 log n / (min{zeta, xi} sqrt(mu) X_min), paper units (sum loss);
+    the default min{zeta, xi} = 1 gives its lower estimate."""
+    return _bound(np.asarray(n, float), np.asarray(mu, float), np.asarray(x_min, float),
+                  np.asarray(zeta_xi, float))
 
 
 _time_to_cos = sp.lambdify((C0_, G_, cstar_), ALIGN_TIME_FIXED_PATTERN, "numpy")
@@ -182,6 +228,24 @@ def escape_slope(x_plus_norm, scale):
 def late_slope(margin):
     """Predicted log-log slope of the loss at margin s: -1 - 1/s (leading order)."""
     return -1.0 - 1.0 / np.asarray(margin, float)
+
+
+_q_series = sp.lambdify((s_, beta_), Q_SERIES, "numpy")
+
+
+def late_rate_q(margin):
+    """(iv) q = -s (d log L / d log t + 1) of the 2-homogeneous margin law, exactly
+    s (s e^{-s} Ei(s) - 1) (the constant C of Ei(s) = a t + C dropped): 1 + 2/s + 6/s^2 + ..."""
+    from scipy.special import expi
+    s = np.asarray(margin, float)
+    return s * (s * np.exp(-s) * expi(s) - 1.0)
+
+
+def rival_rate_q(margin, degree):
+    """(iv) q of a degree-``degree`` homogeneous model's margin law ds/dt = a s^beta e^{-s},
+    beta = 2 - 2/degree, to O(1/s^2) (degree 1: q = 0, an exact 1/t loss)."""
+    beta = 2.0 - 2.0 / degree
+    return _q_series(np.asarray(margin, float), beta) if beta > 0 else 0.0 * np.asarray(margin, float)
 
 
 def data_center_norm(n: int, mu: float) -> float:

@@ -54,24 +54,6 @@ def _nc(c) -> tuple[float, float, int]:
     return ops, 8.0 * arrays, max(N, c.d)
 
 
-NA_HOST_N = 50      # neuron alignment: host work per step, in units of one data point's matmuls
-
-
-def _na(c) -> tuple[float, float, int]:
-    """Neuron alignment: an RK4 step costs 4 x 2 width n d, and the host-side diagnostics of a step
-    (norms, patterns, copies of W) cost about NA_HOST_N more n's worth of width d (measured: the
-    cost per step is linear in n + 50 at width 60 and 500). Steps in the rescaled time: the escape
-    from the small init takes ~ log(1/eps) / step, and late times cost log t, so ~ log(1 + t_end) /
-    step; halvings rerun grid point 0 at step/2^k. Snapshots of W (width x d) of the first point."""
-    grid = [(n, m, e) for n in c.n for m in c.mu for e in c.eps]
-    steps = [(math.log(1 / min(e, 0.5)) + math.log1p(c.t_end)) / c.step for _, _, e in grid]
-    ops = sum(s * c.width * (n + NA_HOST_N) * c.d for s, (n, _, _) in zip(steps, grid))
-    ops += sum(steps[0] * 2**k * c.width * (c.n[0] + NA_HOST_N) * c.d
-               for k in range(1, c.halvings + 1))
-    arrays = steps[0] / c.record_every * c.width * (c.d + 2) + max(c.n) * c.d
-    return ops, 8.0 * arrays, max(c.width, c.d, max(c.n))
-
-
 EQUIV_Z, EQUIV_J, EQUIV_NEWTON = 2000, 2400, 10   # deterministic equivalent: z points, j-terms, iterations
 
 
@@ -154,7 +136,7 @@ def _sh(c) -> tuple[float, float, int]:
 
 
 MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
-    "neural_collapse": _nc, "neuron_alignment": _na, "scaling_laws": _sl,
+    "neural_collapse": _nc, "scaling_laws": _sl,
     "superposition": _sp, "grokking": _gk, "sharpness": _sh}
 
 
