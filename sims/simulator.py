@@ -86,6 +86,10 @@ class Simulator:
         fn = self.claims.get(kind)
         if fn is None:
             return []
+        broken = _inconsistent(exps[name])
+        if broken:
+            return [failed("result consistent", self.name, "arrays that share an axis name have "
+                           "equal lengths along it, and every array has its dims", broken)]
         try:
             rows = list(fn(name, exps[name], exps))
         except Exception as exc:  # noqa: BLE001 - claims never raise; they report
@@ -103,6 +107,27 @@ class Simulator:
             return []
         return symbolic_rows(_verified(self.symbolic), self.symbolic_reference or self.name,
                              self.symbolic.__module__)
+
+
+def _inconsistent(result: Result) -> str:
+    """Why a result's arrays disagree with their declared dims ('' when they agree, or when the
+    result declares no dims, as files from older versions)."""
+    dims = result.meta.get("dims")
+    if not dims:
+        return ""
+    sizes: dict[str, tuple[int, str]] = {}
+    for key, a in result.arrays.items():
+        d = dims.get(key)
+        if d is None:
+            continue
+        if len(d) != a.ndim:
+            return f"{key} has {a.ndim} axes but dims {d}"
+        for axis, n in zip(d, a.shape):
+            if axis in sizes and sizes[axis][0] != n:
+                return (f"axis {axis!r} has length {sizes[axis][0]} in {sizes[axis][1]} and {n} "
+                        f"in {key}")
+            sizes.setdefault(axis, (n, key))
+    return ""
 
 
 @functools.lru_cache(maxsize=None)

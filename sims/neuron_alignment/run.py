@@ -47,7 +47,7 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
     ``order_bal_err_smooth``, ``order_norm_change``, ``order_t_final``, ``order_loss_final``,
     ``order_truncated`` [halving]; coordinates ``n``, ``mu``, ``eps``.
     """
-    bk = get_backend(config.backend)
+    bk = get_backend(config.backend, config)
     data_ss, init_ss = np.random.SeedSequence(config.seed).spawn(2)
     W0dir, v0sign = model.make_init(config.width, config.d, 1.0, np.random.default_rng(init_ss))
     grid = sweep.Grid(n=config.n, mu=config.mu, eps=config.eps)
