@@ -203,7 +203,7 @@ def run_sgd_lstsq(cfg, bk, seeds):
             for j, ix in enumerate((gd_idx, idx)):
                 w = bk.to_numpy(net.lstsq_sgd(bk, Xb, yb, wb, lr, ix))
                 err[j] = np.linalg.norm(X @ (w - w_star)) / e0
-        return {"rel_error": err}
+        return {"rel_error": np.where(np.isfinite(err), err, np.inf)}   # overflow: diverged
 
     values = sweep.run(cfg, cfg.lrs, one, seeds=seeds[1].spawn(len(cfg.lrs)),
                        desc="sharpness[sgd_lstsq]")
@@ -275,7 +275,8 @@ def simulate(config) -> Result:
     ``eos``: sharpness, loss [run, step]; factors, eta, is_control [run] (the last run is the
     small-eta control when control_factor > 0); lambda0 []; logs.
     ``gauss_newton``: sharpness, gn_top (lambda_max(J^T J/N)), ntk_top_over_n, loss [step]; eta [].
-    ``sgd_lstsq``: rel_error [method, lr] (method gd, sgd); lambda_max, trace []; lrs, methods.
+    ``sgd_lstsq``: rel_error [method, lr] (method gd, sgd; inf: overflowed); lambda_max, trace [];
+    lrs, methods.
     ``sgd_net``: loss, lam, trace, trace_se [method, lr, seed]; lrs (actual eta), methods.
     """
     bk = get_backend(config.backend)
