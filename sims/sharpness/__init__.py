@@ -45,7 +45,7 @@ SIMULATOR = Simulator(
             "(Yang & Hu 2021), edge of stability (Cohen et al. 2021), SGD's tr(H) <= 2/eta (Wu & Su 2023)",
     config=SharpnessConfig, simulate=simulate, kind=kind, claims=CLAIMS,
     symbolic=theory.verify, symbolic_reference=REFERENCE,
-    figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init"),
+    figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init", "gauss_newton"),
     cost=cost, benchmarks="benchmarks.sharpness",
 )
 

@@ -48,7 +48,8 @@ def exponent_claim(name, reference, statement, fit: Slope, predicted: float, riv
 def _guard(name: str, reference: str, build) -> list[Claim]:
     """``build()``'s rows, or one FAIL row naming what went wrong (claims never raise)."""
     try:
-        return list(build())
+        with np.errstate(all="ignore"):          # NaN / inf inputs fail the checks, quietly
+            return list(build())
     except Exception as exc:  # noqa: BLE001 - a mangled result gives a FAIL row with its reason
         return [failed(name, reference, "the claim could be evaluated on this result",
                        f"{type(exc).__name__}: {exc}")]
