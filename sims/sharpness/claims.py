@@ -13,10 +13,8 @@ step; NTK entries are compared with the exact CLT standard deviation sigma_ij/sq
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
-from ..claims import Claim, at_most, controlled, failed, with_control
-from ..fits import Slope, loglog_slope
+from ..claims import Claim, at_most, failed, with_control
 from ..results import Result
 from .stability_claims import eos_claims, sgd_lstsq_claims, sgd_net_claims
 from theory import sharpness as theory
@@ -28,14 +26,23 @@ REFERENCE = "theory/sharpness.py (Cho & Saul 2009; Jacot et al. 2018; Yang & Hu 
 ALPHA = 0.01          # two-sided level of every fitted-exponent and CLT band (family-wise for the NTK)
 
 
-def t_band(fit: Slope) -> float:
+# scipy.stats (through sims.fits) is imported where a claim needs it: it costs ~0.5 s of start-up,
+# and every run job imports this package without checking a claim.
+def loglog_slope(x, y):
+    """:func:`sims.fits.loglog_slope`."""
+    from ..fits import loglog_slope as fit
+    return fit(x, y)
+
+
+def t_band(fit) -> float:
     """t_{1 - ALPHA/2, k - 2} x the slope's standard error (nan when it has none)."""
+    from scipy import stats
     if not (fit.k > 2 and np.isfinite(fit.stderr)):
         return float("nan")
     return float(stats.t.ppf(1 - ALPHA / 2, fit.k - 2) * fit.stderr)
 
 
-def exponent_claim(name, reference, statement, fit: Slope, predicted: float, rival: float,
+def exponent_claim(name, reference, statement, fit, predicted: float, rival: float,
                    tol: float, rival_label: str, why: str) -> Claim:
     """The fitted exponent is within ``tol`` of ``predicted`` AND more than ``tol`` from ``rival``."""
     s = fit.slope
@@ -75,6 +82,7 @@ def _ntk_band(res: Result) -> Claim:
     iu = np.triu_indices(X.shape[1])
     se = theory.relu_ntk_entry_sd(X)[iu] / np.sqrt(w[:, None, None])      # [width, 1, entry]
     tests = emp[..., iu[0], iu[1]].size
+    from scipy import stats
     z_crit = float(stats.norm.isf(ALPHA / 2 / tests))
 
     def check(kernel):
@@ -139,6 +147,10 @@ def _width_values(res: Result, p: int, quantity: str) -> np.ndarray:
     return res["feature_move"][p][..., -1]
 
 
+FORMULA = {"sharpness change": "eta (lambda_T - lambda_0)",
+           "feature movement": "|phi(z_T) - phi(z_0)|_F / |phi(z_0)|_F"}
+
+
 def _width_exponent(param: str, quantity: str) -> float:
     if quantity == "sharpness change":
         return theory.sharpness_change_exponent(param)
@@ -168,8 +180,7 @@ def _width_row(res: Result, params: list[str], param: str, quantity: str) -> Cla
         fit = loglog_slope(*_pooled(w, values))
         return exponent_claim(
             f"{param} {quantity} ~ width^{pred:g}", ref,
-            f"OLS slope of log {quantity} ({'eta (lambda_T - lambda_0)' if quantity == 'sharpness change' else '|phi(z_T) - phi(z_0)|_F / |phi(z_0)|_F'}) "
-            f"vs log width over {fit.k} points (widths {list(map(int, w))} x {S} seeds)",
+            f"OLS slope of log {quantity} ({FORMULA[quantity]}) vs log width over {fit.k} points (widths {list(map(int, w))} x {S} seeds)",
             fit, pred, rival, tol, f"the {other} exponent",
             why=f"exponent from {src}; tolerance t_(0.995, {fit.k - 2}) x the OLS s.e. of the "
                 f"{param} fit (seed scatter), applied unchanged to the control")
@@ -213,7 +224,8 @@ def _lr_row(res: Result, params: list[str], param: str, other: str) -> Claim:
             return Claim(f"{param} optimal lr ~ width^{pred:g}", ref, "the optimum must be inside "
                          "the lr grid at every width", pred, b, "-",
                          "an optimum at the grid's edge (or none) is not resolved", False)
-        fit = Slope(float(np.polyfit(x, np.log2(lrs[b]), 1)[0]), float("nan"), len(b))
+        from ..fits import Slope
+        fit = Slope(round(float(np.polyfit(x, np.log2(lrs[b]), 1)[0]), 12) + 0.0, float("nan"), len(b))
         return exponent_claim(
             f"{param} optimal lr ~ width^{pred:g}", ref,
             f"slope of log2 (base lr minimising the seed-mean loss after the run) vs log2 width, "

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from ..claims import Claim, at_least, at_most, failed, holds, with_control
 from ..results import Result
@@ -159,6 +158,7 @@ def _sgd_net_row(res: Result) -> Claim:
     at_min = lambda j: np.isfinite(trace[j]) & (loss[j] < AT_MINIMUM)   # noqa: E731
     s, g = methods.index("sgd"), methods.index("gd")
     m = max(int(at_min(s).sum()), 1)
+    from scipy import stats            # here, not at import: ~0.5 s of every run job's start-up
     z = float(stats.norm.isf(ALPHA / m))
     probes = res.meta.get("config", {}).get("probes", "?")
 
