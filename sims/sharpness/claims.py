@@ -164,7 +164,8 @@ def _width_row(res: Result, params: list[str], param: str, quantity: str) -> Cla
     main = _width_values(res, params.index(param), quantity)
     tol = t_band(loglog_slope(*_pooled(w, main)))
     S = main.shape[-1]
-    ref = (NOCI + " Fig. 1 (super consistency under muP; width-dependent sharpness under NTK)"
+    ref = (NOCI + " (abstract: sharpness width-independent along training under muP, width-"
+           "dependent under NTK)"
            if quantity == "sharpness change" else
            YANG + " (abc power counting: Delta z ~ n^-1/2 for NTK, n^0 for muP)")
     src = ("theory.sharpness_change_exponent: 0 with feature learning, twice the feature exponent "

@@ -9,9 +9,9 @@ from theory import sharpness as theory
 
 COHEN = "Cohen et al. 2021"
 WUSU = "Wu & Su 2023"
-EOS_REF = COHEN + " Fig. 1 / Sec. 3 (progressive sharpening, then the sharpness hovers at 2/eta)"
-WUSU_REF = (WUSU + " Sec. 3 (a minimum linearly stable for SGD has tr H <= 2/eta; GD only needs "
-            "lambda_max <= 2/eta)")
+EOS_REF = COHEN + " Fig. 1 (progressive sharpening, then the sharpness hovers at 2/eta)"
+WUSU_REF = (WUSU + ", linear-stability analysis (abstract: a minimum linearly stable for SGD has "
+            "tr H <= 2/eta; GD only needs lambda_max <= 2/eta)")
 CONVERGED, DIVERGED = 1e-6, 1e6   # sgd_lstsq: relative error after T steps (see the why strings)
 AT_MINIMUM = 1e-8                 # sgd_net: final loss of a run that reached a global minimum
 ALPHA = 0.01
