@@ -1,68 +1,119 @@
-"""Figure: sharpness under NTK vs muP, learning-rate transfer, edge of stability, NTK convergence.
+"""Figure: sharpness under NTK vs muP, learning-rate transfer, edge of stability, NTK convergence,
+Hessian vs NTK along GD.
 
-Reads the ``width_sweep``, ``lr_transfer``, ``eos`` and ``ntk_init`` result files; draws only.
-(a) eta lambda_max vs GD step per width, NTK and muP side by side (Noci et al. 2024's headline);
-(b) loss after T steps vs learning rate per width, standard vs muP (transfer plot); (c) eta lambda_t vs
-step for Cohen et al.'s toy problem with the 2/eta lines; (d) empirical-NTK error vs width with the
-n^-1/2 CLT rate.
+Reads the experiments of kinds ``width_sweep``, ``lr_transfer``, ``eos``, ``ntk_init`` and
+``gauss_newton``; draws only (never simulates). Panels (``PANELS``, each drawable alone with
+``panel(name, experiments, ax)``):
+(a), (b) eta lambda_max vs GD step per width, NTK and muP (Noci et al. 2024's headline);
+(c) loss after T steps vs base learning rate per width, standard vs muP (transfer plot);
+(d) lambda_t vs step on Cohen et al.'s Chebyshev toy with the 2/eta lines, small-eta control dashed;
+(e) empirical-NTK error vs width with the CLT prediction sqrt(mean sigma^2/n);
+(f) lambda_max(H) and lambda_max(NTK)/N along a GD run, with the loss.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from figures import style  # noqa: E402
-from figures.style import SIM, THEORY, plt  # noqa: E402
-from theory import sharpness as theory  # noqa: E402
+from figures import style
+from figures.style import SIM, THEORY, one, plt
+from theory import sharpness as theory
 
 
-def draw(sweep, transfer, eos, ntk):
-    fig, axes = plt.subplots(1, 5, figsize=(16, 3.3), constrained_layout=True)
-    params = list(sweep.meta["config"]["params"])
-    for ax, p in zip(axes[:2], ("ntk", "mup")):
-        k = params.index(p)
-        for i, n in enumerate(sweep["widths"]):
-            s = sweep["sharpness"][k, i] * sweep["eta"][k, i]
-            ax.plot(sweep["logs"], np.nanmean(s, 0), marker="o", color=f"C{i}", label=f"n = {n}")
-        ax.set(xlabel="GD step", ylabel=r"$\eta\,\lambda_{\max}(H)$", title=f"({'ab'[params.index(p)]}) "
-               f"sharpness, {p.upper() if p == 'ntk' else 'muP'}")
-        ax.legend()
-    ax = axes[2]
-    tp = list(transfer.meta["config"]["params"])
-    for k, (p, ls) in enumerate(zip(tp, ("--", "-"))):
+def _sharpness(exps, ax, param):
+    sweep = one(exps, "width_sweep")
+    params = [str(p) for p in sweep["params"]]
+    if param not in params:
+        ax.set_title(f"no {param} run")
+        return
+    k = params.index(param)
+    for i, n in enumerate(sweep["widths"]):
+        s = sweep["sharpness"][k, i] * sweep["eta"][k, i]
+        ax.plot(sweep["logs"], np.nanmean(s, 0), marker="o", color=f"C{i}", label=f"n = {n}")
+    label = "NTK" if param == "ntk" else "muP"
+    ax.set(xlabel="GD step", ylabel=r"$\eta\,\lambda_{\max}(H)$",
+           title=f"({'a' if param == 'ntk' else 'b'}) sharpness, {label}")
+    ax.legend()
+
+
+def sharpness_ntk(exps, ax):
+    """(a) eta lambda_max vs step per width, NTK parametrisation."""
+    _sharpness(exps, ax, "ntk")
+
+
+def sharpness_mup(exps, ax):
+    """(b) eta lambda_max vs step per width, muP."""
+    _sharpness(exps, ax, "mup")
+
+
+def lr_transfer(exps, ax):
+    """(c) seed-mean loss after T GD steps vs base lr per width (dashed: standard, solid: muP)."""
+    transfer = one(exps, "lr_transfer")
+    for k, p in enumerate(str(p) for p in transfer["params"]):
         m = np.mean(transfer["final_loss"][k], axis=-1)
         for i, n in enumerate(transfer["widths"]):
-            ax.plot(transfer["lrs"], np.where(np.isfinite(m[i]), m[i], np.nan), ls=ls, marker="o",
-                    color=f"C{i}", label=f"{p}, n = {n}")
+            ax.plot(transfer["lrs"], np.where(np.isfinite(m[i]), m[i], np.nan),
+                    ls="--" if p == "standard" else "-", marker="o", color=f"C{i}",
+                    label=f"{p}, n = {n}")
     ax.set(xscale="log", yscale="log", xlabel="base learning rate",
            ylabel=f"loss after {transfer.meta['config']['steps']} steps", title="(c) lr transfer")
     ax.legend(fontsize=5)
-    ax = axes[3]
+
+
+def edge_of_stability(exps, ax):
+    """(d) lambda_t vs step per step size with its 2/eta line; the small-eta control dashed."""
+    eos = one(exps, "eos")
     for k, c in enumerate(eos["factors"]):
-        lam = eos["sharpness"][k]
-        ax.plot(eos["logs"], lam, color=f"C{k}", label=f"eta = 2/({c:g} lambda_0)")
+        ctrl = bool(eos["is_control"][k])
+        ax.plot(eos["logs"], eos["sharpness"][k], color=f"C{k}", ls="--" if ctrl else "-",
+                label=f"eta = 2/({c:g} lambda_0)" + (" (control)" if ctrl else ""))
         ax.axhline(float(theory.gd_threshold(eos["eta"][k])), color=f"C{k}", ls=":", lw=0.8)
     ax.set(xlabel="GD step", ylabel=r"$\lambda_{\max}(H)$ (dotted: $2/\eta$)",
            title="(d) edge of stability (Chebyshev T3)")
     ax.legend(fontsize=6)
-    ax = axes[4]
+
+
+def ntk_convergence(exps, ax):
+    """(e) max and RMS entry error of the empirical NTK vs width, with the exact CLT RMS."""
+    ntk = one(exps, "ntk_init")
     w = ntk["widths"]
-    rms = np.sqrt(np.mean(ntk["err_rms"] ** 2, axis=1))
+    sd = theory.relu_ntk_entry_sd(ntk["X"])
     ax.plot(w, np.max(ntk["err_max"], axis=1), color="C3", label="max entry error", **SIM)
-    ax.plot(w, rms, color="C0", label="RMS entry error", **SIM)
-    ax.plot(w, rms[0] * (w / w[0]) ** -0.5, label=r"$\propto n^{-1/2}$", **THEORY)
+    ax.plot(w, np.sqrt(np.mean(ntk["err_rms"] ** 2, axis=1)), color="C0", label="RMS entry error",
+            **SIM)
+    ax.plot(w, np.sqrt(np.mean(sd**2)) / np.sqrt(w), label=r"CLT: $\sqrt{\overline{\sigma^2}/n}$",
+            **THEORY)
     ax.set(xscale="log", yscale="log", xlabel="width n", ylabel=r"$|\Theta_n - \Theta_\infty|$",
            title="(e) empirical NTK -> arc-cosine NTK")
     ax.legend()
+
+
+def hessian_vs_ntk(exps, ax):
+    """(f) lambda_max(H), lambda_max(J^T J/N) and lambda_max(NTK)/N along a GD run; loss on the right."""
+    gn = one(exps, "gauss_newton")
+    t = gn["logs"]
+    ax.plot(t, gn["sharpness"], color="C0", marker="o", label=r"$\lambda_{\max}(H)$")
+    ax.plot(t, gn["gn_top"], color="C1", ls="--", label=r"$\lambda_{\max}(J^TJ/N)$")
+    ax.plot(t, gn["ntk_top_over_n"], color="k", ls=":", label=r"$\lambda_{\max}(\Theta)/N$")
+    ax.set(xlabel="GD step", ylabel="top eigenvalue", title="(f) Hessian vs NTK")
+    ax.legend(fontsize=6, loc="center right")
+    twin = ax.twinx()
+    twin.plot(t, gn["loss"], color="grey", lw=0.8)
+    twin.set(yscale="log", ylabel="loss (grey)")
+
+
+PANELS = {"sharpness_ntk": sharpness_ntk, "sharpness_mup": sharpness_mup,
+          "lr_transfer": lr_transfer, "edge_of_stability": edge_of_stability,
+          "ntk_convergence": ntk_convergence, "hessian_vs_ntk": hessian_vs_ntk}
+
+
+def panel(name, exps, ax=None):
+    """Draw one panel (a key of ``PANELS``) into ``ax``; returns the axes."""
+    return style.panel(PANELS, name, exps, ax)
+
+
+def draw(exps):
+    """The whole figure: panels (a)-(f) on a 2 x 3 grid."""
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.4), constrained_layout=True)
+    for ax, name in zip(axes.ravel(), PANELS):
+        PANELS[name](exps, ax)
     return fig
-
-
-def main(argv=None):
-    style.main(draw, ("width_sweep", "lr_transfer", "eos", "ntk_init"), __doc__, argv)
-
-
-if __name__ == "__main__":
-    main()

@@ -13,16 +13,22 @@ def test_every_symbolic_check_passes():
     assert [k for k, ok in checks.items() if not ok] == []
 
 
+def test_verify_is_the_union_of_the_named_checks():
+    names = [k for check in theory.CHECKS for k in check()]
+    assert len(names) == len(set(names)) == len(theory.verify())
+
+
 @pytest.mark.parametrize("rho", [-0.9, -0.3, 0.0, 0.5, 0.95])
 def test_kappas_match_monte_carlo(rho):
-    """E relu(u) relu(v) and P(u > 0, v > 0) for unit Gaussians of correlation rho, 10^6 samples:
-    within 5 Monte-Carlo standard errors."""
+    """E relu(u) relu(v), P(u > 0, v > 0) and E relu(u)^2 relu(v)^2 for unit Gaussians of
+    correlation rho, 10^6 samples: within 5 Monte-Carlo standard errors."""
     rng = np.random.default_rng(0)
     g = rng.standard_normal((2, 10**6))
     u, v = g[0], rho * g[0] + np.sqrt(1 - rho**2) * g[1]
     a = np.maximum(u, 0) * np.maximum(v, 0)
     b = ((u > 0) & (v > 0)).astype(float)
-    for samples, k in ((a, theory.kappa1(rho)), (b, theory.kappa0(rho))):
+    c = (np.maximum(u, 0) * np.maximum(v, 0)) ** 2
+    for samples, k in ((a, theory.kappa1(rho)), (b, theory.kappa0(rho)), (c, theory.kappa2(rho))):
         assert abs(samples.mean() - k) <= 5 * samples.std() / np.sqrt(samples.size)
 
 
@@ -39,6 +45,11 @@ def test_relu_ntk_matches_a_wide_network_by_monte_carlo():
              + (a**2)[:, None, None] * ((Z > 0)[:, :, None] & (Z > 0)[:, None, :]) * q)
     se = terms.std(0) / np.sqrt(n)
     assert np.all(np.abs(terms.mean(0) - theory.relu_ntk(X)) <= 5 * se)
+    # the per-neuron s.d. (kappa2 formula) vs the sample s.d.: within 3% (its own Monte-Carlo error
+    # with a^4 terms is ~1% here)
+    np.testing.assert_allclose(terms.std(0), theory.relu_ntk_entry_sd(X), rtol=0.03)
+    assert all(np.max(np.abs(K - theory.relu_ntk(X))) > 0.1
+               for K in theory.relu_nngp_ntk_rivals(X).values())
     np.testing.assert_allclose(np.diag(theory.relu_nngp(X)), np.diag(q) / 2, rtol=1e-12)
 
 
@@ -52,6 +63,9 @@ def test_thresholds():
 def test_width_exponents_and_layer_scales():
     assert theory.width_exponents("ntk")["feature change per step"] == -0.5
     assert theory.width_exponents("mup")["feature change per step"] == 0.0
+    assert theory.sharpness_change_exponent("ntk") == -1.0
+    assert theory.sharpness_change_exponent("mup") == 0.0
+    assert theory.optimal_lr_exponent("standard") == -1.0 and theory.optimal_lr_exponent("mup") == 0.0
     m, s, lr = theory.layer_scales("mup", 2, 1024, 8, 16)
     mn, sn, lrn = theory.layer_scales("ntk", 2, 1024, 8, 16)
     assert m[-1] == pytest.approx(mn[-1] / 8) and lr == pytest.approx(64 * lrn)

@@ -11,7 +11,9 @@ of GD and SGD, and the width exponents of the abc-parametrisations (standard, NT
        NNGP K = sqrt(q11 q22) kappa1(rho),    NTK Theta = sqrt(q11 q22) kappa1(rho) + q kappa0(rho).
 
    The empirical NTK Theta_n(x, x') = (1/n) sum_k [relu(z_k) relu(z'_k) + a_k^2 1(z_k>0) 1(z'_k>0) q] is
-   an average of n iid terms with that mean, so its error falls like n^(-1/2) (CLT).
+   an average of n iid terms with that mean, so its error falls like n^(-1/2) (CLT) with the exact
+   per-neuron variance from kappa2(rho) = E[relu(u)^2 relu(v)^2] = [3 rho sqrt(1 - rho^2) +
+   (pi - arccos rho)(1 + 2 rho^2)]/(2 pi) (:func:`relu_ntk_entry_sd`).
 2. Hessian and NTK (e.g. Sagun et al. 2017; Papyan 2019): for L = (1/2N) sum_i (f_i - y_i)^2,
    H = J^T J/N + (1/N) sum_i r_i grad^2 f_i (r = f - y); J^T J/N and the empirical NTK J J^T/N have the
    same nonzero eigenvalues, so at interpolation (r = 0) lambda_max(H) = lambda_max(NTK)/N.
@@ -43,20 +45,24 @@ theta, phi, r = sp.symbols("theta phi r", nonnegative=True)
 
 
 def derive_kappas():
-    """(kappa0, kappa1) as functions of rho, derived from the bivariate Gaussian integrals."""
-    radial1 = sp.integrate(r**3 * sp.exp(-r**2 / 2), (r, 0, sp.oo))           # = 2
-    radial0 = sp.integrate(r * sp.exp(-r**2 / 2), (r, 0, sp.oo))              # = 1
-    ang1 = sp.integrate(sp.cos(phi) * sp.cos(phi - theta), (phi, theta - sp.pi / 2, sp.pi / 2))
-    ang0 = sp.integrate(1, (phi, theta - sp.pi / 2, sp.pi / 2))
-    k1 = (radial1 * ang1 / (2 * sp.pi)).subs(theta, sp.acos(rho))
-    k0 = (radial0 * ang0 / (2 * sp.pi)).subs(theta, sp.acos(rho))
-    return sp.simplify(k0), sp.simplify(k1)
+    """(kappa0, kappa1, kappa2) as functions of rho, from the bivariate Gaussian integrals
+    E[relu(u)^p relu(v)^p] = (1/2 pi) int_0^inf r^(2p+1) e^(-r^2/2) dr int cos^p(phi) cos^p(phi - theta) dphi."""
+    out = []
+    for power in (0, 1, 2):
+        radial = sp.integrate(r ** (2 * power + 1) * sp.exp(-r**2 / 2), (r, 0, sp.oo))   # 1, 2, 8
+        ang = sp.integrate((sp.cos(phi) * sp.cos(phi - theta)) ** power,
+                           (phi, theta - sp.pi / 2, sp.pi / 2))
+        out.append(sp.simplify((radial * ang / (2 * sp.pi)).subs(theta, sp.acos(rho))))
+    return tuple(out)
 
 
-KAPPA0_ISSUE = (sp.pi - sp.acos(rho)) / (2 * sp.pi)
-KAPPA1_ISSUE = (sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * rho) / (2 * sp.pi)
-kappa0 = sp.lambdify(rho, KAPPA0_ISSUE, "numpy")
-kappa1 = sp.lambdify(rho, KAPPA1_ISSUE, "numpy")
+KAPPA0 = (sp.pi - sp.acos(rho)) / (2 * sp.pi)
+KAPPA1 = (sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * rho) / (2 * sp.pi)
+# E[relu(u)^2 relu(v)^2] (Cho & Saul 2009's J_2/(2 pi)): needed for the CLT s.d. of NTK entries
+KAPPA2 = (3 * rho * sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * (1 + 2 * rho**2)) / (2 * sp.pi)
+kappa0 = sp.lambdify(rho, KAPPA0, "numpy")
+kappa1 = sp.lambdify(rho, KAPPA1, "numpy")
+kappa2 = sp.lambdify(rho, KAPPA2, "numpy")
 
 
 def _qrho(X: np.ndarray):
@@ -76,6 +82,24 @@ def relu_ntk(X: np.ndarray) -> np.ndarray:
     """Infinite-width NTK of a.relu(W x/sqrt d)/sqrt n: sqrt(q11 q22) kappa1 + q kappa0."""
     q, s, c = _qrho(X)
     return s * kappa1(c) + q * kappa0(c)
+
+
+def relu_ntk_entry_sd(X: np.ndarray) -> np.ndarray:
+    """Per-neuron standard deviation of the NTK terms t_k = relu(z_k) relu(z'_k) + a_k^2 1 1 q (N x N):
+    Var t = q11 q22 kappa2 + 2 q sqrt(q11 q22) kappa1 + 3 q^2 kappa0 - Theta^2 (E a^2 = 1, E a^4 = 3,
+    relu(z) 1(z > 0) = relu(z)); the empirical NTK of width n has entry s.d. relu_ntk_entry_sd/sqrt(n)."""
+    q, s, c = _qrho(X)
+    second = s**2 * kappa2(c) + 2 * q * s * kappa1(c) + 3 * q**2 * kappa0(c)
+    return np.sqrt(np.maximum(second - relu_ntk(X) ** 2, 0.0))
+
+
+def relu_nngp_ntk_rivals(X: np.ndarray) -> dict[str, np.ndarray]:
+    """Kernels an empirical NTK could be mistaken for, by the usual slips: the NNGP alone (the readout
+    layer's term; Lee et al. 2018), the hidden layer's term q kappa0 alone, and the He-normalised
+    (2x) NTK."""
+    q, s, c = _qrho(X)
+    return {"NNGP (readout term only)": s * kappa1(c), "hidden-layer term q kappa0 only": q * kappa0(c),
+            "He-normalised NTK (2 Theta)": 2 * relu_ntk(X)}
 
 
 # ---- 3. stability thresholds ------------------------------------------------------------------------
@@ -150,6 +174,27 @@ def width_exponents(param: str) -> dict[str, float]:
     return {k: float(v.subs(sub)) for k, v in WIDTH_EXPONENTS.items()}
 
 
+def sharpness_change_exponent(param: str) -> float:
+    """Width exponent of the sharpness change eta (lambda_T - lambda_0) over a training run (our
+    derivation). With feature learning (feature change exponent 0, muP) the NTK, hence the sharpness,
+    moves by O(1): exponent 0 (Noci et al. 2024's super consistency). In the kernel regime (feature
+    exponent e < 0, NTK) the O(n^e) first-order change of each neuron's kernel term is odd in its
+    readout weight a_k (verify: "first-order kernel change odd in a"), so the sum over neurons cancels
+    to the second order: exponent 2 e (= -1 for NTK; Dyer & Gur-Ari 2020 also find O(1/n))."""
+    e = width_exponents(param)["feature change per step"]
+    return 0.0 if e == 0 else 2 * e
+
+
+def optimal_lr_exponent(param: str) -> float:
+    """Width exponent of the optimal *base* learning rate (on top of the table's lr factor): the
+    output change per step grows like n^k, k = max of the readout and hidden output-change
+    exponents, so the largest stable (and, here, best) base lr falls like n^(-k): standard -1, muP
+    and NTK 0 (Yang & Hu 2021; Noci et al. 2024's transfer)."""
+    e = width_exponents(param)
+    return 0.0 - max(e["output change from readout update"], e["output change from hidden update"],
+                     0.0)
+
+
 def mup_unit_multiplier_table():
     """muP with all multipliers 1 (a = 0) via the symmetry theta_l = -a_l: per-layer init-variance and
     learning-rate exponents of n: input (0, -1), hidden (1, 0), output (2, 1) (var ~ n^-2b, lr ~ n^-c_l)."""
@@ -158,87 +203,150 @@ def mup_unit_multiplier_table():
                                                                         a, b)}
 
 
-# ---- verify -----------------------------------------------------------------------------------------
-def verify() -> dict[str, bool]:
-    checks: dict[str, bool] = {}
-    k0, k1 = derive_kappas()
-    checks["kappa1 from the Gaussian integral = issue formula"] = sp.simplify(k1 - KAPPA1_ISSUE) == 0
-    checks["kappa0 from the Gaussian integral = issue formula"] = sp.simplify(k0 - KAPPA0_ISSUE) == 0
-    checks["dkappa1/drho = kappa0"] = sp.simplify(sp.diff(KAPPA1_ISSUE, rho) - KAPPA0_ISSUE) == 0
-    checks["kappa1(1) = 1/2 (E relu(u)^2 = q/2)"] = sp.simplify(KAPPA1_ISSUE.subs(rho, 1)) == sp.Rational(1, 2)
-    checks["kappa0(1) = 1/2, kappa0(-1) = kappa1(-1) = 0"] = (
-        sp.simplify(KAPPA0_ISSUE.subs(rho, 1)) == sp.Rational(1, 2)
-        and sp.simplify(KAPPA0_ISSUE.subs(rho, -1)) == 0 and sp.simplify(KAPPA1_ISSUE.subs(rho, -1)) == 0)
-    # empirical NTK of one neuron f = a phi(w.x/sqrt d): gradient inner product structure
-    d = 2
+# ---- verify: small named checks, each a dict of named identities --------------------------------
+def check_arccos_kernels() -> dict[str, bool]:
+    """kappa0, kappa1, kappa2 from the Gaussian integrals; derivative and boundary values."""
+    k0, k1, k2 = derive_kappas()
+    return {
+        "kappa1 from the Gaussian integral = Cho & Saul's J_1/(2 pi)": sp.simplify(k1 - KAPPA1) == 0,
+        "kappa0 from the Gaussian integral = (pi - arccos rho)/(2 pi)": sp.simplify(k0 - KAPPA0) == 0,
+        "kappa2 from the Gaussian integral = Cho & Saul's J_2/(2 pi)":
+            sp.simplify(sp.expand_trig(k2 - KAPPA2)) == 0,
+        "dkappa1/drho = kappa0": sp.simplify(sp.diff(KAPPA1, rho) - KAPPA0) == 0,
+        "kappa1(1) = 1/2 (E relu(u)^2 = q/2), kappa2(1) = 3/2 (E relu(u)^4 = 3 q^2/2)":
+            sp.simplify(KAPPA1.subs(rho, 1)) == sp.Rational(1, 2)
+            and sp.simplify(KAPPA2.subs(rho, 1)) == sp.Rational(3, 2),
+        "kappa0(1) = 1/2, kappa0(-1) = kappa1(-1) = 0": (
+            sp.simplify(KAPPA0.subs(rho, 1)) == sp.Rational(1, 2)
+            and sp.simplify(KAPPA0.subs(rho, -1)) == 0 and sp.simplify(KAPPA1.subs(rho, -1)) == 0),
+    }
+
+
+def _neuron():
+    """One neuron f = a phi(w.x/sqrt 2) on inputs x, x' in R^2: (a, w, x, x', f, q)."""
     a, *w = sp.symbols("a w0 w1", real=True)
-    x = sp.symbols("x0 x1", real=True)
-    xp = sp.symbols("y0 y1", real=True)
+    x, xp = sp.symbols("x0 x1", real=True), sp.symbols("y0 y1", real=True)
     fphi = sp.Function("phi")
-    z = lambda v: sum(wi * vi for wi, vi in zip(w, v)) / sp.sqrt(d)   # noqa: E731
-    f = lambda v: a * fphi(z(v))                                          # noqa: E731
+    z = lambda v: sum(wi * vi for wi, vi in zip(w, v)) / sp.sqrt(2)   # noqa: E731
+    return a, w, x, xp, (lambda v: a * fphi(z(v))), sum(xi * yi for xi, yi in zip(x, xp)) / 2
+
+
+def check_one_neuron_ntk() -> dict[str, bool]:
+    """The gradient inner product of one neuron is phi phi' + a^2 phi' phi' q (NTK's two terms)."""
+    a, w, x, xp, f, q = _neuron()
     params = [a, *w]
     ntk = sum(sp.diff(f(x), p) * sp.diff(f(xp), p) for p in params)
-    q = sum(xi * yi for xi, yi in zip(x, xp)) / d
-    claimed = fphi(z(x)) * fphi(z(xp)) + a**2 * sp.diff(fphi(z(x)), w[0]) * sp.diff(
-        fphi(z(xp)), w[0]) / (x[0] * xp[0] / d) * q
-    checks["empirical NTK = phi phi' + a^2 phi' phi' q (one neuron)"] = sp.simplify(ntk - claimed) == 0
-    # 2. Hessian = J^T J/N + residual term, on f_i = a tanh(w x_i) with N = 2
+    claimed = (f(x) / a) * (f(xp) / a) + sp.diff(f(x), w[0]) * sp.diff(f(xp), w[0]) / (
+        x[0] * xp[0] / 2) * q
+    return {"empirical NTK = phi phi' + a^2 phi' phi' q (one neuron)": sp.simplify(ntk - claimed) == 0}
+
+
+def check_kernel_change_parity() -> dict[str, bool]:
+    """The first-order change of one neuron's kernel term under a GD step (residual r fixed) is odd in
+    its readout weight a: summed over n neurons with iid symmetric a_k it cancels at first order,
+    which is why the NTK sharpness change goes like the square of the feature change."""
+    a, w, x, xp, f, _ = _neuron()
+    eta, res = sp.symbols("eta r", real=True)
+    x0 = sp.symbols("u0 u1", real=True)
+    params = [a, *w]
+    t = sum(sp.diff(f(x), p) * sp.diff(f(xp), p) for p in params)
+    step = {p: -eta * res * sp.diff(f(x0), p) for p in params}          # Delta p of the loss r f
+    dt = sum(sp.diff(t, p) * step[p] for p in params)
+    return {"first-order kernel change odd in a (NTK sharpness change ~ (feature change)^2)":
+            sp.simplify(dt.subs(a, -a) + dt) == 0}
+
+
+def check_hessian_and_ntk() -> dict[str, bool]:
+    """H = J^T J/N + residual term (N = 2, f = a tanh(w x)); J^T J and J J^T share eigenvalues."""
     aa, ww = sp.symbols("a w", real=True)
     xs, ys = sp.symbols("x1 x2", real=True), sp.symbols("y1 y2", real=True)
     fs = [aa * sp.tanh(ww * xi) for xi in xs]
-    Nn = 2
-    L = sum((fi - yi) ** 2 for fi, yi in zip(fs, ys)) / (2 * Nn)
+    L = sum((fi - yi) ** 2 for fi, yi in zip(fs, ys)) / 4
     J = sp.Matrix([[sp.diff(fi, p) for p in (aa, ww)] for fi in fs])
-    res = sum(((fi - yi) * sp.hessian(fi, (aa, ww)) for fi, yi in zip(fs, ys)), sp.zeros(2, 2)) / Nn
-    checks["H = J^T J/N + (1/N) sum r_i grad^2 f_i"] = sp.simplify(
-        sp.hessian(L, (aa, ww)) - J.T * J / Nn - res) == sp.zeros(2, 2)
+    res = sum(((fi - yi) * sp.hessian(fi, (aa, ww)) for fi, yi in zip(fs, ys)), sp.zeros(2, 2)) / 2
     Js = sp.Matrix(2, 3, sp.symbols("j0:6", real=True))
     lam = sp.Symbol("lambda")
-    checks["charpoly(J^T J) = lambda * charpoly(J J^T) (same nonzero eigenvalues)"] = sp.expand(
-        (Js.T * Js).charpoly(lam).as_expr() - lam * (Js * Js.T).charpoly(lam).as_expr()) == 0
-    # 3. stability
-    eta, lm = sp.symbols("eta lambda", positive=True)
-    sol = sp.solve_univariate_inequality(sp.Abs(1 - eta * lm.subs(lm, 1)) < 1, eta, relational=False)
-    checks["GD on a quadratic: |1 - eta lambda| < 1 iff 0 < eta lambda < 2"] = sol == sp.Interval.open(0, 2)
-    Nr = sp.Symbol("N", positive=True)
-    e2 = sp.Symbol("E", positive=True)
+    return {
+        "H = J^T J/N + (1/N) sum r_i grad^2 f_i":
+            sp.simplify(sp.hessian(L, (aa, ww)) - J.T * J / 2 - res) == sp.zeros(2, 2),
+        "charpoly(J^T J) = lambda * charpoly(J J^T) (same nonzero eigenvalues)": sp.expand(
+            (Js.T * Js).charpoly(lam).as_expr() - lam * (Js * Js.T).charpoly(lam).as_expr()) == 0,
+    }
+
+
+def check_stability() -> dict[str, bool]:
+    """GD on a quadratic; batch-1 SGD on orthonormal-row least squares; scalar SGD (Wu & Su)."""
+    eta = sp.Symbol("eta", positive=True)
+    Nr, e2 = sp.Symbol("N", positive=True), sp.Symbol("E", positive=True)
     # with prob 1/N the sampled row is x_j (error component multiplied by 1 - eta), else unchanged
     step = (1 - 1 / Nr) * e2 + (1 / Nr) * (1 - eta) ** 2 * e2
-    checks["SGD (batch 1, orthonormal rows): E e_j^2 factor = 1 - (2 eta - eta^2)/N"] = sp.simplify(
-        step / e2 - (1 - (2 * eta - eta**2) / Nr)) == 0
-    fac = sp.solve_univariate_inequality(((2 * eta - eta**2) > 0), eta, relational=False)
-    checks["... stable iff 0 < eta < 2 = 2/tr(H) (tr H = N * 1/N = 1)"] = fac == sp.Interval.open(0, 2)
     m2, m4 = sp.symbols("m2 m4", positive=True)
     ms = sp.expand(1 - 2 * eta * m2 + eta**2 * m4)     # E(1 - eta g^2)^2
-    thr = sp.solve(sp.Eq(ms, 1), eta)
-    checks["scalar SGD: E(1 - eta g^2)^2 <= 1 iff eta <= 2 m2/m4"] = 2 * m2 / m4 in thr
-    checks["... and m4 >= m2^2 gives 2 m2/m4 <= 2/m2 (tr H <= 2/eta)"] = sp.simplify(
-        (2 / m2 - 2 * m2 / m4).subs(m4, m2**2 + sp.Symbol("v", nonnegative=True))).is_nonnegative
-    # 4. abc-parametrisations
-    checks["width exponents invariant under (a, b, c) -> (a + th, b - th, c - 2 th)"] = all(
+    return {
+        "GD on a quadratic: |1 - eta lambda| < 1 iff 0 < eta lambda < 2":
+            sp.solve_univariate_inequality(sp.Abs(1 - eta) < 1, eta, relational=False)
+            == sp.Interval.open(0, 2),
+        "SGD (batch 1, orthonormal rows): E e_j^2 factor = 1 - (2 eta - eta^2)/N":
+            sp.simplify(step / e2 - (1 - (2 * eta - eta**2) / Nr)) == 0,
+        "... stable iff 0 < eta < 2 = 2/tr(H) (tr H = N * 1/N = 1)":
+            sp.solve_univariate_inequality(2 * eta - eta**2 > 0, eta, relational=False)
+            == sp.Interval.open(0, 2),
+        "scalar SGD: E(1 - eta g^2)^2 <= 1 iff eta <= 2 m2/m4": 2 * m2 / m4 in sp.solve(sp.Eq(ms, 1), eta),
+        "... and m4 >= m2^2 gives 2 m2/m4 <= 2/m2 (tr H <= 2/eta)": sp.simplify(
+            (2 / m2 - 2 * m2 / m4).subs(m4, m2**2 + sp.Symbol("v", nonnegative=True))).is_nonnegative,
+    }
+
+
+def check_abc_table() -> dict[str, bool]:
+    """The table's rows are Yang & Hu's (muP up to the theta = 1/2 symmetry), and the power counts are
+    invariant under (a, b, c) -> (a + theta, b - theta, c - 2 theta)."""
+    out = {"width exponents invariant under (a, b, c) -> (a + th, b - th, c - 2 th)": all(
         sp.simplify(e.subs({a1: a1 + th, a2: a2 + th, b1: b1 - th, b2: b2 - th, c: c - 2 * th},
-                           simultaneous=True) - e) == 0 for e in WIDTH_EXPONENTS.values())
+                           simultaneous=True) - e) == 0 for e in WIDTH_EXPONENTS.values())}
     for p in ("ntk", "standard"):
-        checks[f"table row {p} = Yang & Hu's {p} row"] = yang_hu_exponents(p) == tuple(
+        out[f"table row {p} = Yang & Hu's {p} row"] = yang_hu_exponents(p) == tuple(
             (tuple(sp.nsimplify(v) for v in t) if isinstance(t, tuple) else sp.nsimplify(t))
             for t in YANG_HU[p])
     a_m, b_m, c_m = yang_hu_exponents("mup")
     a_y, b_y, c_y = YANG_HU["mup"]
     thetas = [am - ay for am, ay in zip(a_m, a_y)]
-    checks["table row mup = Yang & Hu's muP shifted by theta = 1/2 on every layer"] = (
+    out["table row mup = Yang & Hu's muP shifted by theta = 1/2 on every layer"] = (
         all(t == sp.Rational(1, 2) for t in thetas)
         and all(bm == by - t for bm, by, t in zip(b_m, b_y, thetas)) and c_m == c_y - 2 * thetas[0])
-    ex = {p: width_exponents(p) for p in ABC}
-    checks["all rows: preactivations O(1) at init"] = all(e["preactivation at init"] == 0 for e in ex.values())
-    checks["NTK: output O(1), output change O(1), features move like n^-1/2"] = ex["ntk"] == {
-        "preactivation at init": 0, "output at init": 0, "output change from readout update": 0,
-        "output change from hidden update": 0, "feature change per step": -0.5}
-    checks["muP: output -> 0 at init, output change O(1), features move O(1)"] = (
-        ex["mup"]["output at init"] == -0.5 and ex["mup"]["output change from readout update"] == 0
-        and ex["mup"]["output change from hidden update"] == 0 and ex["mup"]["feature change per step"] == 0)
-    checks["standard, width-independent lr: output change grows like n (lr must fall like 1/n)"] = (
-        ex["standard"]["output change from readout update"] == 1.0)
-    checks["muP with unit multipliers: init var exps (0, 1, 2), lr exps (-1, 0, 1)"] = (
+    out["muP with unit multipliers: init var exps (0, 1, 2), lr exps (-1, 0, 1)"] = (
         mup_unit_multiplier_table() == {"input": (0, -1), "hidden": (1, 0), "output": (2, 1)})
-    return {k: bool(v) for k, v in checks.items()}
+    return out
+
+
+def check_width_exponents() -> dict[str, bool]:
+    """The exponents the width claims test, from the power counts."""
+    ex = {p: width_exponents(p) for p in ABC}
+    return {
+        "all rows: preactivations O(1) at init": all(e["preactivation at init"] == 0 for e in ex.values()),
+        "NTK: output O(1), output change O(1), features move like n^-1/2": ex["ntk"] == {
+            "preactivation at init": 0, "output at init": 0, "output change from readout update": 0,
+            "output change from hidden update": 0, "feature change per step": -0.5},
+        "muP: output -> 0 at init, output change O(1), features move O(1)": (
+            ex["mup"]["output at init"] == -0.5 and ex["mup"]["output change from readout update"] == 0
+            and ex["mup"]["output change from hidden update"] == 0
+            and ex["mup"]["feature change per step"] == 0),
+        "standard, width-independent lr: output change grows like n (lr must fall like 1/n)": (
+            ex["standard"]["output change from readout update"] == 1.0),
+        "optimal base lr exponents: standard -1, muP 0, NTK 0": (
+            optimal_lr_exponent("standard"), optimal_lr_exponent("mup"),
+            optimal_lr_exponent("ntk")) == (-1.0, 0.0, 0.0),
+        "sharpness-change exponents: NTK -1 (twice the feature exponent), muP 0": (
+            sharpness_change_exponent("ntk"), sharpness_change_exponent("mup")) == (-1.0, 0.0),
+    }
+
+
+CHECKS = (check_arccos_kernels, check_one_neuron_ntk, check_kernel_change_parity,
+          check_hessian_and_ntk, check_stability, check_abc_table, check_width_exponents)
+
+
+def verify() -> dict[str, bool]:
+    """Every named identity of :data:`CHECKS`."""
+    out: dict[str, bool] = {}
+    for check in CHECKS:
+        out.update(check())
+    return {k: bool(v) for k, v in out.items()}

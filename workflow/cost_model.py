@@ -116,28 +116,9 @@ def _gk(c) -> tuple[float, float, int]:
     return ops, 8.0 * arrays, max(c.K, c.M * c.M)
 
 
-def _sh(c) -> tuple[float, float, int]:
-    """Sharpness: a GD/SGD step of an MLP with P weights on N points costs N P (forward, backward);
-    every log_every steps Lanczos takes ~40 Hessian-vector products (3 N P each). ntk_init builds
-    N x N empirical kernels (N^2 w per width w and seed); sgd_lstsq is rows x cols per step."""
-    if c.kind == "sgd_lstsq":
-        return len(c.lrs) * c.steps * c.rows * c.cols, 8.0 * 4 * c.rows * c.cols, c.cols
-    if c.kind == "ntk_init":
-        ops = c.seeds * sum(w * c.n_data * (c.n_data + c.d) for w in c.widths)
-        return ops, 8.0 * 3 * max(c.widths) * max(c.n_data, c.d), max(c.widths)
-    weights = [w * c.d + w + (w * w if c.depth == 3 else 0) for w in c.widths]
-    runs = len(c.params) * c.seeds * (len(c.lrs) + (1 if c.control_factor else 0))
-    per_point = c.batch if c.kind == "sgd_net" else c.n_data
-    logs = c.steps // c.log_every + 1
-    ops = runs * sum(P * (c.steps * per_point + logs * 120 * c.n_data) for P in weights)
-    if c.kind == "sgd_net":
-        ops += runs * sum(P * c.probes * 3 * c.n_data for P in weights)
-    return ops, 8.0 * 6 * max(weights), max(c.widths)
-
-
 MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
     "neural_collapse": _nc, "scaling_laws": _sl,
-    "superposition": _sp, "grokking": _gk, "sharpness": _sh}
+    "superposition": _sp, "grokking": _gk}
 
 
 # ---- from work to resources --------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Sharpness claims by experiment kind, each with its negative control.
+
+Width and parametrisation kinds here (ntk_init, width_sweep, lr_transfer); the stability kinds
+(eos, sgd_lstsq, sgd_net) in :mod:`sims.sharpness.stability_claims`. gauss_newton has no ledger row:
+lambda_max(J^T J/N) = lambda_max(J J^T)/N holds for any matrix and H = J^T J/N at r = 0 by
+construction, so both are tests (tests/test_sharpness.py).
+
+Tolerances: a power-law exponent is the OLS slope over every (width, seed) point
+(:func:`sims.fits.loglog_slope`) with tolerance t_{0.995, k-2} x its standard error (two-sided 99%),
+fixed on the result and applied unchanged to the control; a grid optimum is known to half a grid
+step; NTK entries are compared with the exact CLT standard deviation sigma_ij/sqrt(n).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..claims import Claim, at_most, failed, with_control
+from ..results import Result
+from .stability_claims import eos_claims, sgd_lstsq_claims, sgd_net_claims
+from theory import sharpness as theory
+
+JACOT = "Jacot et al. 2018"
+NOCI = "Noci et al. 2024"
+YANG = "Yang & Hu 2021"
+REFERENCE = "theory/sharpness.py (Cho & Saul 2009; Jacot et al. 2018; Yang & Hu 2021; Wu & Su 2023)"
+ALPHA = 0.01          # two-sided level of every fitted-exponent and CLT band (family-wise for the NTK)
+
+
+# scipy.stats (through sims.fits) is imported where a claim needs it: it costs ~0.5 s of start-up,
+# and every run job imports this package without checking a claim.
+def loglog_slope(x, y):
+    """:func:`sims.fits.loglog_slope`."""
+    from ..fits import loglog_slope as fit
+    return fit(x, y)
+
+
+def t_band(fit) -> float:
+    """t_{1 - ALPHA/2, k - 2} x the slope's standard error (nan when it has none)."""
+    from scipy import stats
+    if not (fit.k > 2 and np.isfinite(fit.stderr)):
+        return float("nan")
+    return float(stats.t.ppf(1 - ALPHA / 2, fit.k - 2) * fit.stderr)
+
+
+def exponent_claim(name, reference, statement, fit, predicted: float, rival: float,
+                   tol: float, rival_label: str, why: str) -> Claim:
+    """The fitted exponent is within ``tol`` of ``predicted`` AND more than ``tol`` from ``rival``."""
+    s = fit.slope
+    ok = bool(np.isfinite(s) and np.isfinite(tol) and abs(s - predicted) <= tol
+              and abs(s - rival) > tol)
+    return Claim(name, reference, statement, predicted, s,
+                 f"abs {tol:.3g}; {rival_label} {rival:g} outside it", why, ok)
+
+
+def _guard(name: str, reference: str, build) -> list[Claim]:
+    """``build()``'s rows, or one FAIL row naming what went wrong (claims never raise)."""
+    try:
+        with np.errstate(all="ignore"):          # NaN / inf inputs fail the checks, quietly
+            return list(build())
+    except Exception as exc:  # noqa: BLE001 - a mangled result gives a FAIL row with its reason
+        return [failed(name, reference, "the claim could be evaluated on this result",
+                       f"{type(exc).__name__}: {exc}")]
+
+
+def _pooled(x, y):
+    """The (width, seed) points of y [width, seed] for a log-log fit."""
+    y = np.asarray(y, float)
+    return np.repeat(np.asarray(x, float), y.shape[-1]), y.ravel()
+
+
+# ---- ntk_init ---------------------------------------------------------------------------------------
+def ntk_init_claims(name: str, res: Result, exps) -> list[Claim]:
+    """Claims of an ``ntk_init`` experiment: every entry of the empirical NTK within the CLT band of
+    Theta_inf at every width (control: the nearest rival kernel), and the RMS error ~ n^-1/2
+    (control: the rival O(1/n) rate)."""
+    return (_guard("empirical NTK = Theta_inf within the CLT band", JACOT, lambda: [_ntk_band(res)])
+            + _guard("NTK error ~ width^-1/2", JACOT, lambda: [_ntk_rate(res)]))
+
+
+def _ntk_band(res: Result) -> Claim:
+    X, emp, w = res["X"], res["ntk_emp"], np.asarray(res["widths"], float)
+    iu = np.triu_indices(X.shape[1])
+    se = theory.relu_ntk_entry_sd(X)[iu] / np.sqrt(w[:, None, None])      # [width, 1, entry]
+    tests = emp[..., iu[0], iu[1]].size
+    from scipy import stats
+    z_crit = float(stats.norm.isf(ALPHA / 2 / tests))
+
+    def check(kernel):
+        z = np.abs(emp[..., iu[0], iu[1]] - kernel[iu]) / se
+        return at_most("empirical NTK = Theta_inf within the CLT band", JACOT + " Thm 1 (Theta_n "
+                       "-> Theta_inf at init); arc-cosine kernel: Cho & Saul 2009",
+                       f"max over the {len(iu[0])} distinct entries and {emp.shape[1]} seeds of "
+                       f"|Theta_n - Theta| / (sigma/sqrt n), per width n = {w.astype(int).tolist()}",
+                       z_crit, z.max(axis=(1, 2)),
+                       why=f"CLT: Theta_n is a mean of n iid neuron terms with the exact s.d. "
+                           f"sigma_ij (theory.relu_ntk_entry_sd, kappa2); {z_crit:.2f} = two-sided "
+                           f"normal quantile at {ALPHA:g} Bonferroni-corrected over {tests} entries")
+    rivals = theory.relu_nngp_ntk_rivals(X)
+    z_of = {k: float(np.max(np.abs(emp[..., iu[0], iu[1]] - K[iu]) / se)) for k, K in rivals.items()}
+    nearest = min(z_of, key=z_of.get)
+    others = ", ".join(f"{k}: max z {v:.3g}" for k, v in z_of.items() if k != nearest)
+    return with_control(check, theory.relu_ntk(X), rivals[nearest],
+                        f"nearest rival kernel, {nearest} (others also rejected: {others})")
+
+
+def _ntk_rate(res: Result) -> Claim:
+    w, rms = res["widths"], res["err_rms"]
+    fit = loglog_slope(*_pooled(w, rms))
+    tol = t_band(fit)
+    predicted, rival = -0.5, -1.0
+
+    def check(pred):
+        other = rival if pred == predicted else predicted
+        return exponent_claim(
+            "NTK error ~ width^-1/2", JACOT + " Thm 1 (CLT rate of the infinite-width limit)",
+            f"OLS slope of log RMS entry error vs log width over {fit.k} (width, seed) points, "
+            f"widths {int(w[0])}..{int(w[-1])}", fit, pred, other, tol, "the other exponent",
+            why=f"t_(0.995, {fit.k - 2}) x OLS s.e. {fit.stderr:.2g} (seed scatter of the RMS); the "
+                "rival n^-1 is the rate of a finite-width mean correction (deeper nets: Hanin & "
+                "Nica 2020; here E Theta_n = Theta_inf exactly, so only the n^-1/2 fluctuation "
+                "remains)")
+
+    return with_control(check, predicted, rival, "the rival exponent -1 (an O(1/n) mean correction)")
+
+
+# ---- width_sweep ------------------------------------------------------------------------------------
+def width_sweep_claims(name: str, res: Result, exps) -> list[Claim]:
+    """Claims of a ``width_sweep`` experiment: width exponents of the sharpness change eta (lambda_T -
+    lambda_0) and of the relative feature movement, for muP (0) and NTK (-1 and -1/2); each
+    parametrisation's row is controlled by the other parametrisation's run of the same sweep."""
+    params = [str(p) for p in res["params"]]
+    out = []
+    for quantity in ("sharpness change", "feature movement"):
+        for p in ("mup", "ntk"):
+            if p in params:
+                out += _guard(f"{p} {quantity} exponent", NOCI,
+                              lambda p=p, q=quantity: [_width_row(res, params, p, q)])
+    return out or [failed("width-sweep claims", NOCI, "the sweep has an ntk or mup run",
+                          f"params {params}")]
+
+
+def _width_values(res: Result, p: int, quantity: str) -> np.ndarray:
+    """[width, seed]: eta (lambda_T - lambda_0) or the final relative feature movement."""
+    if quantity == "sharpness change":
+        S = res["sharpness"][p]
+        return (S[..., -1] - S[..., 0]) * res["eta"][p][:, None]
+    return res["feature_move"][p][..., -1]
+
+
+FORMULA = {"sharpness change": "eta (lambda_T - lambda_0)",
+           "feature movement": "|phi(z_T) - phi(z_0)|_F / |phi(z_0)|_F"}
+
+
+def _width_exponent(param: str, quantity: str) -> float:
+    if quantity == "sharpness change":
+        return theory.sharpness_change_exponent(param)
+    return theory.width_exponents(param)["feature change per step"]
+
+
+def _width_row(res: Result, params: list[str], param: str, quantity: str) -> Claim:
+    w = res["widths"]
+    other = "ntk" if param == "mup" else "mup"
+    pred, rival = _width_exponent(param, quantity), _width_exponent(other, quantity)
+    main = _width_values(res, params.index(param), quantity)
+    tol = t_band(loglog_slope(*_pooled(w, main)))
+    S = main.shape[-1]
+    ref = (NOCI + " (abstract: sharpness width-independent along training under muP, width-"
+           "dependent under NTK)"
+           if quantity == "sharpness change" else
+           YANG + " (abc power counting: Delta z ~ n^-1/2 for NTK, n^0 for muP)")
+    src = ("theory.sharpness_change_exponent: 0 with feature learning, twice the feature exponent "
+           "in the kernel regime (our derivation)" if quantity == "sharpness change"
+           else "theory.width_exponents['feature change per step']")
+
+    def check(values):
+        values = np.asarray(values, float)
+        if not np.all(np.isfinite(values) & (values > 0)):
+            return Claim(f"{param} {quantity} ~ width^{pred:g}", ref, "every (width, seed) value "
+                         "must be positive and finite (sharpening, moving features)", pred,
+                         values, "-", "a log-log fit needs positive values", False)
+        fit = loglog_slope(*_pooled(w, values))
+        return exponent_claim(
+            f"{param} {quantity} ~ width^{pred:g}", ref,
+            f"OLS slope of log {quantity} ({FORMULA[quantity]}) vs log width over {fit.k} points (widths {list(map(int, w))} x {S} seeds)",
+            fit, pred, rival, tol, f"the {other} exponent",
+            why=f"exponent from {src}; tolerance t_(0.995, {fit.k - 2}) x the OLS s.e. of the "
+                f"{param} fit (seed scatter), applied unchanged to the control")
+    control = (_width_values(res, params.index(other), quantity) if other in params else None)
+    return with_control(check, main, control, f"the {other} run of the same sweep")
+
+
+# ---- lr_transfer ------------------------------------------------------------------------------------
+def lr_transfer_claims(name: str, res: Result, exps) -> list[Claim]:
+    """Claims of an ``lr_transfer`` experiment: the width exponent of the optimal base lr is 0 for
+    muP and -1 for standard parametrisation, each controlled by the other parametrisation's run."""
+    params = [str(p) for p in res["params"]]
+    out = []
+    for p, other in (("mup", "standard"), ("standard", "mup")):
+        if p in params:
+            out += _guard(f"{p} optimal lr exponent", YANG,
+                          lambda p=p, o=other: [_lr_row(res, params, p, o)])
+    return out or [failed("lr-transfer claims", YANG, "the sweep has a mup or standard run",
+                          f"params {params}")]
+
+
+def best_lr_index(loss) -> np.ndarray:
+    """Grid index of the lr with the smallest seed-mean final loss, per width (a diverged seed makes
+    the mean inf); -1 where every lr diverged."""
+    m = np.mean(np.asarray(loss, float), axis=-1)
+    m = np.where(np.isfinite(m), m, np.inf)
+    return np.where(np.all(np.isinf(m), axis=-1), -1, np.argmin(m, axis=-1))
+
+
+def _lr_row(res: Result, params: list[str], param: str, other: str) -> Claim:
+    w, lrs = np.asarray(res["widths"], float), np.asarray(res["lrs"], float)
+    x = np.log2(w)
+    step = float(np.max(np.diff(np.log2(lrs)))) if lrs.size > 1 else float("nan")
+    tol = 0.5 * step * np.sum(np.abs(x - x.mean())) / np.sum((x - x.mean()) ** 2)
+    pred, rival = theory.optimal_lr_exponent(param), theory.optimal_lr_exponent(other)
+    ref = YANG + " (output change ~ n^(1 - c) at c = 0 for standard, O(1) for muP); " + NOCI
+
+    def check(loss):
+        b = best_lr_index(loss)
+        if np.any((b <= 0) | (b >= lrs.size - 1)):
+            return Claim(f"{param} optimal lr ~ width^{pred:g}", ref, "the optimum must be inside "
+                         "the lr grid at every width", pred, b, "-",
+                         "an optimum at the grid's edge (or none) is not resolved", False)
+        from ..fits import Slope
+        fit = Slope(round(float(np.polyfit(x, np.log2(lrs[b]), 1)[0]), 12) + 0.0, float("nan"), len(b))
+        return exponent_claim(
+            f"{param} optimal lr ~ width^{pred:g}", ref,
+            f"slope of log2 (base lr minimising the seed-mean loss after the run) vs log2 width, "
+            f"widths {list(map(int, w))}: best lrs {lrs[b].tolist()}", fit, pred, rival, tol,
+            f"the {other} exponent",
+            why=f"grid resolution: each optimum is within half a grid step ({step / 2:g} in log2) of "
+                f"the grid argmin, which moves the least-squares slope by at most "
+                f"{tol:.3g} (= half step x sum|x - mean| / sum (x - mean)^2); exponent from "
+                "theory.optimal_lr_exponent")
+    ctrl = res["final_loss"][params.index(other)] if other in params else None
+    return with_control(check, res["final_loss"][params.index(param)], ctrl,
+                        f"the {other} run of the same sweep")
+
+
+CLAIMS = {"ntk_init": ntk_init_claims, "width_sweep": width_sweep_claims,
+          "lr_transfer": lr_transfer_claims, "eos": eos_claims, "sgd_lstsq": sgd_lstsq_claims,
+          "sgd_net": sgd_net_claims}
