@@ -135,6 +135,20 @@ def mean_sq_overlap(W: np.ndarray, threshold: float = REPRESENTED) -> float:
     return float((np.sum(G * G) - k) / (k * (k - 1)))
 
 
+def weighted_sq_overlap(W: np.ndarray, p: np.ndarray, threshold: float = REPRESENTED) -> float:
+    """sum_{i != j} p_i p_j (W_i.W_j)^2 / (|W_i|^2 |W_j|^2) / sum_{i != j} p_i p_j over pairs of
+    represented rows: the squared overlap weighted by how often both features occur."""
+    norms = np.linalg.norm(W, axis=1)
+    keep = norms > threshold
+    if int(keep.sum()) < 2:
+        return float("nan")
+    U = W[keep] / norms[keep, None]
+    w = np.outer(p[keep], p[keep])
+    np.fill_diagonal(w, 0.0)
+    G = U @ U.T
+    return float(np.sum(w * G * G) / np.sum(w))
+
+
 def _init(c: SuperpositionConfig, seed) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """W (n x m) ~ N(0, 1/m) and b ~ N(0, b_init^2) of every width, drawn in grid order from one
     generator (so a width's init never depends on which widths a block trains)."""
@@ -146,22 +160,25 @@ def _init(c: SuperpositionConfig, seed) -> dict[int, tuple[np.ndarray, np.ndarra
     return out
 
 
-def _evaluate(xp, bk, W, b, Xe) -> dict:
-    """Test loss and its s.e. over the held-out samples, the mean squared overlap of the
-    represented rows, the row norms and the bias of one trained (or untrained) width."""
+def _evaluate(xp, bk, W, b, Xe, p) -> dict:
+    """Test loss and its s.e. over the held-out samples, the (frequency-weighted) mean squared
+    overlap of the represented rows, the row norms and the bias of one width."""
     per = bk.to_numpy(eval_loss(xp, W, b, Xe))
     Wh = bk.to_numpy(W)
     return {"loss": per.mean(), "loss_se": per.std(ddof=1) / math.sqrt(len(per)),
-            "overlap": mean_sq_overlap(Wh), "norms": np.linalg.norm(Wh, axis=1),
-            "bias": bk.to_numpy(b)}
+            "overlap": mean_sq_overlap(Wh), "weighted_overlap": weighted_sq_overlap(Wh, p),
+            "norms": np.linalg.norm(Wh, axis=1), "bias": bk.to_numpy(b)}
 
 
 def _train(c: SuperpositionConfig, bk, widths, inits, data_seed, Xe) -> list[dict]:
     """AdamW on the same stream of fresh batches (drawn from ``data_seed``) for every width of
-    ``widths``; per width: the evaluation of :func:`_evaluate` and the batch losses at the logged
-    steps (``train_loss`` [log])."""
+    ``widths``; per width: the evaluation of :func:`_evaluate` after training, the same at
+    initialisation (keys ``init_*``: the untrained control, zero steps) and the batch losses at the
+    logged steps (``train_loss`` [log])."""
     xp = bk.xp
     p = probabilities(c.n, c.alpha, c.density)
+    untrained = {m: _evaluate(xp, bk, bk.asarray(inits[m][0]), bk.asarray(inits[m][1]), Xe, p)
+                 for m in widths}
     state = {m: [bk.asarray(a) for a in (W, b, np.zeros_like(W), np.zeros_like(W),
                                          np.zeros_like(b), np.zeros_like(b))]
              for m, (W, b) in ((m, inits[m]) for m in widths)}
@@ -176,7 +193,8 @@ def _train(c: SuperpositionConfig, bk, widths, inits, data_seed, Xe) -> list[dic
             state[m] = list(st)
             train[m][t0:t0 + X.shape[0]] = bk.to_numpy(losses)
     log_at = log_steps(c) - 1
-    return [{**_evaluate(xp, bk, state[m][0], state[m][1], Xe), "train_loss": train[m][log_at]}
+    return [{**_evaluate(xp, bk, state[m][0], state[m][1], Xe, p), "train_loss": train[m][log_at],
+             **{f"init_{k}": v for k, v in untrained[m].items() if k in INIT_KEYS}}
             for m in widths]
 
 
@@ -185,8 +203,10 @@ def log_steps(c: SuperpositionConfig) -> np.ndarray:
     return np.unique(np.geomspace(1, c.steps, c.n_log).round().astype(int))
 
 
-POINT_DIMS = {"loss": [], "loss_se": [], "overlap": [], "norms": ["feature"], "bias": ["feature"],
-              "train_loss": ["log"]}
+INIT_KEYS = ("loss", "loss_se", "overlap", "weighted_overlap", "norms")
+POINT_DIMS = {"loss": [], "loss_se": [], "overlap": [], "weighted_overlap": [], "norms": ["feature"],
+              "bias": ["feature"], "train_loss": ["log"],
+              **{f"init_{k}": ["feature"] if k == "norms" else [] for k in INIT_KEYS}}
 
 
 def simulate(config: SuperpositionConfig) -> Result:
@@ -195,8 +215,11 @@ def simulate(config: SuperpositionConfig) -> Result:
     Returns arrays (dims): ``m_grid`` [width]; ``p`` [feature] (the feature probabilities, in rank
     order); ``loss``, ``loss_se`` [width] (test loss on ``eval_batch`` held-out samples and its
     standard error over samples); ``overlap`` [width] (mean squared cosine of pairs of represented
-    rows, |W_i| > 1/2); ``norms``, ``bias`` [width, feature] (|W_i| and b_i after training);
-    ``train_steps`` [log] and ``train_loss`` [width, log] (batch loss at those steps).
+    rows, |W_i| > 1/2) and ``weighted_overlap`` [width] (the same weighted by p_i p_j);
+    ``norms``, ``bias`` [width, feature] (|W_i| and b_i after training); ``train_steps`` [log] and
+    ``train_loss`` [width, log] (batch loss at those steps); the untrained control, the same widths
+    evaluated at initialisation on the same held-out samples: ``init_loss``, ``init_loss_se``,
+    ``init_overlap``, ``init_weighted_overlap`` [width], ``init_norms`` [width, feature].
     The widths are a sweep (:func:`sims.sweep.run`, checkpointed per width); by default every width
     is trained in one block on the same batches, as ``block_widths`` widths at a time otherwise.
     """
