@@ -3,6 +3,7 @@ width sweep (blocks, checkpoints), facts moved out of the ledger, and the claims
 from __future__ import annotations
 
 import importlib
+import json
 
 import numpy as np
 import pytest
@@ -253,6 +254,8 @@ def test_claims_pass_on_planted_laws_and_every_control_rejects():
     assert all(r.passed for r in rows), [(r.experiment, r.name, r.measured) for r in rows
                                          if not r.passed]
     assert all(r.control_passed is False for r in sims_rows)
+    assert len({(r.experiment, r.name) for r in sims_rows}) == 8          # one name per row
+    json.dumps([r.to_dict() for r in rows])                               # the ledger can write them
 
 
 def test_claims_fail_when_the_law_is_the_rivals():
