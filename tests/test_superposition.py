@@ -1,7 +1,9 @@
-"""sims.superposition: gradients vs finite differences, AdamW by hand, determinism, backends, claims."""
+"""sims.superposition: gradients vs finite differences, AdamW by hand, determinism, backends, the
+width sweep (blocks, checkpoints), facts moved out of the ledger, and the claims with their controls."""
 from __future__ import annotations
 
 import importlib
+import json
 
 import numpy as np
 import pytest
@@ -144,8 +146,10 @@ def test_numba_kernel_is_a_real_dispatcher():
 
 
 def test_training_reduces_the_loss_and_regimes_differ():
-    """A short run already separates the regimes: gamma = -1 keeps every row near norm 1, gamma = +1
-    drops most of them (here 2 and 12 of 64 rows stay above 1/2); both reduce the training loss."""
+    """A short run already separates the regimes: gamma = -1 keeps every row near norm 1 (the
+    strong regime's "every feature represented", a ledger row no longer: the init already has
+    E|W_i|^2 = 1 and the gamma < 0 decay's fixed point is |W_i| = 1), gamma = +1 drops most of them
+    (here 2 and 12 of 64 rows stay above 1/2); both reduce the training loss."""
     cfg = dict(n=64, m_grid=(4, 8), alpha=1.5, steps=600, batch=64, eval_batch=512, b_init=0.0)
     strong = sp.simulate(sp.Config(**cfg, gamma=-1.0, seed=0, backend="numba"))
     weak = sp.simulate(sp.Config(**cfg, gamma=1.0, seed=0, backend="numba"))
@@ -155,31 +159,131 @@ def test_training_reduces_the_loss_and_regimes_differ():
     assert np.all((weak["norms"] > 0.5).sum(1) < 64 // 2)
 
 
-def _fake(gamma, loss, overlap, norms_rep, m=(8, 16, 32, 64), n=512, alpha=2.0):
-    from sims.results import Result
-    m = np.asarray(m)
-    norms = np.zeros((len(m), n))
-    for i, k in enumerate(norms_rep):
-        norms[i, :k] = 1.0
-    cfg = sp.Config(n=n, m_grid=tuple(int(v) for v in m), alpha=alpha, gamma=gamma).to_dict()
-    return Result({"m_grid": m, "loss": np.asarray(loss, float), "overlap": np.asarray(overlap, float),
-                   "norms": norms}, {"config": cfg})
+def test_width_blocks_and_checkpoints_give_the_same_result(tmp_path, monkeypatch):
+    """One width at a time (each redrawing the batch stream), all widths in one block, and a run
+    resumed from per-width checkpoints: bit-identical."""
+    cfg = dict(TINY, m_grid=(3, 5, 6), seed=3, backend="numpy")
+    whole = sp.simulate(sp.Config(**cfg))
+    alone = sp.simulate(sp.Config(**cfg, block_widths=1))
+    monkeypatch.setenv("SIMS_CHECKPOINT_DIR", str(tmp_path))
+    first = sp.simulate(sp.Config(**cfg, block_widths=1))
+    items = sorted(tmp_path.rglob("item-*.npz"))
+    assert len(items) == 3
+    items[1].unlink()                                   # as if killed before the second width
+    resumed = sp.simulate(sp.Config(**cfg, block_widths=1))
+    for k, want in whole.arrays.items():
+        for got in (alone, first, resumed):
+            np.testing.assert_array_equal(got[k], want, err_msg=k)
 
 
-def test_claims_pass_on_planted_power_laws_and_fail_otherwise():
-    m = np.array([8, 16, 32, 64.0])
-    good = _fake(-1.0, 1 / m, 1 / m, [512] * 4)
-    bad = _fake(-1.0, m**-0.5, m**-0.5, [512] * 4)
-    names = lambda cs: {c.name: c.passed for c in cs}   # noqa: E731
-    assert all(names(sp._strong(good)).values())
-    assert not any(v for k, v in names(sp._strong(bad)).items() if "~" in k)
-    weak_ok = _fake(1.0, m**-1.0, np.full(4, np.nan), [8, 16, 30, 50], alpha=2.0)
-    weak_bad = _fake(1.0, m**-0.6, np.full(4, np.nan), [8, 16, 40, 90], alpha=2.0)
-    assert all(names(sp._weak(weak_ok)).values())
-    assert not any(names(sp._weak(weak_bad)).values())
+def test_result_dims_and_untrained_control():
+    r = sp.simulate(sp.Config(**TINY, seed=2, backend="numpy"))
+    assert r.dims["norms"] == ["width", "feature"] and r.dims["init_loss"] == ["width"]
+    assert r.dims["train_loss"] == ["width", "log"] and r.coords == {"width": "m_grid",
+                                                                     "log": "train_steps"}
+    assert sp.SIMULATOR.kind_of(r) == "strong"
+    # zero steps: the untrained control is the init itself (W ~ N(0, 1/m): E|W_i|^2 = 1)
+    init = sp.model._init(sp.Config(**TINY, seed=2), np.random.SeedSequence(2).spawn(3)[0])
+    for k, m in enumerate(TINY["m_grid"]):
+        np.testing.assert_allclose(r["init_norms"][k], np.linalg.norm(init[m][0], axis=1))
+    assert np.all(r["init_loss"] > r["loss"])
 
 
-def test_quick_profile_configs_load():
-    from sims.config import load_experiments
-    cfgs = load_experiments("superposition", sp.Config, "quick")
-    assert {c.gamma > 0 for c in cfgs.values()} == {True, False}
+def test_weighted_overlap_of_random_rows_matches_its_random_row_law():
+    """Random rows: the p_i p_j-weighted mean squared overlap is 1/m within 4 of its s.d."""
+    rng = np.random.default_rng(5)
+    p = sp.probabilities(300, 1.2, 1.0)
+    for m in (8, 32):
+        W = rng.standard_normal((300, m))
+        w = np.outer(p, p)
+        np.fill_diagonal(w, 0.0)
+        sd = sp.theory.random_weighted_overlap_se(m, w)
+        assert abs(sp.weighted_sq_overlap(W, p) - 1 / m) < 4 * sd
+    assert np.isnan(sp.weighted_sq_overlap(np.zeros((5, 3)), p[:5]))
+
+
+def test_kinds_from_the_config():
+    assert [sp.kind(sp.Config(gamma=g)) for g in (-1.0, 0.0, 2.0)] == ["strong", "no_decay", "weak"]
+
+
+def test_cost_grows_with_widths_and_steps():
+    base = sp.cost(sp.Config())
+    assert sp.cost(sp.Config(steps=8000))[0] > 1.9 * base[0]
+    assert sp.cost(sp.Config(m_grid=(8, 16, 32, 64, 128)))[0] > 2 * base[0]
+
+
+# ---- claims -----------------------------------------------------------------------------------
+def _planted(kind="strong"):
+    """A result of the quick profile's shape with planted values: the strong run's loss ~ 1/m and
+    weighted overlap half of random; the weak run's loss = the finite-n tail sum, its top-m rows
+    represented; untrained controls as the init gives them (random rows, b ~ N(0, 1) loss ~ 0.5)."""
+    from sims.results import make_result
+    from theory import superposition as th
+    rng = np.random.default_rng(0)
+    if kind == "strong":
+        cfg = sp.Config(n=512, m_grid=(8, 16, 32, 64), alpha=1.2, gamma=-1.0)
+    else:
+        cfg = sp.Config(n=512, m_grid=(16, 24, 32, 48, 64), alpha=1.5, gamma=2.0, b_init=0.0)
+    m = np.asarray(cfg.m_grid)
+    n = cfg.n
+    p = sp.probabilities(n, cfg.alpha, cfg.density)
+    if kind == "strong":
+        loss = 0.011 / m * np.exp(0.01 * rng.standard_normal(len(m)))
+        norms = np.ones((len(m), n))
+    else:
+        loss = th.weak_loss(m, n, cfg.alpha) * np.exp(0.01 * rng.standard_normal(len(m)))
+        norms = np.zeros((len(m), n))
+        for k, mk in enumerate(m):
+            norms[k, :mk] = 1.0
+    arrays = {"m_grid": m, "p": p, "loss": loss, "loss_se": 0.03 * loss, "overlap": 1.1 / m,
+              "weighted_overlap": 0.5 / m, "norms": norms, "bias": np.zeros((len(m), n)),
+              "train_steps": np.arange(1, 4), "train_loss": np.ones((len(m), 3)),
+              "init_loss": 0.5 + 0.01 * rng.standard_normal(len(m)),
+              "init_loss_se": np.full(len(m), 0.01), "init_overlap": 1 / m,
+              "init_weighted_overlap": 1 / m, "init_norms": np.ones((len(m), n))}
+    dims = {k: ["width"] for k in arrays}
+    dims.update(p=["feature"], train_steps=["log"], train_loss=["width", "log"],
+                norms=["width", "feature"], bias=["width", "feature"], init_norms=["width", "feature"])
+    return make_result(cfg, arrays, dims, coords={"width": "m_grid"}, backend="numpy")
+
+
+def test_claims_pass_on_planted_laws_and_every_control_rejects():
+    rows = sp.claims({"strong": _planted("strong"), "weak": _planted("weak")})
+    sims_rows = [r for r in rows if r.kind == "simulation"]
+    assert len(sims_rows) == 8
+    assert all(r.passed for r in rows), [(r.experiment, r.name, r.measured) for r in rows
+                                         if not r.passed]
+    assert all(r.control_passed is False for r in sims_rows)
+    assert len({(r.experiment, r.name) for r in sims_rows}) == 8          # one name per row
+    json.dumps([r.to_dict() for r in rows])                               # the ledger can write them
+
+
+def test_claims_fail_when_the_law_is_the_rivals():
+    """Swap the laws: a strong run whose loss follows the weak tail, a weak run whose loss ~ 1/m."""
+    from theory import superposition as th
+    strong, weak = _planted("strong"), _planted("weak")
+    strong.arrays["loss"] = th.weak_loss(strong["m_grid"], 512, 1.2)
+    weak.arrays["loss"] = 0.01 / weak["m_grid"]
+    rows = sp.claims({"strong": strong, "weak": weak})
+    by = {(r.experiment, r.name): r.passed for r in rows if r.kind == "simulation"}
+    assert not by[("strong", "loss ~ m^-1 (strong superposition)")]
+    assert not by[("weak", "loss ~ m^-(alpha-1) (weak superposition)")]
+
+
+@pytest.mark.parametrize("mangle", ["nan", "missing", "short", "wrong_config"])
+def test_mangled_results_give_fail_rows_without_raising(mangle):
+    res = {"strong": _planted("strong"), "weak": _planted("weak")}
+    for r in res.values():
+        if mangle == "nan":
+            r.arrays["loss"] = np.full_like(r["loss"], np.nan)
+            r.arrays["weighted_overlap"] = np.full_like(r["loss"], np.nan)
+            r.arrays["norms"] = np.full_like(r["norms"], np.nan)
+        elif mangle == "missing":
+            del r.arrays["init_loss"]
+        elif mangle == "short":
+            for k in ("loss", "loss_se", "weighted_overlap", "norms"):
+                r.arrays[k] = r.arrays[k][:2]
+        else:
+            r.meta["config"] = {**r.meta["config"], "alpha": "not a number"}
+    rows = [r for r in sp.claims(res) if r.kind == "simulation"]
+    assert rows and not any(r.passed for r in rows)

@@ -25,6 +25,7 @@ import sympy as sp
 m, n, t, s, u, c, p, I, al = sp.symbols("m n t s u c p I alpha", positive=True)
 
 STRONG_EXPONENT = -1
+RANDOM_OVERLAP_VAR = 2 * (m - 1) / (m**2 * (m + 2))     # Var[(u.v)^2], u, v uniform on S^(m-1)
 E_U = sp.integrate(u / 2, (u, 0, 2))              # u ~ U(0, 2): density 1/2
 E_U2 = sp.integrate(u**2 / 2, (u, 0, 2))
 
@@ -61,31 +62,73 @@ def weak_exponent_symbolic():
     return sp.simplify((m * sp.diff(sp.log(tail), m)).subs(a, al - 1)), sp.simplify(tail.subs(a, al - 1))
 
 
-def verify() -> dict[str, bool]:
-    checks: dict[str, bool] = {}
-    checks["random unit vectors: E[(u.v)^2] = 1/m (Beta marginal on the sphere)"] = sp.simplify(
-        _overlap_from_sphere_marginal() - 1 / m) == 0
-    checks["random unit vectors in R^3: direct integral = 1/3"] = _overlap_m3_direct() == sp.Rational(1, 3)
+def _overlap_fourth_moment():
+    """E[v_1^4] for v uniform on S^(m-1) (Beta marginal again): 3 / (m (m + 2))."""
+    num = sp.beta(sp.Rational(5, 2), (m - 1) / 2)
+    den = sp.beta(sp.Rational(1, 2), (m - 1) / 2)
+    return sp.gammasimp(sp.expand_func(num / den))
+
+
+def _check_random_overlap() -> dict[str, bool]:
+    return {
+        "random unit vectors: E[(u.v)^2] = 1/m (Beta marginal on the sphere)":
+            sp.simplify(_overlap_from_sphere_marginal() - 1 / m) == 0,
+        "random unit vectors in R^3: direct integral = 1/3":
+            _overlap_m3_direct() == sp.Rational(1, 3),
+        "random unit vectors: Var[(u.v)^2] = 2 (m - 1) / (m^2 (m + 2))":
+            sp.simplify(_overlap_fourth_moment() - 1 / m**2 - RANDOM_OVERLAP_VAR) == 0,
+    }
+
+
+def _check_welch() -> dict[str, bool]:
     w = _welch_bound()
-    checks["Welch bound (n - m)/(m (n - 1)) -> 1/m as n -> oo"] = (
-        sp.simplify(w - (n - m) / (m * (n - 1))) == 0 and sp.limit(w * m, n, sp.oo) == 1)
-    checks["U(0, 2): E[u] = 1, E[u^2] = 4/3"] = E_U == 1 and E_U2 == sp.Rational(4, 3)
+    return {"Welch bound (n - m)/(m (n - 1)) -> 1/m as n -> oo":
+            sp.simplify(w - (n - m) / (m * (n - 1))) == 0 and sp.limit(w * m, n, sp.oo) == 1}
+
+
+def _check_best_constant() -> dict[str, bool]:
     cs, risk = _best_constant()
-    checks["unrepresented feature: best output p E[u], loss p E[u^2] - p^2"] = (
-        sp.simplify(cs - p) == 0 and sp.simplify(risk - (sp.Rational(4, 3) * p - p**2)) == 0)
+    return {
+        "U(0, 2): E[u] = 1, E[u^2] = 4/3": E_U == 1 and E_U2 == sp.Rational(4, 3),
+        "unrepresented feature: best output p E[u], loss p E[u^2] - p^2":
+            sp.simplify(cs - p) == 0 and sp.simplify(risk - (sp.Rational(4, 3) * p - p**2)) == 0,
+    }
+
+
+def _check_weak_tail() -> dict[str, bool]:
     expo, tail = weak_exponent_symbolic()
-    checks["weak regime: tail int_m^oo I^-alpha = m^(1-alpha)/(alpha-1)"] = sp.simplify(
-        tail - m ** (1 - al) / (al - 1)) == 0
-    checks["weak regime: loss exponent -(alpha - 1)"] = sp.simplify(expo + (al - 1)) == 0
-    # the discrete sum: for alpha = 2, sum_{i>m} i^-2 = psi'(m+1) ~ 1/m (exponent -1 = -(2-1))
-    checks["weak regime: discrete tail sum ~ m^-1 at alpha = 2"] = sp.limit(
-        m * sp.polygamma(1, m + 1), m, sp.oo) == 1
+    return {
+        "weak regime: tail int_m^oo I^-alpha = m^(1-alpha)/(alpha-1)":
+            sp.simplify(tail - m ** (1 - al) / (al - 1)) == 0,
+        "weak regime: loss exponent -(alpha - 1)": sp.simplify(expo + (al - 1)) == 0,
+        # the discrete sum: for alpha = 2, sum_{i>m} i^-2 = psi'(m+1) ~ 1/m (exponent -1 = -(2-1))
+        "weak regime: discrete tail sum ~ m^-1 at alpha = 2":
+            sp.limit(m * sp.polygamma(1, m + 1), m, sp.oo) == 1,
+    }
+
+
+def verify() -> dict[str, bool]:
+    """Every symbolic check, by name."""
+    checks: dict[str, bool] = {}
+    for part in (_check_random_overlap, _check_welch, _check_best_constant, _check_weak_tail):
+        checks.update(part())
     return {k: bool(v) for k, v in checks.items()}
 
 
 weak_exponent = sp.lambdify(al, -(al - 1), "numpy")
 random_overlap = sp.lambdify(m, 1 / m, "numpy")
 welch_bound = sp.lambdify((n, m), _welch_bound(), "numpy")
+random_overlap_var = sp.lambdify(m, RANDOM_OVERLAP_VAR, "numpy")
+
+
+def random_weighted_overlap_se(m_dim: int, weights: np.ndarray) -> float:
+    """Standard deviation of sum_{i != j} w_ij (u_i.u_j)^2 / sum_{i != j} w_ij for independent
+    uniform unit vectors u_i of R^m and a symmetric weight matrix w (zero diagonal). The squared
+    overlaps of different unordered pairs are uncorrelated (given u_i, each has mean 1/m, also for
+    pairs sharing a vector); each unordered pair appears twice in the ordered sum, hence
+    sqrt(2 Var[(u.v)^2] sum_{i != j} w_ij^2) / sum_{i != j} w_ij."""
+    w = np.asarray(weights, float)
+    return float(np.sqrt(2 * random_overlap_var(m_dim) * np.sum(w * w)) / np.sum(w))
 
 
 def weak_loss(m_grid, n_features: int, alpha: float, density: float = 1.0) -> np.ndarray:

@@ -90,14 +90,6 @@ def _sl(c) -> tuple[float, float, int]:
             c.chin_grid)
 
 
-def _sp(c) -> tuple[float, float, int]:
-    """Superposition: an AdamW step on a batch costs batch x n x m (x W, x W W^T, their transposes
-    backward) per width m of the grid; the final evaluation eval_batch x n x m."""
-    ops = sum((c.steps * c.batch + c.eval_batch) * c.n * m for m in c.m_grid)
-    arrays = (c.chunk * c.batch + c.eval_batch) * c.n * 2 + 4 * c.n * max(c.m_grid)
-    return ops, 8.0 * arrays, max(c.n, c.batch)
-
-
 def _gk(c) -> tuple[float, float, int]:
     """Grokking: a full-batch step on P = fraction M^2 pairs costs P K M (hidden layer from one-hot
     inputs, the M-class output layer and both backward). A run adds the stage-II ascent (indep_steps
@@ -117,8 +109,7 @@ def _gk(c) -> tuple[float, float, int]:
 
 
 MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
-    "neural_collapse": _nc, "scaling_laws": _sl,
-    "superposition": _sp, "grokking": _gk}
+    "neural_collapse": _nc, "scaling_laws": _sl, "grokking": _gk}
 
 
 # ---- from work to resources --------------------------------------------------------------------------
