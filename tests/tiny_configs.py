@@ -36,4 +36,10 @@ TINY = {
          "lrs": [1.0, 4.0], "batch": 1, "steps": 30, "seeds": 1, "probes": 4,
          "lanczos_tol": 1.0e-6},
     ],
+    "superposition": [
+        {"n": 32, "m_grid": [4, 8], "alpha": 1.2, "gamma": -1.0, "steps": 40, "batch": 16,
+         "b_init": 1.0, "eval_batch": 256},
+        {"n": 32, "m_grid": [4, 8], "alpha": 1.5, "gamma": 2.0, "steps": 40, "batch": 16,
+         "b_init": 0.0, "eval_batch": 256},
+    ],
 }
