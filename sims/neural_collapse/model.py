@@ -138,6 +138,24 @@ def layer_metrics(xp, H, Ws, Wout, b, Y, counts):
     return out, C            # C = W_M ... W_1
 
 
+def layer_extras(xp, H, Ws, Y, counts):
+    """Per layer l = 0..M-1: the uncentred Gram Hbar_l^T Hbar_l of the class means (K x K),
+    |W_l...W_1|_2 (1 at l = 0) and |Sigma_B^+|_2 (the spectral norm of the pinv NC1 uses)."""
+    feats, prod = H, None
+    grams, gains, sb_pinv = [], [], []
+    K = Y.shape[0]
+    for l in range(Ws.shape[0] + 1):
+        if l:
+            feats = Ws[l - 1, ...] @ feats
+            prod = Ws[l - 1, ...] if prod is None else Ws[l - 1, ...] @ prod
+        means = (feats @ Y.T) / counts[None, :]
+        cen = means - xp.mean(means, axis=1, keepdims=True)
+        grams.append(means.T @ means)
+        gains.append(1.0 if prod is None else float(xp.linalg.matrix_norm(prod, ord=2)))
+        sb_pinv.append(float(xp.linalg.matrix_norm(xp.linalg.pinv(cen @ cen.T / K), ord=2)))
+    return grams, gains, sb_pinv
+
+
 # ---- one run -----------------------------------------------------------------------------------
 def class_counts(config: NeuralCollapseConfig, ratio: float | None) -> np.ndarray:
     counts = np.asarray(config.counts, int)
@@ -164,6 +182,7 @@ def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> d
                                                               np.random.default_rng(seed)))
     vel = [xp.zeros_like(a) for a in (H, Ws, Wout, b)]
     cnt = bk.asarray(counts)
+    initial, _ = layer_metrics(xp, H, Ws, Wout, b, Y, cnt)     # the untrained control
     marks = np.unique(np.round(np.geomspace(1, config.max_steps, config.records)).astype(int))
     hist = np.full((5, marks.size), np.nan)      # loss, grad norm, NC1, NC2, NC3 at layer 0
     done, gnorm, loss = 0, np.inf, np.nan
@@ -184,11 +203,15 @@ def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> d
         if gnorm < config.tol:
             break
     layers, W = layer_metrics(xp, H, Ws, Wout, b, Y, cnt)
+    grams, gains, sb_pinv = layer_extras(xp, H, Ws, Y, cnt)
     means = bk.to_numpy(layers[0][4])
     Wh = bk.to_numpy(W)
     return {"steps": done, "grad_norm": gnorm, "loss": loss, "hist": hist, "marks": marks,
             "layers": np.array([m[:4] for m in layers]), "means": means, "W": Wh,
-            "bias": bk.to_numpy(b), "WWt": Wh @ Wh.T, "WHbar": Wh @ means}
+            "bias": bk.to_numpy(b), "WWt": Wh @ Wh.T, "WHbar": Wh @ means,
+            "layers_init": np.array([m[:4] for m in initial]),
+            "grams": np.stack([bk.to_numpy(g) for g in grams]), "gains": np.array(gains),
+            "sb_pinv": np.array(sb_pinv)}
 
 
 HIST_NAMES = ("loss", "grad_norm", "NC1", "NC2", "NC3")
@@ -210,34 +233,47 @@ def simulate(config: NeuralCollapseConfig) -> Result:
     ``nc_layers`` [run, layer, metric] (``NC_NAMES``: NC1-NC4 at the end, layer l = 0..M-1, nan
     beyond a run's depth); ``means`` [run, feature, class] (layer-0 class means); ``W`` [run, class,
     feature] (W_M...W_1), ``bias`` [run, class]; ``WWt`` = W W^T and ``WHbar`` = W Hbar
-    [run, class, class2].
+    [run, class, class2]; ``nc_init`` [run, layer, metric] (NC1-NC4 of the untrained initial
+    state); ``grams`` [run, layer, class, class2] (Hbar_l^T Hbar_l, uncentred layer-l means);
+    ``gains`` [run, layer] (|W_l...W_1|_2) and ``sb_pinv`` [run, layer] (|Sigma_B^+|_2 of layer l),
+    the two factors of the NC1 bound. Layers beyond a run's depth are nan.
     """
     runs = runs_of(config)
     seeds = np.random.SeedSequence(config.seed).spawn(len(runs))
     out = sweep.run(config, runs, lambda run, seed: run_one(config, class_counts(config, run[1]),
                                                            run[0], seed),
                     seeds=seeds, desc="neural_collapse")
-    Lmax, R = max(config.depths), len(runs)
-    layers = np.full((R, Lmax, 4), np.nan)
-    for i, o in enumerate(out):
-        layers[i, : len(o["layers"])] = o["layers"]
     stack = lambda key: np.stack([o[key] for o in out])   # noqa: E731
+    Lmax = max(config.depths)
+    padded = {key: _pad([o[key] for o in out], Lmax) for key in ("layers", "layers_init", "grams",
+                                                                  "gains", "sb_pinv")}
     arrays = {"depth": np.array([M for M, _ in runs]),
               "ratio": np.array([np.nan if r is None else r for _, r in runs]),
               "counts": np.stack([class_counts(config, r) for _, r in runs]),
               "steps": stack("steps"), "grad_norm": stack("grad_norm"), "loss": stack("loss"),
               "hist_steps": out[0]["marks"], "hist": stack("hist"),
-              "nc_layers": layers, "means": stack("means"), "W": stack("W"), "bias": stack("bias"),
-              "WWt": stack("WWt"), "WHbar": stack("WHbar")}
+              "nc_layers": padded["layers"], "means": stack("means"), "W": stack("W"), "bias": stack("bias"),
+              "WWt": stack("WWt"), "WHbar": stack("WHbar"), "nc_init": padded["layers_init"],
+              "grams": padded["grams"], "gains": padded["gains"], "sb_pinv": padded["sb_pinv"]}
     dims = {"depth": ["run"], "ratio": ["run"], "steps": ["run"], "grad_norm": ["run"],
             "loss": ["run"], "counts": ["run", "class"], "hist_steps": ["mark"],
             "hist": ["run", "quantity", "mark"], "nc_layers": ["run", "layer", "metric"],
             "means": ["run", "feature", "class"], "W": ["run", "class", "feature"],
             "bias": ["run", "class"], "WWt": ["run", "class", "class2"],
-            "WHbar": ["run", "class", "class2"]}
+            "WHbar": ["run", "class", "class2"], "nc_init": ["run", "layer", "metric"],
+            "grams": ["run", "layer", "class", "class2"], "gains": ["run", "layer"],
+            "sb_pinv": ["run", "layer"]}
     return make_result(config, arrays, dims,
                        coords={"mark": "hist_steps"},
                        backend=get_backend(config.backend).name)
+
+
+def _pad(values, depth: int) -> np.ndarray:
+    """Per-run arrays with a leading layer axis, nan-padded to ``depth`` layers and stacked."""
+    out = np.full((len(values), depth) + np.shape(values[0])[1:], np.nan)
+    for i, v in enumerate(values):
+        out[i, :len(v)] = v
+    return out
 
 
 def cost(c: NeuralCollapseConfig) -> tuple[float, float, int]:
