@@ -212,8 +212,12 @@ def largest_root(M: int, rhs: float) -> float:
     return brentq(g, xs, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
 
 
-def class_geometry(counts, M: int, lam_w: float, lam_h: float) -> dict[str, np.ndarray]:
-    """Global minimiser per class: s^(2M) (= (W W^T)_kk), (W Hbar)_kk, |hbar_k| and collapse flags."""
+def class_geometry(counts, M: int, lam_w: float, lam_h: float,
+                   compare_zero: bool = True) -> dict[str, np.ndarray]:
+    """Global minimiser per class: s^(2M) (= (W W^T)_kk), (W Hbar)_kk, |hbar_k| and collapse flags.
+
+    ``compare_zero=False`` gives the authors' code's choice instead: the largest root whenever one
+    exists, never compared with the zero solution (papers.md; a rival for M >= 2)."""
     counts = np.asarray(counts, float)
     Ntot = counts.sum()
     b = b_const(M, Ntot, lam_w, lam_h)
@@ -228,7 +232,7 @@ def class_geometry(counts, M: int, lam_w: float, lam_h: float) -> dict[str, np.n
         sv = s2M ** (1.0 / (2 * M))
         cv = math.sqrt(s2M) / (s2M + Ntot * lam_h)
         f = (nk / (2 * Ntot) * (sv**M * cv - 1) ** 2 + M * lam_w / 2 * sv**2 + nk * lam_h / 2 * cv**2)
-        if f < nk / (2 * Ntot):                 # beats the zero solution f(0, 0) = n_k/(2N)
+        if f < nk / (2 * Ntot) or not compare_zero:   # beats the zero solution f(0, 0) = n_k/(2N)
             out["s2M"][k], out["wh"][k], out["mean_norm"][k] = s2M, s2M / (s2M + Ntot * lam_h), cv
             out["collapsed"][k] = False
     return out

@@ -30,13 +30,10 @@ from __future__ import annotations
 
 from ..claims import Claim
 from ..simulator import Simulator
-from .claims import DANG, legacy_claims
+from .claims import CLAIMS, DANG
 from .model import (Config, LOSSES, NeuralCollapseConfig, class_counts, cost, gd_chunk, init_state,
                     layer_metrics, loss_and_grads, nc_metrics, run_one, runs_of, simulate)
 from theory import neural_collapse as theory
-
-KINDS = ("balanced", "imbalanced", "sweep", "mse_bias", "cross_entropy", "narrow")
-
 
 def kind(c: NeuralCollapseConfig) -> str:
     """What an experiment is, from its config (see the module docstring)."""
@@ -57,7 +54,7 @@ SIMULATOR = Simulator(
             "nets: NC1-NC4, the orthogonal frame / simplex ETF, the closed-form (imbalanced) "
             "global minimiser and minority collapse (Dang et al. 2023, Zhu et al. 2021)",
     config=NeuralCollapseConfig, simulate=simulate, kind=kind,
-    claims={k: legacy_claims for k in KINDS},
+    claims=CLAIMS,
     symbolic=theory.verify, symbolic_reference=DANG,
     figure="figures.neural_collapse", figure_kinds=("balanced", "imbalanced", "sweep",
                                                     "cross_entropy"),

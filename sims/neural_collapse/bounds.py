@@ -123,10 +123,15 @@ def gap(prob: Reduced, theta) -> float:
     H = jacobian(prob.grad, theta)
     H = (H + H.T) / 2
     T = prob.orbit(theta)
-    u, sv, _ = np.linalg.svd(T, full_matrices=True)
-    r = int(np.sum(sv > RANK_RTOL * sv[0])) if sv.size else 0
-    Q = u[:, r:]
-    return float(min(np.linalg.eigvalsh(Q.T @ H @ Q)[0], prob.lam_h))
+    if T.size:
+        u, sv, _ = np.linalg.svd(T, full_matrices=False)
+        V = u[:, sv > RANK_RTOL * sv[0]]             # orthonormal basis of the orbit's tangent
+        Pc = np.eye(theta.size) - V @ V.T
+        # in the basis [V, complement] this is diag(c I, Q^T H Q): its eigenvalues below c are
+        # exactly those of the Hessian transverse to the orbit
+        c = 1.0 + 10 * float(np.abs(H).sum(1).max())
+        H = Pc @ H @ Pc + c * (V @ V.T)
+    return float(min(np.linalg.eigvalsh(H)[0], prob.lam_h))
 
 
 # ---- the minimisers ---------------------------------------------------------------------------
@@ -220,9 +225,11 @@ class Bound:
         """|grad q_i| delta for every entry q_i of f(theta) (first order)."""
         return np.linalg.norm(jacobian(f, self.theta), axis=1) * self.delta
 
-    def residual_bound(self, f) -> float:
-        """|J_r|_2 delta for a matrix residual r with r(theta) = 0 (its Frobenius norm)."""
-        return float(np.linalg.norm(jacobian(f, self.theta), 2) * self.delta)
+    def residual_bounds(self, f, parts: int) -> np.ndarray:
+        """|J_r|_2 delta for each of ``parts`` equal blocks of a residual vector r with
+        r(theta) = 0 (bounds on the Frobenius norm of each block)."""
+        J = jacobian(f, self.theta)
+        return np.array([np.linalg.norm(b, 2) for b in np.split(J, parts)]) * self.delta
 
 
 @functools.lru_cache(maxsize=256)

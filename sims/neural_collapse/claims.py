@@ -1,96 +1,204 @@
-"""Neural-collapse claims, by experiment kind (transitional port of the old checks)."""
+"""Neural-collapse claims, by experiment kind, each with its negative control.
+
+Tolerances come from the stopping rule |grad| <= tol (see :mod:`.bounds` and :mod:`.checks`):
+NC1 has a rigorous bound, everything else a first-order distance bound delta = tol/mu to the
+minimiser. Controls: the untrained initial state (NC1, NC3, NC4), the rival frame (orthogonal
+frame vs simplex ETF) and the d < K run (frames), rival closed forms (see :mod:`.closed_form`).
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim, at_most, close
+from ..claims import Claim
+from ..config import from_mapping
 from ..results import Result
-from theory import neural_collapse as theory
+from . import bounds as bd
+from .checks import bounded, guarded, layer_mask, runs
+from .closed_form import DANG, ZHU, bias_free, bias_free_row, bias_row, ce_row, collapse_row
 
-DANG = "Dang et al. ICML 2023"
 PAPYAN = "Papyan, Han, Donoho 2020"
-ZHU = "Zhu et al. 2021"
-
-NC1_TOL, NC23_TOL, CE_TOL, DIAG_RTOL = 1e-6, 1e-3, 1e-3, 1e-6
-COLLAPSE_ATOL = 1e-9
+FRAME_WHY = ("first order in tol: the residual's Jacobian (spectral norm, at the minimiser) times "
+             "delta = tol/mu; the largest over runs and layers")
 
 
-def legacy_claims(name: str, res: Result, exps) -> list[Claim]:
-    """The old claims of one experiment (transitional)."""
+def _config(res: Result):
+    from .model import NeuralCollapseConfig
+    return from_mapping(NeuralCollapseConfig, res.meta["config"])
+
+
+def _balanced(cfg) -> bool:
+    return len(set(cfg.counts)) == 1 and not cfg.ratios
+
+
+def nc1_row(res: Result, reference: str) -> Claim:
+    """NC1 at every layer of every run against its rigorous bound; control: the initial state."""
+    cfg = res.meta["config"]
+    mask = layer_mask(res)
+    N = np.asarray(res["counts"], float).sum(1)[:, None]
+    K = len(cfg["counts"])
+    bound = res["gains"] ** 2 * (cfg["tol"] / cfg["lambda_H"]) ** 2 * res["sb_pinv"] / (N * K)
+    return bounded("NC1: within-class variability collapses", reference + "; " + PAPYAN + " (NC1)",
+                   "tr(Sigma_W Sigma_B^+)/K at every layer l < M of every run", res["nc_layers"][
+                       ..., 0][mask], bound[mask],
+                   controls={"the untrained initial state": res["nc_init"][..., 0][mask]},
+                   why="rigorous: given the weights each feature's loss term is lambda_H-strongly "
+                       "convex, so |E|_F <= |grad_H| / lambda_H <= tol/lambda_H (E: deviations "
+                       "from the class optima), and NC1_l <= |W_l..W_1|_2^2 |E|_F^2 "
+                       "|Sigma_B^+|_2 / (N K), element-wise")
+
+
+def _targets(run) -> list[np.ndarray] | None:
+    theta = run.bound.theta if run.bound is not None else bd.minimiser(run.prob)
+    if theta is None:
+        return None
+    means, _ = bd.layers_of(run.prob, theta)
+    return [m.T @ m for m in means]
+
+
+def _frame_stats(res: Result, target) -> np.ndarray:
+    """|G_l/|G_l| - T_l/|T_l|| for every run and layer l < M; ``target(run, l)`` gives T_l."""
     out = []
-    if True:
-        cfg = res.meta["config"]
-        K = len(cfg["counts"])
-        out.append(at_most(f"{name}: GD converged", "(numerics)", "final full-gradient norm, "
-                           "every run", cfg["tol"], res["grad_norm"],
-                           why="the profile's stopping tolerance; every claim below assumes it"))
-        balanced = len(set(cfg["counts"])) == 1 and not cfg["ratios"]
-        if cfg["d"] < K:
-            out.append(at_most(f"{name}: NC1 with d < K", DANG, "NC1 at every layer, every run",
-                               NC1_TOL, np.nanmax(res["nc_layers"][:, :, 0]),
-                               why="features of a class have a unique optimum given the weights"))
-            return out
-        if balanced:
-            out += _balanced_claims(name, res, cfg)
-        if cfg["loss"] == "mse" and not cfg["bias"]:
-            out += _closed_form_claims(name, res, cfg)
-    return out
+    for run in runs(res):
+        for l in range(run.M):
+            out.append(np.linalg.norm(bd.frame_residual(res["grams"][run.index, l],
+                                                         target(run, l))))
+    return np.asarray(out)
 
 
-def _balanced_claims(name, res, cfg) -> list[Claim]:
-    nc = res["nc_layers"]                       # (runs, layers, [NC1, NC2, NC3, NC4])
-    ce = cfg["loss"] == "ce"
-    tol23 = CE_TOL if ce else NC23_TOL
-    ref = ZHU if ce else DANG
-    why = ("the paper's threshold; exact collapse is reached to the GD tolerance" if not ce else
-           "the issue allows CE a looser tolerance; none is needed: with weight decay the CE "
-           "minimiser is finite (Zhu et al. Thm 3.1) and GD is run to the same |grad| tolerance")
-    deep = int(np.max(res["depth"])) > 1
-    where = "every layer of every depth" if deep else "the features"
-    return [
-        at_most(f"{name}: NC1", ref, f"tr(Sigma_W Sigma_B^+)/K at {where}", NC1_TOL,
-                np.nanmax(nc[:, :, 0]), why=why),
-        at_most(f"{name}: NC2 (simplex ETF)", ref, f"centred-mean Gram vs the ETF at {where}",
-                tol23, np.nanmax(nc[:, :, 1]), why=why),
-        at_most(f"{name}: NC3 (self-duality)", ref, f"classifier vs class means at {where}",
-                tol23, np.nanmax(nc[:, :, 2]), why=why),
-        at_most(f"{name}: NC4 (nearest class centre)", PAPYAN, f"disagreement at {where}", 0.0,
-                np.nanmax(nc[:, :, 3]), why="exact: collapsed features are their class means"),
-    ]
+def _frame_tol(res: Result) -> float:
+    tols = []
+    for run in runs(res):
+        T = _targets(run)
+
+        def r(theta, T=T, prob=run.prob):
+            return np.concatenate([bd.frame_residual(m.T @ m, t).ravel()
+                                   for m, t in zip(bd.layers_of(prob, theta)[0], T)])
+        tols.append(run.bound.residual_bounds(r, run.M).max())
+    return float(max(tols))
 
 
-def _closed_form_claims(name, res, cfg) -> list[Claim]:
-    lw, lh = cfg["lambda_W"], cfg["lambda_H"]
-    pred_ww, pred_wh, meas_ww, meas_wh, off, zero_pred, zero_meas, norms, pnorms = ([] for _ in range(9))
-    for i, M in enumerate(res["depth"]):
-        geo = theory.class_geometry(res["counts"][i], int(M), lw, lh)
-        live = ~geo["collapsed"]
-        ww, wh = np.diag(res["WWt"][i]), np.diag(res["WHbar"][i])
-        pred_ww += list(geo["s2M"][live]); meas_ww += list(ww[live])
-        pred_wh += list(geo["wh"][live]); meas_wh += list(wh[live])
-        zero_pred += list(geo["s2M"][~live]); zero_meas += list(ww[~live])
-        norms += list(np.linalg.norm(res["means"][i], axis=0)); pnorms += list(geo["mean_norm"])
-        offd = lambda A: np.max(np.abs(A - np.diag(np.diag(A))))   # noqa: E731
-        off.append(max(offd(res["WWt"][i]), offd(res["WHbar"][i])))
-    depths = sorted(set(int(m) for m in res["depth"]))
-    sweep = " over the imbalance sweep" if cfg["ratios"] else ""
-    out = [
-        close(f"{name}: W W^T diagonal = s_k^2M", DANG + " Thm (imbalanced MSE)",
-              f"(W_M..W_1 W^T)_kk vs N lambda_H x_k^M, M in {depths}, non-collapsed classes{sweep}",
-              pred_ww, meas_ww, rtol=DIAG_RTOL,
-              why="root equation solved to machine precision; GD stopped at |grad| <= tol"),
-        close(f"{name}: W Hbar diagonal = s^2M/(s^2M + N lambda_H)", DANG,
-              f"(W Hbar)_kk, M in {depths}, non-collapsed classes{sweep}", pred_wh, meas_wh,
-              rtol=DIAG_RTOL, why="as above"),
-        at_most(f"{name}: W W^T and W Hbar are diagonal", DANG, "largest off-diagonal entry",
-                1e-7, max(off), why="orthogonal frame; zero up to the GD tolerance"),
-        close(f"{name}: class-mean norms", DANG, f"|hbar_k| vs s^M/(s^2M + N lambda_H){sweep}",
-              pnorms, norms, rtol=DIAG_RTOL, atol=COLLAPSE_ATOL,
-              why="as above; atol for classes predicted to collapse to exactly zero"),
-    ]
-    if zero_pred:
-        out.append(close(f"{name}: minority classes collapse to zero", DANG,
-                         "(W W^T)_kk of the classes below the threshold (no positive root, or the "
-                         "zero solution is lower)", zero_pred, zero_meas, atol=COLLAPSE_ATOL,
-                         why="decays linearly under weight decay; zero to the GD tolerance"))
-    return out
+def frame_row(res: Result, exps, frame: str) -> Claim:
+    """The uncentred class means at every layer form the predicted frame (``of``: orthogonal,
+    bias-free MSE; ``etf``: simplex ETF, with a bias or CE), not the rival frame."""
+    K = len(res.meta["config"]["counts"])
+    etf, eye = np.eye(K) - 1.0 / K, np.eye(K)
+    own = lambda run, l: _targets(run)[l]            # noqa: E731
+    controls = {}
+    if frame == "of":
+        controls["the simplex ETF (T = I - 11^T/K, the frame with a bias)"] = _frame_stats(
+            res, lambda run, l: etf)
+        if not _balanced(_config(res)):
+            controls["the equal-norm orthogonal frame (T = I, the balanced theory)"] = \
+                _frame_stats(res, lambda run, l: eye)
+        narrow = _narrow_control(exps)
+        if narrow is not None:
+            controls["the d < K run (K orthogonal means do not fit in R^d)"] = _frame_stats(
+                narrow, own)
+        what, ref = ("orthogonal frame T_l = diag(|W_l..W_1 hbar_k|^2) of the closed form",
+                     DANG + " (NC2: orthogonal frame without bias)")
+    else:
+        controls["the orthogonal frame (T = I, the bias-free frame)"] = _frame_stats(
+            res, lambda run, l: eye)
+        what, ref = "simplex ETF T_l = I - 11^T/K", (ZHU if res.meta["config"]["loss"] == "ce"
+                                                      else DANG) + " (NC2: simplex ETF with bias)"
+    return bounded(f"NC2: class means form the {'orthogonal frame' if frame == 'of' else 'simplex ETF'}",
+                   ref, f"|G_l/|G_l| - T_l/|T_l||_F with G_l = Hbar_l^T Hbar_l (uncentred means) and "
+                   f"the {what}, every layer of every run", _frame_stats(res, own), _frame_tol(res),
+                   controls=controls, why=FRAME_WHY)
+
+
+def _narrow_control(exps) -> Result | None:
+    """The first d < K experiment of the profile if it is bias-free MSE (no orthogonal frame)."""
+    res = exps.first("narrow") if exps is not None else None
+    if res is None:
+        return None
+    cfg = res.meta["config"]
+    return res if cfg["loss"] == "mse" and not cfg["bias"] else None
+
+
+def nc3_row(res: Result, reference: str) -> Claim:
+    """NC3 (self-duality) at every layer; control: the initial state."""
+    mask = layer_mask(res)
+    tols = []
+    for run in runs(res):
+        def r(theta, prob=run.prob):
+            means, cls = bd.layers_of(prob, theta)
+            return np.concatenate([bd.duality_residual(C, m).ravel() for C, m in zip(cls, means)])
+        tols.append(run.bound.residual_bounds(r, run.M).max())
+    return bounded("NC3: classifier = class means (self-duality)", reference + "; " + PAPYAN +
+                   " (NC3)", "|C_l^T/|C_l| - Hbar_l/|Hbar_l||_F, C_l = W_M..W_{l+1}, every layer "
+                   "of every run", res["nc_layers"][..., 2][mask], float(max(tols)),
+                   controls={"the untrained initial state": res["nc_init"][..., 2][mask]},
+                   why=FRAME_WHY)
+
+
+def nc4_row(res: Result, reference: str) -> Claim:
+    """NC4 (nearest class centre) exactly; control: the initial state."""
+    mask = layer_mask(res)
+    return bounded("NC4: classifier = nearest class centre", reference + "; " + PAPYAN + " (NC4)",
+                   "fraction of samples whose classifier decision differs from the nearest class "
+                   "mean, every layer of every run", res["nc_layers"][..., 3][mask], 0.0,
+                   controls={"the untrained initial state": res["nc_init"][..., 3][mask]},
+                   why="exact: at the minimiser both rules pick the sample's class with O(1) "
+                       "margins; the run is within delta ~ 1e-9 of it")
+
+
+# ---- by kind ------------------------------------------------------------------------------------
+def mse_claims(name: str, res: Result, exps) -> list[Claim]:
+    """Bias-free MSE with d >= K (kinds ``balanced``, ``imbalanced``, ``sweep``): NC1 (control:
+    initial state) and the orthogonal frame (controls: the ETF, the equal-norm frame, the d < K run)
+    except on a sweep; the closed-form minimiser and minority collapse (controls: rival closed forms);
+    NC3 and NC4 on balanced classes (control: initial state)."""
+    cfg = _config(res)
+    rows = {}
+    if not cfg.ratios:
+        rows["NC1: within-class variability collapses"] = lambda: nc1_row(res, DANG)
+        rows["NC2: class means form the orthogonal frame"] = lambda: frame_row(res, exps, "of")
+    rows["global minimiser = closed form"] = lambda: bias_free_row(res, runs(res))
+    if _predicts_collapse(cfg):
+        rows["minority collapse"] = lambda: collapse_row(res, runs(res))
+    if _balanced(cfg):
+        rows["NC3: classifier = class means (self-duality)"] = lambda: nc3_row(res, DANG)
+        rows["NC4: classifier = nearest class centre"] = lambda: nc4_row(res, DANG)
+    return guarded(DANG, rows, res)
+
+
+def _predicts_collapse(cfg) -> bool:
+    from .model import class_counts, runs_of
+    return any(bias_free(class_counts(cfg, r), M, cfg.lambda_W, cfg.lambda_H)["collapsed"].any()
+               for M, r in runs_of(cfg))
+
+
+def bias_claims(name: str, res: Result, exps) -> list[Claim]:
+    """MSE with a bias (kind ``mse_bias``): NC1; with balanced classes and lambda_b = 0 also the
+    simplex ETF (control: the orthogonal frame) and the closed form (controls: rival closed forms)."""
+    cfg = _config(res)
+    rows = {"NC1: within-class variability collapses": lambda: nc1_row(res, DANG)}
+    if _balanced(cfg) and cfg.lambda_b == 0:
+        rows["NC2: class means form the simplex ETF"] = lambda: frame_row(res, exps, "etf")
+        rows["global minimiser = closed form (MSE with bias)"] = lambda: bias_row(res, runs(res))
+    return guarded(DANG, rows, res)
+
+
+def ce_claims(name: str, res: Result, exps) -> list[Claim]:
+    """Cross-entropy (kind ``cross_entropy``): NC1; with balanced classes at depth 1 and lambda_b = 0
+    also the simplex ETF (control: the orthogonal frame), NC3, NC4 (control: initial state) and the
+    closed-form norms (controls: rival closed forms)."""
+    cfg = _config(res)
+    rows = {"NC1: within-class variability collapses": lambda: nc1_row(res, ZHU)}
+    if _balanced(cfg) and cfg.lambda_b == 0 and set(cfg.depths) == {1}:
+        rows["NC2: class means form the simplex ETF"] = lambda: frame_row(res, exps, "etf")
+        rows["NC3: classifier = class means (self-duality)"] = lambda: nc3_row(res, ZHU)
+        rows["NC4: classifier = nearest class centre"] = lambda: nc4_row(res, ZHU)
+        rows["global minimiser = closed form (cross-entropy)"] = lambda: ce_row(res, runs(res))
+    return guarded(ZHU, rows, res)
+
+
+def narrow_claims(name: str, res: Result, exps) -> list[Claim]:
+    """d < K (kind ``narrow``): NC1 still holds (control: initial state); no frame fits."""
+    return guarded(DANG, {"NC1: within-class variability collapses (d < K)":
+                          lambda: nc1_row(res, DANG)}, res)
+
+
+CLAIMS = {"balanced": mse_claims, "imbalanced": mse_claims, "sweep": mse_claims,
+          "mse_bias": bias_claims, "cross_entropy": ce_claims, "narrow": narrow_claims}
