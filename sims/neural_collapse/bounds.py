@@ -52,6 +52,12 @@ class Reduced:
     def K(self) -> int:
         return len(self.counts)
 
+    @property
+    def size(self) -> int:
+        """The number of parameters: U (d x K), W_1..W_{M-1} (d x d), W_M (K x d), b (K)."""
+        d, K = self.d, self.K
+        return d * K + (self.M - 1) * d * d + K * d + (K if self.bias else 0)
+
     def unpack(self, theta):
         d, K, M = self.d, self.K, self.M
         i = d * K
