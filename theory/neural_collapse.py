@@ -1,7 +1,8 @@
 r"""Global minimisers of the bias-free MSE unconstrained-feature / deep-linear model (neural collapse).
 
 Model (Dang, Tran, Osher, Tran-The, Ho, Nguyen, ICML 2023, "Neural Collapse in Deep Linear Networks:
-From Balanced to Imbalanced Data", Sec. 3-4): free features H (d x N, column i of class y_i), M bias-free
+From Balanced to Imbalanced Data"; the loss and minimiser as in the authors' code, papers.md; the
+theorem text was not reachable): free features H (d x N, column i of class y_i), M bias-free
 layers W_M (K x d), W_{M-1}, ..., W_1 (d x d), one-hot targets Y (K x N), n_k samples in class k,
 N = sum n_k, and
 
@@ -21,10 +22,10 @@ s^(2M) = N lambda_H x^M, gives the paper's root equation
 
     b/n_k = M x^(M-1)/(x^M + 1)^2,      b = M N (N lambda_W^M lambda_H)^(1/M),
 
-i.e. exactly the issue's normalisation (the per-layer weight decay lambda_W enters as lambda_W^M
-inside the M-th root). For M = 1: x = sqrt(n_k/b) - 1, (W hbar_k)_k = 1 - N sqrt(lambda_W lambda_H/n_k),
-|w_k|^2 = sqrt(n_k lambda_H/lambda_W) - N lambda_H, and the class collapses to zero iff
-n_k <= N^2 lambda_W lambda_H. For M >= 2, g(x) = M x^(M-1)/(x^M+1)^2 rises from 0 to its maximum at
+i.e. the normalisation of the authors' code (papers.md; the per-layer weight decay lambda_W enters
+as lambda_W^M inside the M-th root). For M = 1: x = sqrt(n_k/b) - 1,
+(W hbar_k)_k = 1 - N sqrt(lambda_W lambda_H/n_k), |w_k|^2 = sqrt(n_k lambda_H/lambda_W) - N lambda_H,
+and the class collapses to zero iff n_k <= N^2 lambda_W lambda_H. For M >= 2, g(x) = M x^(M-1)/(x^M+1)^2 rises from 0 to its maximum at
 x* = ((M-1)/(M+1))^(1/M) and then decays, so there are two positive roots or none; the larger one
 (on the decreasing branch) is the local minimum, the smaller a saddle. Because s = c = 0 is also a
 local minimum when M >= 2, the global minimiser is whichever of the two has the lower f_k; no root
@@ -36,7 +37,7 @@ c, so the centred means form a simplex ETF: their Gram is c^2 (I - 11^T/K).
 With an unregularised bias (MSE, balanced; our derivation) the bias takes the mean target 1/K and the
 features are centred, so the means and classifier rows form a simplex ETF with the bias-free (s, c)
 along the K - 1 unit singular directions of I - 11^T/K (:func:`bias_geometry`). Cross-entropy
-(balanced, M = 1; our derivation from the ETF structure of Zhu et al. 2021 Thm 3.1): with rho =
+(balanced, M = 1; our derivation on the ETF global minimiser of Zhu et al. 2021): with rho =
 w_k . hbar_k the loss is CE(rho) = log(1 + (K-1) exp(-K rho/(K-1))) plus a regulariser that, for a
 fixed rho, is smallest at lambda_W K s^2 = lambda_H N c^2 (:func:`ce_geometry`).
 """
@@ -246,10 +247,12 @@ def ce_loss(K: int, rho):
 
 def ce_geometry(counts, lam_w: float, lam_h: float) -> dict[str, float]:
     """Global minimiser of the balanced CE unconstrained feature model (M = 1, bias unregularised,
-    our derivation from Zhu et al. 2021 Thm 3.1's ETF structure): rho = s c solves
+    our derivation on the simplex ETF that Zhu et al. 2021 show is the global minimiser): rho = s c
+    solves
     CE'(rho) = -beta with beta = sqrt(lambda_W lambda_H K N), i.e.
     rho = -(K-1)/K log(beta/(K - (K-1) beta)) (beta < 1; else the minimiser is 0), and the norms
-    |w_k|^2 = s^2 = rho sqrt(lambda_H N/(lambda_W K)), |hbar_k|^2 = c^2 = rho sqrt(lambda_W K/(lambda_H N)).
+    |w_k|^2 = s^2 = rho sqrt(lambda_H N/(lambda_W K)),
+    |hbar_k|^2 = c^2 = rho sqrt(lambda_W K/(lambda_H N)).
     W W^T = s^2 K/(K-1) (I - 11^T/K), W Hbar = rho K/(K-1) (I - 11^T/K)."""
     counts = np.asarray(counts, float)
     K, Ntot = counts.size, counts.sum()

@@ -95,13 +95,16 @@ def frame_row(res: Result, exps, frame: str) -> Claim:
             controls["the d < K run (K orthogonal means do not fit in R^d)"] = _frame_stats(
                 narrow, own)
         what, ref = ("orthogonal frame T_l = diag(|W_l..W_1 hbar_k|^2) of the closed form",
-                     DANG + " (NC2: orthogonal frame without bias)")
+                     DANG + " (the bias-free minimiser has W W^T and W Hbar diagonal: an orthogonal "
+                     "frame); at every layer: our derivation from the balanced layers")
     else:
         controls["the orthogonal frame (T = I, the bias-free frame)"] = _frame_stats(
             res, lambda run, l: eye)
-        what, ref = "simplex ETF T_l = I - 11^T/K", (ZHU if res.meta["config"]["loss"] == "ce"
-                                                      else DANG) + " (NC2: simplex ETF with bias)"
-    return bounded(f"NC2: class means form the {'orthogonal frame' if frame == 'of' else 'simplex ETF'}",
+        what = "simplex ETF T_l = I - 11^T/K"
+        ref = (ZHU + " (global minimisers are simplex ETFs)" if res.meta["config"]["loss"] == "ce"
+               else "our derivation (b = 1/K centres the features: a simplex ETF)")
+    title = "orthogonal frame" if frame == "of" else "simplex ETF"
+    return bounded(f"NC2: class means form the {title}",
                    ref, f"|G_l/|G_l| - T_l/|T_l||_F with G_l = Hbar_l^T Hbar_l (uncentred means) and "
                    f"the {what}, every layer of every run", _frame_stats(res, own), _frame_tol(res),
                    controls=controls, why=FRAME_WHY)

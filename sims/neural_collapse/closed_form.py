@@ -13,6 +13,13 @@ from theory import neural_collapse as theory
 
 DANG = "Dang et al. ICML 2023"
 ZHU = "Zhu et al. 2021"
+REF_DANG = (DANG + " (the imbalanced minimiser of the authors' code, papers.md: b = M N (N "
+            "lambda_W^M lambda_H)^(1/M), b/n_k = M x^(M-1)/(x^M + 1)^2, s_k^2M = N lambda_H x_k^M;"
+            " the theorem text was not reachable)")
+REF_BIAS = ("our derivation (the simplex ETF with an unregularised bias, cf. " + DANG + "): b = 1/K, "
+            "h_G = 0 and the bias-free (s, c) along the K - 1 unit singular directions of I - 11^T/K")
+REF_CE = (ZHU + " (global minimisers are simplex ETFs); our derivation of the norms: rho = -(K-1)/K "
+          "log(beta/(K - (K-1) beta)), beta = sqrt(lambda_W lambda_H K N)")
 
 
 def bias_free(counts, M: int, lw: float, lh: float, compare_zero: bool = True) -> dict:
@@ -105,10 +112,9 @@ def _live_entries(pred: dict, run: Run) -> np.ndarray:
 def bias_free_row(res: Result, runs: list[Run]) -> Claim:
     depths = sorted({r.M for r in runs})
     sweep = " over the imbalance sweep" if len({r.counts for r in runs}) > 1 else ""
-    return compare("global minimiser = closed form", DANG + " Sec. 4 (imbalanced MSE; b = M N "
-                   "(N lambda_W^M lambda_H)^(1/M), b/n_k = M x^(M-1)/(x^M + 1)^2, s_k^2M = N "
-                   "lambda_H x_k^M)", f"W W^T = diag(s_k^2M), W Hbar = diag(s_k^2M/(s_k^2M + N "
-                   f"lambda_H)) and |hbar_k| = s_k^M/(s_k^2M + N lambda_H), M in {depths}{sweep}",
+    return compare("global minimiser = closed form", REF_DANG,
+                   f"W W^T = diag(s_k^2M), W Hbar = diag(s_k^2M/(s_k^2M + N lambda_H)) and |hbar_k| "
+                   f"= s_k^M/(s_k^2M + N lambda_H), M in {depths}{sweep}",
                    res, runs, lambda run: bias_free(run.counts, run.M, run.prob.lam_w,
                                                     run.prob.lam_h),
                    bias_free_rivals, ("WWt", "WHbar", "norms"), _live_entries)
@@ -149,8 +155,8 @@ def collapse_row(res: Result, runs: list[Run]) -> Claim | None:
     full = {label: np.concatenate([v.get(i, z) for i, z in zip(used, zero)])
             for label, v in rivals.items()}
     full = {k: v for k, v in full.items() if np.any(v > 0)}
-    return against_rivals("minority collapse", DANG + " Sec. 4 (minority collapse; M = 1: n_k <= "
-                          "N^2 lambda_W lambda_H) and our comparison with the zero solution (a "
+    return against_rivals("minority collapse", DANG + " (minority collapse; M = 1: n_k <= N^2 "
+                          "lambda_W lambda_H, papers.md) and our comparison with the zero solution (a "
                           "local minimum for M >= 2, papers.md)", "the classes whose global "
                           "minimiser is zero have amplitude max(sqrt(n_k)|hbar_k|, sqrt((W W^T)_kk)"
                           "/(s_max + delta)^(M-1)) = 0", np.concatenate(meas), np.concatenate(zero),
@@ -192,10 +198,9 @@ def bias_row(res: Result, runs: list[Run]) -> Claim:
                 run.counts, 1, p.lam_w, p.lam_h)
         return out
     K = len(runs[0].counts)
-    return compare("global minimiser = closed form (MSE with bias)", DANG + " (with bias); our "
-                   "derivation: b = 1/K, h_G = 0 and the bias-free (s, c) along the K - 1 unit "
-                   "singular directions of I - 11^T/K", "W W^T = s^2M (I - 11^T/K), W Hbar = "
-                   "s^2M/(s^2M + N lambda_H) (I - 11^T/K), |hbar_k| = c sqrt((K-1)/K), b = 1/K",
+    return compare("global minimiser = closed form (MSE with bias)", REF_BIAS,
+                   "W W^T = s^2M (I - 11^T/K), W Hbar = s^2M/(s^2M + N lambda_H) (I - 11^T/K), "
+                   "|hbar_k| = c sqrt((K-1)/K), b = 1/K",
                    res, runs, lambda run: bias_prediction(run.counts, run.M, run.prob.lam_w,
                                                           run.prob.lam_h),
                    rivals, ("WWt", "WHbar", "norms", "bias"),
@@ -212,10 +217,9 @@ def ce_row(res: Result, runs: list[Run]) -> Claim:
             run.counts, 1, p.lam_w, p.lam_h)
         return out
     K = len(runs[0].counts)
-    return compare("global minimiser = closed form (cross-entropy)", ZHU + " Thm 3.1 (ETF); our "
-                   "derivation of the norms: rho = -(K-1)/K log(beta/(K - (K-1) beta)), beta = "
-                   "sqrt(lambda_W lambda_H K N)", "W W^T = s^2 K/(K-1) (I - 11^T/K), W Hbar = "
-                   "rho K/(K-1) (I - 11^T/K), |hbar_k|^2 = rho sqrt(lambda_W K/(lambda_H N))",
+    return compare("global minimiser = closed form (cross-entropy)", REF_CE,
+                   "W W^T = s^2 K/(K-1) (I - 11^T/K), W Hbar = rho K/(K-1) (I - 11^T/K), "
+                   "|hbar_k|^2 = rho sqrt(lambda_W K/(lambda_H N))",
                    res, runs, lambda run: ce_prediction(run.counts, 1, run.prob.lam_w,
                                                         run.prob.lam_h),
                    rivals, ("WWt", "WHbar", "norms"), lambda p, run: np.ones(2 * K * K + K, bool))

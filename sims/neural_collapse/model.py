@@ -48,7 +48,8 @@ class NeuralCollapseConfig(BaseConfig):
         require(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
         stable = 2 * (1 + self.momentum) / max(self.lambda_W, self.lambda_H, self.lambda_b)
         require(0 < self.lr < stable, f"lr = {self.lr} diverges: heavy-ball GD needs 0 < lr < "
-                f"2(1 + momentum)/L and the weight decay alone gives L >= max lambda, so lr < {stable:.4g}")
+                f"2(1 + momentum)/L and the weight decay alone gives L >= max lambda, so "
+                f"lr < {stable:.4g}")
         require(self.max_steps >= 1 and self.records >= 2, "max_steps >= 1 and records >= 2 needed")
         require(self.tol > 0 and self.init_scale > 0, "tol and init_scale must be > 0")
 
@@ -252,7 +253,8 @@ def simulate(config: NeuralCollapseConfig) -> Result:
               "counts": np.stack([class_counts(config, r) for _, r in runs]),
               "steps": stack("steps"), "grad_norm": stack("grad_norm"), "loss": stack("loss"),
               "hist_steps": out[0]["marks"], "hist": stack("hist"),
-              "nc_layers": padded["layers"], "means": stack("means"), "W": stack("W"), "bias": stack("bias"),
+              "nc_layers": padded["layers"], "means": stack("means"), "W": stack("W"),
+              "bias": stack("bias"),
               "WWt": stack("WWt"), "WHbar": stack("WHbar"), "nc_init": padded["layers_init"],
               "grams": padded["grams"], "gains": padded["gains"], "sb_pinv": padded["sb_pinv"]}
     dims = {"depth": ["run"], "ratio": ["run"], "steps": ["run"], "grad_norm": ["run"],
