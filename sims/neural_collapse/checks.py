@@ -82,10 +82,10 @@ def against_rivals(name: str, reference: str, statement: str, measured, predicte
     devs = {label: _dev(measured, r, tol) for label, r in rivals.items()}
     if not devs:
         return controlled(main, None, "no rival prediction applies")
-    ctrl = Claim(name, reference, statement, "rivals", {k: f"max |meas - rival|/tol = {v:.3g}"
-                                                        for k, v in devs.items()}, main.tolerance,
-                 why, any(_ok(v, measured) for v in devs.values()))
-    return controlled(main, ctrl, "rival predictions: " + "; ".join(devs))
+    ctrl = Claim(name, reference, statement, "rivals", [float(f"{v:.3g}") for v in devs.values()],
+                 main.tolerance, why, any(_ok(v, measured) for v in devs.values()))
+    return controlled(main, ctrl, "rival predictions (measured: max deviation / tol of each): "
+                      + "; ".join(devs))
 
 
 def bounded(name: str, reference: str, statement: str, measured, tol, *,
@@ -104,11 +104,13 @@ def bounded(name: str, reference: str, statement: str, measured, tol, *,
     main = Claim(name, reference, statement, f"<= {_fmt_tol(tol)[4:]}", m, "bound", why, within(m))
     if not controls:
         return controlled(main, None, "no control")
-    ctrl = Claim(name, reference, statement, f"<= {_fmt_tol(tol)[4:]}",
-                 {k: f"max {float(np.nanmax(np.asarray(v, float))):.3g}" if np.size(v) else "empty"
-                  for k, v in controls.items()}, "bound", why,
+    worst = [float(f"{np.nanmax(np.asarray(v, float)):.3g}") if np.size(v) else float("nan")
+             for v in controls.values()]
+    ctrl = Claim(name, reference, statement, f"<= {_fmt_tol(tol)[4:]}", worst, "bound", why,
                  any(within(v) for v in controls.values()))
-    return controlled(main, ctrl, "; ".join(controls))
+    label = "; ".join(controls) + (" (measured: the largest statistic of each)"
+                                   if len(controls) > 1 else "")
+    return controlled(main, ctrl, label)
 
 
 # ---- guards -------------------------------------------------------------------------------------

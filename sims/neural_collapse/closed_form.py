@@ -33,7 +33,7 @@ def _conventions(counts, M: int, lw: float, lh: float, rule) -> dict[str, dict]:
     """The convention rivals, predicted by ``rule(counts, M, lw, lh)``."""
     N = float(np.sum(counts))
     return {"depth M+1 (an off-by-one in the depth)": rule(counts, M + 1, lw, lh),
-            "lambda |.|^2 without the 1/2 (the closed form at 2 lambda)": rule(counts, M, 2 * lw,
+            "the weight decay without the 1/2 (the closed form at 2 lambda)": rule(counts, M, 2 * lw,
                                                                                 2 * lh),
             "the loss summed over samples, not averaged (lambda/N)": rule(counts, M, lw / N, lh / N)}
 
