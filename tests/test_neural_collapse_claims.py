@@ -145,6 +145,20 @@ def test_gap_at_a_collapsed_class_is_the_analytic_one():
     assert b.delta == pytest.approx(1e-11 / b.mu)
 
 
+@pytest.mark.parametrize("counts, M, lam", [((20,) * 4, 3, 5e-3), ((60, 30, 10, 10), 1, 0.03),
+                                            ((60, 60, 6, 6), 2, 0.01)])
+def test_bounds_at_the_effective_width_equal_those_at_full_width(counts, M, lam):
+    from sims.neural_collapse.closed_form import _invariants
+    out = []
+    for d in (8, bd.effective_width(8, len(counts))):
+        prob = bd.Reduced(counts, d, M, lam, lam)
+        theta = bd.minimiser(prob)
+        J = bd.jacobian(_invariants(prob, ("WWt", "WHbar", "norms")), theta)
+        out.append((bd.gap(prob, theta), np.linalg.norm(J, axis=1)))
+    assert out[0][0] == pytest.approx(out[1][0], rel=1e-8)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-6, atol=1e-9)
+
+
 def test_orbit_directions_are_flat_and_the_rest_curved():
     prob = bd.Reduced((6, 4, 2), 5, 3, 0.01, 0.02)
     theta = bd.minimiser(prob)

@@ -36,7 +36,8 @@ def runs(res: Result) -> list[Run]:
     out = []
     for i, (M, counts) in enumerate(zip(res["depth"], res["counts"])):
         counts = tuple(int(v) for v in counts)
-        prob = bd.Reduced(counts, max(int(cfg["d"]), len(counts)), int(M), float(cfg["lambda_W"]),
+        prob = bd.Reduced(counts, bd.effective_width(int(cfg["d"]), len(counts)), int(M),
+                          float(cfg["lambda_W"]),
                           float(cfg["lambda_H"]), float(cfg["lambda_b"]), cfg["loss"] == "ce",
                           bool(cfg["bias"]))
         ok = int(cfg["d"]) >= len(counts)
