@@ -35,6 +35,7 @@ from .model import (Config, LOSSES, NeuralCollapseConfig, class_counts, cost, gd
                     layer_metrics, loss_and_grads, nc_metrics, run_one, runs_of, simulate)
 from theory import neural_collapse as theory
 
+
 def kind(c: NeuralCollapseConfig) -> str:
     """What an experiment is, from its config (see the module docstring)."""
     if c.d < len(c.counts):

@@ -159,6 +159,8 @@ def layer_extras(xp, H, Ws, Y, counts):
 
 # ---- one run -----------------------------------------------------------------------------------
 def class_counts(config: NeuralCollapseConfig, ratio: float | None) -> np.ndarray:
+    """n_k of a run: ``config.counts``, the second half of the classes divided by ``ratio`` (rounded,
+    at least 1) on an imbalance sweep."""
     counts = np.asarray(config.counts, int)
     if ratio is not None:
         half = len(counts) // 2
@@ -167,6 +169,7 @@ def class_counts(config: NeuralCollapseConfig, ratio: float | None) -> np.ndarra
 
 
 def init_state(config, counts, M, rng):
+    """(H d x N, Ws (M-1) x d x d, Wout K x d, b = 0, one-hot Y K x N) at initialisation."""
     d, K, N, a = config.d, len(counts), int(counts.sum()), config.init_scale
     H = a * rng.standard_normal((d, N))
     Ws = a * rng.standard_normal((M - 1, d, d)) / np.sqrt(d)
@@ -176,14 +179,12 @@ def init_state(config, counts, M, rng):
     return H, Ws, Wout, np.zeros(K), Y
 
 
-def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> dict:
-    bk = get_backend(config.backend)
+def _train(config: NeuralCollapseConfig, bk, state, Y, cnt, M: int):
+    """Heavy-ball GD from ``state`` = (H, Ws, Wout, b) until |grad| < tol or ``max_steps``, chunked
+    at log-spaced marks: (state, steps done, |grad|, loss, marks, history [quantity, mark])."""
     xp = bk.xp
-    H, Ws, Wout, b, Y = (bk.asarray(a) for a in init_state(config, counts, M,
-                                                              np.random.default_rng(seed)))
+    H, Ws, Wout, b = state
     vel = [xp.zeros_like(a) for a in (H, Ws, Wout, b)]
-    cnt = bk.asarray(counts)
-    initial, _ = layer_metrics(xp, H, Ws, Wout, b, Y, cnt)     # the untrained control
     marks = np.unique(np.round(np.geomspace(1, config.max_steps, config.records)).astype(int))
     hist = np.full((5, marks.size), np.nan)      # loss, grad norm, NC1, NC2, NC3 at layer 0
     done, gnorm, loss = 0, np.inf, np.nan
@@ -203,6 +204,21 @@ def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> d
         hist[:, j] = loss, gnorm, nc1, nc2, nc3
         if gnorm < config.tol:
             break
+    return (H, Ws, Wout, b), done, gnorm, loss, marks, hist
+
+
+def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> dict:
+    """One run (depth M, class sizes ``counts``) from ``seed``: the NC metrics of the untrained
+    state, GD to |grad| < tol, and the final state's metrics and invariants (the per-run values
+    that :func:`simulate` stacks; see its docstring)."""
+    bk = get_backend(config.backend)
+    xp = bk.xp
+    H, Ws, Wout, b, Y = (bk.asarray(a) for a in init_state(config, counts, M,
+                                                              np.random.default_rng(seed)))
+    cnt = bk.asarray(counts)
+    initial, _ = layer_metrics(xp, H, Ws, Wout, b, Y, cnt)     # the untrained control
+    (H, Ws, Wout, b), done, gnorm, loss, marks, hist = _train(config, bk, (H, Ws, Wout, b), Y,
+                                                              cnt, M)
     layers, W = layer_metrics(xp, H, Ws, Wout, b, Y, cnt)
     grams, gains, sb_pinv = layer_extras(xp, H, Ws, Y, cnt)
     means = bk.to_numpy(layers[0][4])
