@@ -1,22 +1,23 @@
 """Figure: neural collapse under full-batch GD with weight decay (Dang et al. ICML 2023).
 
-Reads the ``balanced``, ``imbalanced``, ``sweep`` and ``cross_entropy`` result files; draws only.
-(a) NC1-NC3 of the features vs GD step (log scale), MSE depth 1 and 3 and CE; (b) NC1-NC3 at every
-layer of the deepest balanced net; (c) class-mean norms vs the minority class size n_k over the
-imbalance sweep, with the closed-form global minimiser (zero below the collapse threshold);
-(d) the K = 4 centred class means (a simplex ETF) and classifier rows in their 3-D span.
+Reads the experiments of kinds ``balanced``, ``imbalanced``, ``sweep`` and ``cross_entropy``; draws
+only (never simulates). Panels (``PANELS``, each drawable alone with ``panel(name, experiments, ax)``):
+(a) NC1-NC3 of the features vs GD step (log scale), MSE depth 1 and the deepest balanced net, and CE;
+(b) NC1-NC3 at every layer of the deepest balanced net, with the NC1 bound from |grad| <= tol;
+(c) class-mean norms vs the minority class size n_k over the imbalance sweep, with the closed-form
+global minimiser (zero below the collapse threshold n_k <= N^2 lambda_W lambda_H);
+(d) normalised Grams G/|G| of the class means: balanced and imbalanced bias-free MSE (orthogonal
+frames) and CE with bias (simplex ETF);
+(e) (W W^T)_kk of every imbalanced experiment against the closed form and its rival predictions.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from figures import style  # noqa: E402
-from figures.style import SIM, THEORY, plt  # noqa: E402
-from theory import neural_collapse as theory  # noqa: E402
+from figures import style
+from figures.style import SIM, THEORY, one, plt
+from sims.neural_collapse import closed_form as cf
+from theory import neural_collapse as theory
 
 NAMES = ("NC1", "NC2", "NC3")
 
@@ -27,73 +28,116 @@ def _history(ax, res, i, label, ls):
         ax.plot(t, np.abs(res["hist"][i, 2 + j]), ls=ls, color=c, label=f"{NAMES[j]} {label}")
 
 
-def _sweep(ax, res):
+def history(exps, ax):
+    """(a) NC1-NC3 of the layer-0 features during training."""
+    bal, ce = one(exps, "balanced"), one(exps, "cross_entropy")
+    _history(ax, bal, 0, f"MSE M={bal['depth'][0]}", "-")
+    deep = int(np.argmax(bal["depth"]))
+    if deep:
+        _history(ax, bal, deep, f"MSE M={bal['depth'][deep]}", ":")
+    _history(ax, ce, 0, "CE", "--")
+    ax.set(xscale="log", yscale="log", ylim=(1e-32, 1e2), xlabel="GD step",
+           ylabel="metric (layer 0 features)", title="(a) NC metrics during training")
+    ax.legend(ncol=1, loc="lower left", fontsize=6)
+
+
+def layers(exps, ax):
+    """(b) NC1-NC3 at every layer of the deepest balanced net, with the NC1 bound."""
+    bal = one(exps, "balanced")
+    cfg = bal.meta["config"]
+    i = int(np.argmax(bal["depth"]))
+    M = int(bal["depth"][i])
+    nc = bal["nc_layers"][i, :M]
+    for j, mk in enumerate("osd"):
+        ax.semilogy(np.arange(M), np.maximum(np.abs(nc[:, j]), 1e-35), marker=mk, label=NAMES[j])
+    N, K = bal["counts"][i].sum(), bal["counts"].shape[1]
+    bound = bal["gains"][i, :M] ** 2 * (cfg["tol"] / cfg["lambda_H"]) ** 2 * bal["sb_pinv"][i, :M]
+    ax.semilogy(np.arange(M), bound / (N * K), color="C0", ls="--", lw=0.8,
+                label="NC1 bound from |grad| <= tol")
+    ax.semilogy(np.arange(M), bal["nc_init"][i, :M, 0], color="C0", ls=":", lw=0.8,
+                label="NC1 untrained")
+    ax.set(xlabel=r"layer $l$ (features $W_l\cdots W_1 H$)", ylabel="metric at convergence",
+           title=f"(b) NC at every layer, M = {M}, balanced")
+    ax.legend(fontsize=6)
+
+
+def sweep(exps, ax):
+    """(c) class-mean norms across the imbalance sweep, with the closed form."""
+    res = one(exps, "sweep")
     cfg = res.meta["config"]
     lw, lh = cfg["lambda_W"], cfg["lambda_H"]
     counts = res["counts"]
+    M = int(res["depth"][0])
     norms = np.linalg.norm(res["means"], axis=1)              # (runs, K)
     half = counts.shape[1] // 2
     n_maj = counts[0, 0]
     ax.plot(counts[:, half], norms[:, half:].mean(1), color="C3", label="minority (sim)", **SIM)
     ax.plot(counts[:, half], norms[:, :half].mean(1), color="C0", label="majority (sim)", **SIM)
     dense = np.geomspace(counts[:, half].min() * 0.8, n_maj, 400)
-    pred = np.array([theory.class_geometry([n_maj] * half + [m] * (counts.shape[1] - half), 1,
-                                           lw, lh)["mean_norm"] for m in dense])
+    K = counts.shape[1]
+    pred = np.array([theory.class_geometry([n_maj] * half + [m] * (K - half), M, lw, lh)
+                     ["mean_norm"] for m in dense])
     ax.plot(dense, pred[:, -1], label="theory, minority (global min.)", **THEORY)
     ax.plot(dense, pred[:, 0], ls="--", color="k", lw=0.8, label="theory, majority")
-    ax.set(xscale="log", xlabel=r"minority class size $n_k$ (majority 40)",
-           ylabel=r"$|\bar h_k|$", title=r"(c) class-mean norms, M = 1, $\lambda$=" f"{lw:g}")
-    ax.legend(loc="center right")
+    ax.set(xscale="log", xlabel=rf"minority class size $n_k$ (majority {n_maj})",
+           ylabel=r"$|\bar h_k|$", title=rf"(c) class-mean norms, M = {M}, $\lambda$={lw:g}")
+    ax.legend(loc="center right", fontsize=6)
 
 
-def _means3d(ax, res, i):
-    means = res["means"][i]
-    cen = means - means.mean(1, keepdims=True)
-    U, _, _ = np.linalg.svd(cen, full_matrices=False)
-    P, Wp = U[:, :3].T @ cen, U[:, :3].T @ res["W"][i].T
-    Wp *= np.linalg.norm(P) / np.linalg.norm(Wp)
-    for k in range(P.shape[1]):
-        ax.plot(*[[0, v] for v in P[:, k]], color=f"C{k}", lw=2)
-        ax.plot(*[[0, v] for v in Wp[:, k]], color=f"C{k}", lw=1, ls="--")
-        ax.scatter(*P[:, k], color=f"C{k}", s=20)
-    for a in range(4):
-        for b in range(a + 1, 4):
-            ax.plot(*[[P[j, a], P[j, b]] for j in range(3)], color="grey", lw=0.5)
-    ax.set_title("(d) centred class means (solid) and\nclassifier rows (dashed), K = 4, M = 1")
-    ax.set_xticks([]); ax.set_yticks([]); ax.set_zticks([])   # noqa: E702
+def frames(exps, ax):
+    """(d) normalised Grams of the class means: orthogonal frames (bias-free) and an ETF (CE)."""
+    tiles, labels = [], []
+    for kind, label in (("balanced", "MSE"), ("imbalanced", "MSE"), ("cross_entropy", "CE + bias")):
+        res = exps.first(kind)
+        if res is None:
+            continue
+        G = res["grams"][0, 0]
+        tiles.append(G / np.abs(G).max())
+        labels.append(f"{label}\nn = {res['counts'][0].tolist()}")
+    K = tiles[0].shape[0]
+    gap = np.full((K, 1), np.nan)
+    img = np.concatenate([x for t in tiles for x in (t, gap)][:-1], axis=1)
+    ax.imshow(img, cmap="RdBu_r", vmin=-1, vmax=1)
+    ax.set_xticks([k * (K + 1) + (K - 1) / 2 for k in range(len(labels))], labels, fontsize=6)
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_title(r"(d) $\bar H^T \bar H$ / max: frames of the class means")
 
 
-def draw(balanced, imbalanced, sweep, ce):
-    fig = plt.figure(figsize=(13, 3.4), constrained_layout=True)
-    axes = [fig.add_subplot(1, 4, j + 1) for j in range(3)]
-    ax = axes[0]
-    _history(ax, balanced, 0, "MSE M=1", "-")
-    deep3 = int(np.flatnonzero(balanced["depth"] == 3)[0]) if 3 in balanced["depth"] else 0
-    _history(ax, balanced, deep3, f"MSE M={balanced['depth'][deep3]}", ":")
-    _history(ax, ce, 0, "CE", "--")
-    ax.set(xscale="log", yscale="log", ylim=(1e-32, 1e2), xlabel="GD step",
-           ylabel="metric (layer 0 features)", title="(a) NC metrics during training")
-    ax.legend(ncol=1, loc="lower left", fontsize=6)
+def rivals(exps, ax):
+    """(e) (W W^T)_kk of the imbalanced runs: measured vs the closed form and its rivals."""
+    from sims.neural_collapse.checks import runs
+    shown = set()
+    for res in exps.of_kind("imbalanced").values():
+        for run in runs(res):
+            pred = cf.bias_free(run.counts, run.M, run.prob.lam_w, run.prob.lam_h)["s2M"]
+            meas = np.diag(res["WWt"][run.index])
+            ax.plot(pred, meas, "o", color="C3", ms=4,
+                    label=None if "m" in shown else "closed form (sim vs theory)")
+            shown.add("m")
+            for j, (label, r) in enumerate(cf.bias_free_rivals(run).items()):
+                ax.plot(r["s2M"], meas, "x", color=f"C{j}", ms=3,
+                        label=None if label in shown else label[:38])
+                shown.add(label)
+    lim = ax.get_xlim()
+    ax.plot(lim, lim, **THEORY)
+    ax.set(xlabel=r"predicted $(W W^T)_{kk}$", ylabel=r"measured $(W W^T)_{kk}$",
+           title="(e) imbalanced: closed form vs rivals")
+    ax.legend(fontsize=5, loc="upper left")
 
-    ax = axes[1]
-    i = int(np.argmax(balanced["depth"]))
-    M = int(balanced["depth"][i])
-    nc = balanced["nc_layers"][i, :M]
-    for j, mk in enumerate("osd"):
-        ax.semilogy(np.arange(M), np.maximum(np.abs(nc[:, j]), 1e-35), marker=mk, label=NAMES[j])
-    ax.axhline(1e-3, color="grey", lw=0.6, ls="--")
-    ax.axhline(1e-6, color="grey", lw=0.6, ls=":")
-    ax.set(xlabel=r"layer $l$ (features $W_l\cdots W_1 H$)", ylabel="metric at convergence",
-           title=f"(b) NC at every layer, M = {M}, balanced")
-    ax.legend()
-    _sweep(axes[2], sweep)
-    _means3d(fig.add_subplot(1, 4, 4, projection="3d"), balanced, 0)
+
+PANELS = {"history": history, "layers": layers, "sweep": sweep, "frames": frames,
+          "rivals": rivals}
+
+
+def panel(name, exps, ax=None):
+    """Draw one panel (a key of ``PANELS``) into ``ax``; returns the axes."""
+    return style.panel(PANELS, name, exps, ax)
+
+
+def draw(exps):
+    """The whole figure: panels (a)-(e) side by side."""
+    fig, axes = plt.subplots(1, 5, figsize=(17, 3.4), constrained_layout=True)
+    for ax, name in zip(axes, PANELS):
+        PANELS[name](exps, ax)
     return fig
-
-
-def main(argv=None):
-    style.main(draw, ("balanced", "imbalanced", "sweep", "cross_entropy"), __doc__, argv)
-
-
-if __name__ == "__main__":
-    main()

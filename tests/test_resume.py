@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sims import neural_collapse as nc
+from sims.neural_collapse import model as nc
 from sims import results
 from sims.checkpoint import ENV, Checkpoint, config_key
 

@@ -90,3 +90,34 @@ def test_etf_gram():
     np.testing.assert_allclose(np.diag(G), 1.0)
     np.testing.assert_allclose(G[0, 1], -1 / 3)
     np.testing.assert_allclose(G.sum(0), 0, atol=1e-15)
+
+
+def test_ce_closed_form_minimises_the_reduced_loss():
+    """Brute force over (s, c) of CE(s c) + lambda_W K s^2/2 + lambda_H N c^2/2 on the ETF lands on
+    ce_geometry (our derivation); beta >= 1 collapses to zero."""
+    from scipy.optimize import minimize
+    counts, lw, lh = [20] * 4, 0.005, 0.005
+    K, N = 4, 80
+    f = lambda v: (math.log(1 + (K - 1) * math.exp(-K * v[0] * v[1] / (K - 1)))   # noqa: E731
+                   + lw * K * v[0] ** 2 / 2 + lh * N * v[1] ** 2 / 2)
+    best = minimize(f, [3.0, 1.0], method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-15})
+    geo = theory.ce_geometry(counts, lw, lh)
+    assert best.x[0] ** 2 == pytest.approx(geo["s2"], rel=1e-6)
+    assert best.x[1] == pytest.approx(geo["c"], rel=1e-6)
+    assert theory.ce_geometry(counts, 0.1, 0.1)["collapsed"]        # beta = sqrt(0.01 * 320) > 1
+
+
+def test_bias_closed_form_is_the_bias_free_one_projected():
+    counts, lw, lh = [20] * 4, 0.005, 0.005
+    free = theory.class_geometry(counts, 2, lw, lh)
+    geo = theory.bias_geometry(counts, 2, lw, lh)
+    assert geo["s2M"] == free["s2M"][0] and geo["wh"] == free["wh"][0] and geo["bias"] == 0.25
+    assert geo["mean_norm"] == pytest.approx(free["mean_norm"][0] * math.sqrt(3 / 4), rel=1e-15)
+
+
+def test_the_authors_choice_differs_only_where_zero_is_lower():
+    counts, lam = [60, 30, 10, 10], 0.035
+    ours = theory.class_geometry(counts, 2, lam, lam)
+    theirs = theory.class_geometry(counts, 2, lam, lam, compare_zero=False)
+    assert ours["collapsed"][1] and not theirs["collapsed"][1] and theirs["s2M"][1] > 0
+    assert theirs["collapsed"][2] and ours["s2M"][0] == theirs["s2M"][0]   # no root: both zero

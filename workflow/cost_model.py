@@ -42,16 +42,7 @@ THREAD_DIMS = ((8000, 4), (2000, 2))
 # ---- per-simulator operation counts and footprints (c: the validated Config) ----------------------
 # A simulator declares its own ``cost(config) -> (work, bytes, largest dim)`` (sims.simulator); the
 # models below are the ones not yet moved into their simulators.
-def _nc(c) -> tuple[float, float, int]:
-    """Neural collapse: a heavy-ball GD step costs N d (d (M - 1) + K + d) multiply-adds (forward and
-    backward through M layers). GD to a fixed tolerance needs O(kappa) steps, kappa ~ 1/(lr lambda)
-    with lambda the smaller weight decay (strong convexity at the minimiser), capped by max_steps."""
-    N, K = sum(c.counts), len(c.counts)
-    steps = min(c.max_steps, 1.0 / (c.lr * min(c.lambda_W, c.lambda_H)))
-    runs = max(1, len(c.ratios))
-    ops = sum(runs * steps * N * c.d * (c.d * (M - 1) + K + c.d) for M in c.depths)
-    arrays = N * c.d * 3 + max(c.depths) * c.d * c.d * 3 + runs * len(c.depths) * c.records * 5
-    return ops, 8.0 * arrays, max(N, c.d)
+    "scaling_laws": _sl, "grokking": _gk}
 
 
 EQUIV_Z, EQUIV_J, EQUIV_NEWTON = 2000, 2400, 10   # deterministic equivalent: z points, j-terms, iterations
@@ -109,7 +100,7 @@ def _gk(c) -> tuple[float, float, int]:
 
 
 MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
-    "neural_collapse": _nc, "scaling_laws": _sl, "grokking": _gk}
+    "scaling_laws": _sl, "grokking": _gk}
 
 
 # ---- from work to resources --------------------------------------------------------------------------

@@ -1,46 +1,18 @@
-r"""Neural collapse: full-batch heavy-ball GD on the unconstrained feature model and deep linear nets.
-
-Model (Dang et al., ICML 2023, "Neural Collapse in Deep Linear Networks: From Balanced to Imbalanced
-Data"; Zhu et al. 2021 for the unconstrained feature model): free features H (d x N), M layers
-W_M (K x d), W_{M-1}, ..., W_1 (d x d), optional bias b (K), logits Z = W_M ... W_1 H + b 1^T, one-hot
-targets Y (K x N) with n_k samples in class k, and the loss
-
-    MSE:  L = |Z - Y|_F^2 / (2N) + R,       CE:  L = -(1/N) sum_i log softmax(z_i)_{y_i} + R,
-    R = lambda_W/2 sum_i |W_i|_F^2 + lambda_H/2 |H|_F^2 + lambda_b/2 |b|^2.
-
-Gradients in closed form (backpropagation: with G_M = dL/dZ = (Z - Y)/N or (softmax(Z) - Y)/N and
-P_l = W_l ... W_1 H: dL/dW_l = G_l P_{l-1}^T + lambda_W W_l, G_{l-1} = W_l^T G_l, dL/dH = G_0 +
-lambda_H H, dL/db = G_M 1 + lambda_b b). Heavy-ball GD as in the paper's PyTorch code
-(v <- mu v + g, theta <- theta - lr v), float64, until the full gradient norm is below ``tol``.
-
-Metrics at every layer l = 0..M-1 (features P_l, classifier C_l = W_M ... W_{l+1}; Papyan, Han,
-Donoho 2020; Han, Papyan, Donoho 2022): class means hbar_k, their mean h_G = (1/K) sum_k hbar_k,
-NC1 = tr(Sigma_W Sigma_B^+)/K with Sigma_W = (1/N) sum_i (h_i - hbar_{y_i})(.)^T and
-Sigma_B = (1/K) sum_k (hbar_k - h_G)(.)^T; NC2 = |G/|G|_F - E/|E|_F|_F with G the Gram of the centred
-means and E = I - 11^T/K (the simplex ETF); NC3 = |C_l^T/|C_l|_F - Hbar/|Hbar|_F|_F (uncentred means:
-in the bias-free model the classifier rows align with the means themselves; with a bias h_G = 0 at
-the optimum, so it is the same); NC4 = fraction of samples whose classifier prediction differs from
-the nearest class mean.
-"""
+"""Neural collapse: the model, its gradients and GD loop, the NC metrics, the sweep and its cost
+(see the package docstring for the equations)."""
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
 
-from .backend import get_backend, kernel
-from .checkpoint import Checkpoint
-from .claims import Claim, at_most, close, holds
-from .config import BaseConfig
-from .errors import ConfigError, require
-from .progress import progress
-from .results import Result
-from theory import neural_collapse as theory
+from .. import sweep
+from ..backend import get_backend, kernel
+from ..config import BaseConfig
+from ..errors import ConfigError, require
+from ..results import Result, make_result
 
 LOSSES = ("mse", "ce")
-DANG = "Dang et al. ICML 2023"
-PAPYAN = "Papyan, Han, Donoho 2020"
-ZHU = "Zhu et al. 2021"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +48,8 @@ class NeuralCollapseConfig(BaseConfig):
         require(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
         stable = 2 * (1 + self.momentum) / max(self.lambda_W, self.lambda_H, self.lambda_b)
         require(0 < self.lr < stable, f"lr = {self.lr} diverges: heavy-ball GD needs 0 < lr < "
-                f"2(1 + momentum)/L and the weight decay alone gives L >= max lambda, so lr < {stable:.4g}")
+                f"2(1 + momentum)/L and the weight decay alone gives L >= max lambda, so "
+                f"lr < {stable:.4g}")
         require(self.max_steps >= 1 and self.records >= 2, "max_steps >= 1 and records >= 2 needed")
         require(self.tol > 0 and self.init_scale > 0, "tol and init_scale must be > 0")
 
@@ -166,8 +139,28 @@ def layer_metrics(xp, H, Ws, Wout, b, Y, counts):
     return out, C            # C = W_M ... W_1
 
 
+def layer_extras(xp, H, Ws, Y, counts):
+    """Per layer l = 0..M-1: the uncentred Gram Hbar_l^T Hbar_l of the class means (K x K),
+    |W_l...W_1|_2 (1 at l = 0) and |Sigma_B^+|_2 (the spectral norm of the pinv NC1 uses)."""
+    feats, prod = H, None
+    grams, gains, sb_pinv = [], [], []
+    K = Y.shape[0]
+    for l in range(Ws.shape[0] + 1):
+        if l:
+            feats = Ws[l - 1, ...] @ feats
+            prod = Ws[l - 1, ...] if prod is None else Ws[l - 1, ...] @ prod
+        means = (feats @ Y.T) / counts[None, :]
+        cen = means - xp.mean(means, axis=1, keepdims=True)
+        grams.append(means.T @ means)
+        gains.append(1.0 if prod is None else float(xp.linalg.matrix_norm(prod, ord=2)))
+        sb_pinv.append(float(xp.linalg.matrix_norm(xp.linalg.pinv(cen @ cen.T / K), ord=2)))
+    return grams, gains, sb_pinv
+
+
 # ---- one run -----------------------------------------------------------------------------------
 def class_counts(config: NeuralCollapseConfig, ratio: float | None) -> np.ndarray:
+    """n_k of a run: ``config.counts``, the second half of the classes divided by ``ratio`` (rounded,
+    at least 1) on an imbalance sweep."""
     counts = np.asarray(config.counts, int)
     if ratio is not None:
         half = len(counts) // 2
@@ -176,6 +169,7 @@ def class_counts(config: NeuralCollapseConfig, ratio: float | None) -> np.ndarra
 
 
 def init_state(config, counts, M, rng):
+    """(H d x N, Ws (M-1) x d x d, Wout K x d, b = 0, one-hot Y K x N) at initialisation."""
     d, K, N, a = config.d, len(counts), int(counts.sum()), config.init_scale
     H = a * rng.standard_normal((d, N))
     Ws = a * rng.standard_normal((M - 1, d, d)) / np.sqrt(d)
@@ -185,13 +179,12 @@ def init_state(config, counts, M, rng):
     return H, Ws, Wout, np.zeros(K), Y
 
 
-def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> dict:
-    bk = get_backend(config.backend)
+def _train(config: NeuralCollapseConfig, bk, state, Y, cnt, M: int):
+    """Heavy-ball GD from ``state`` = (H, Ws, Wout, b) until |grad| < tol or ``max_steps``, chunked
+    at log-spaced marks: (state, steps done, |grad|, loss, marks, history [quantity, mark])."""
     xp = bk.xp
-    H, Ws, Wout, b, Y = (bk.asarray(a) for a in init_state(config, counts, M,
-                                                              np.random.default_rng(seed)))
+    H, Ws, Wout, b = state
     vel = [xp.zeros_like(a) for a in (H, Ws, Wout, b)]
-    cnt = bk.asarray(counts)
     marks = np.unique(np.round(np.geomspace(1, config.max_steps, config.records)).astype(int))
     hist = np.full((5, marks.size), np.nan)      # loss, grad norm, NC1, NC2, NC3 at layer 0
     done, gnorm, loss = 0, np.inf, np.nan
@@ -211,117 +204,104 @@ def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> d
         hist[:, j] = loss, gnorm, nc1, nc2, nc3
         if gnorm < config.tol:
             break
+    return (H, Ws, Wout, b), done, gnorm, loss, marks, hist
+
+
+def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed) -> dict:
+    """One run (depth M, class sizes ``counts``) from ``seed``: the NC metrics of the untrained
+    state, GD to |grad| < tol, and the final state's metrics and invariants (the per-run values
+    that :func:`simulate` stacks; see its docstring)."""
+    bk = get_backend(config.backend, config)
+    xp = bk.xp
+    H, Ws, Wout, b, Y = (bk.asarray(a) for a in init_state(config, counts, M,
+                                                              np.random.default_rng(seed)))
+    cnt = bk.asarray(counts)
+    initial, _ = layer_metrics(xp, H, Ws, Wout, b, Y, cnt)     # the untrained control
+    (H, Ws, Wout, b), done, gnorm, loss, marks, hist = _train(config, bk, (H, Ws, Wout, b), Y,
+                                                              cnt, M)
     layers, W = layer_metrics(xp, H, Ws, Wout, b, Y, cnt)
+    grams, gains, sb_pinv = layer_extras(xp, H, Ws, Y, cnt)
     means = bk.to_numpy(layers[0][4])
     Wh = bk.to_numpy(W)
     return {"steps": done, "grad_norm": gnorm, "loss": loss, "hist": hist, "marks": marks,
             "layers": np.array([m[:4] for m in layers]), "means": means, "W": Wh,
-            "bias": bk.to_numpy(b), "WWt": Wh @ Wh.T, "WHbar": Wh @ means}
+            "bias": bk.to_numpy(b), "WWt": Wh @ Wh.T, "WHbar": Wh @ means,
+            "layers_init": np.array([m[:4] for m in initial]),
+            "grams": np.stack([bk.to_numpy(g) for g in grams]), "gains": np.array(gains),
+            "sb_pinv": np.array(sb_pinv)}
+
+
+HIST_NAMES = ("loss", "grad_norm", "NC1", "NC2", "NC3")
+NC_NAMES = ("NC1", "NC2", "NC3", "NC4")
+
+
+def runs_of(config: NeuralCollapseConfig) -> list[tuple[int, float | None]]:
+    """The (depth M, imbalance ratio or None) of every run, depth slowest."""
+    ratios = list(config.ratios) or [None]
+    return [(M, r) for M in config.depths for r in ratios]
 
 
 def simulate(config: NeuralCollapseConfig) -> Result:
-    ratios = list(config.ratios) or [None]
-    runs = [(M, r) for M in config.depths for r in ratios]
+    """Heavy-ball GD to |grad| < tol for every (depth, ratio) run, one checkpointed sweep point each.
+
+    Returns arrays (dims): ``depth``, ``ratio`` (nan without a sweep), ``steps``, ``grad_norm``,
+    ``loss`` [run]; ``counts`` [run, class] (n_k); ``hist_steps`` [mark] (log-spaced step counts);
+    ``hist`` [run, quantity, mark] (``HIST_NAMES``: loss, |grad|, NC1-NC3 of the layer-0 features);
+    ``nc_layers`` [run, layer, metric] (``NC_NAMES``: NC1-NC4 at the end, layer l = 0..M-1, nan
+    beyond a run's depth); ``means`` [run, feature, class] (layer-0 class means); ``W`` [run, class,
+    feature] (W_M...W_1), ``bias`` [run, class]; ``WWt`` = W W^T and ``WHbar`` = W Hbar
+    [run, class, class2]; ``nc_init`` [run, layer, metric] (NC1-NC4 of the untrained initial
+    state); ``grams`` [run, layer, class, class2] (Hbar_l^T Hbar_l, uncentred layer-l means);
+    ``gains`` [run, layer] (|W_l...W_1|_2) and ``sb_pinv`` [run, layer] (|Sigma_B^+|_2 of layer l),
+    the two factors of the NC1 bound. Layers beyond a run's depth are nan.
+    """
+    runs = runs_of(config)
     seeds = np.random.SeedSequence(config.seed).spawn(len(runs))
-    ckpt = Checkpoint.for_config(config)   # finished runs survive a killed job (sims.checkpoint)
-    out = [ckpt.item(i, lambda: run_one(config, class_counts(config, r), M, s)) for i, ((M, r), s)
-           in enumerate(progress(zip(runs, seeds), desc="neural_collapse", total=len(runs)))]
-    Lmax, R = max(config.depths), len(runs)
-    layers = np.full((R, Lmax, 4), np.nan)
-    for i, o in enumerate(out):
-        layers[i, : len(o["layers"])] = o["layers"]
+    out = sweep.run(config, runs, lambda run, seed: run_one(config, class_counts(config, run[1]),
+                                                           run[0], seed),
+                    seeds=seeds, desc="neural_collapse")
     stack = lambda key: np.stack([o[key] for o in out])   # noqa: E731
+    Lmax = max(config.depths)
+    padded = {key: _pad([o[key] for o in out], Lmax) for key in ("layers", "layers_init", "grams",
+                                                                  "gains", "sb_pinv")}
     arrays = {"depth": np.array([M for M, _ in runs]),
               "ratio": np.array([np.nan if r is None else r for _, r in runs]),
               "counts": np.stack([class_counts(config, r) for _, r in runs]),
               "steps": stack("steps"), "grad_norm": stack("grad_norm"), "loss": stack("loss"),
               "hist_steps": out[0]["marks"], "hist": stack("hist"),
-              "nc_layers": layers, "means": stack("means"), "W": stack("W"), "bias": stack("bias"),
-              "WWt": stack("WWt"), "WHbar": stack("WHbar")}
-    return Result(arrays, {"backend": get_backend(config.backend).name, "seed": config.seed})
+              "nc_layers": padded["layers"], "means": stack("means"), "W": stack("W"),
+              "bias": stack("bias"),
+              "WWt": stack("WWt"), "WHbar": stack("WHbar"), "nc_init": padded["layers_init"],
+              "grams": padded["grams"], "gains": padded["gains"], "sb_pinv": padded["sb_pinv"]}
+    dims = {"depth": ["run"], "ratio": ["run"], "steps": ["run"], "grad_norm": ["run"],
+            "loss": ["run"], "counts": ["run", "class"], "hist_steps": ["mark"],
+            "hist": ["run", "quantity", "mark"], "nc_layers": ["run", "layer", "metric"],
+            "means": ["run", "feature", "class"], "W": ["run", "class", "feature"],
+            "bias": ["run", "class"], "WWt": ["run", "class", "class2"],
+            "WHbar": ["run", "class", "class2"], "nc_init": ["run", "layer", "metric"],
+            "grams": ["run", "layer", "class", "class2"], "gains": ["run", "layer"],
+            "sb_pinv": ["run", "layer"]}
+    return make_result(config, arrays, dims,
+                       coords={"mark": "hist_steps"},
+                       backend=get_backend(config.backend, config).name)
 
 
-# ---- claims: result files vs theory ----------------------------------------------------------------
-NC1_TOL, NC23_TOL, CE_TOL, DIAG_RTOL = 1e-6, 1e-3, 1e-3, 1e-6
-COLLAPSE_ATOL = 1e-9
-
-
-def claims(results: dict[str, Result]) -> list[Claim]:
-    out = [holds(f"sympy: {name}", DANG, "verified symbolically in theory/neural_collapse.py",
-                 ok, ok, why="symbolic identity") for name, ok in theory.verify().items()]
-    for name, res in results.items():
-        cfg = res.meta["config"]
-        K = len(cfg["counts"])
-        out.append(at_most(f"{name}: GD converged", "(numerics)", "final full-gradient norm, "
-                           "every run", cfg["tol"], res["grad_norm"],
-                           why="the profile's stopping tolerance; every claim below assumes it"))
-        balanced = len(set(cfg["counts"])) == 1 and not cfg["ratios"]
-        if cfg["d"] < K:
-            out.append(at_most(f"{name}: NC1 with d < K", DANG, "NC1 at every layer, every run",
-                               NC1_TOL, np.nanmax(res["nc_layers"][:, :, 0]),
-                               why="features of a class have a unique optimum given the weights"))
-            continue
-        if balanced:
-            out += _balanced_claims(name, res, cfg)
-        if cfg["loss"] == "mse" and not cfg["bias"]:
-            out += _closed_form_claims(name, res, cfg)
+def _pad(values, depth: int) -> np.ndarray:
+    """Per-run arrays with a leading layer axis, nan-padded to ``depth`` layers and stacked."""
+    out = np.full((len(values), depth) + np.shape(values[0])[1:], np.nan)
+    for i, v in enumerate(values):
+        out[i, :len(v)] = v
     return out
 
 
-def _balanced_claims(name, res, cfg) -> list[Claim]:
-    nc = res["nc_layers"]                       # (runs, layers, [NC1, NC2, NC3, NC4])
-    ce = cfg["loss"] == "ce"
-    tol23 = CE_TOL if ce else NC23_TOL
-    ref = ZHU if ce else DANG
-    why = ("the paper's threshold; exact collapse is reached to the GD tolerance" if not ce else
-           "the issue allows CE a looser tolerance; none is needed: with weight decay the CE "
-           "minimiser is finite (Zhu et al. Thm 3.1) and GD is run to the same |grad| tolerance")
-    deep = int(np.max(res["depth"])) > 1
-    where = "every layer of every depth" if deep else "the features"
-    return [
-        at_most(f"{name}: NC1", ref, f"tr(Sigma_W Sigma_B^+)/K at {where}", NC1_TOL,
-                np.nanmax(nc[:, :, 0]), why=why),
-        at_most(f"{name}: NC2 (simplex ETF)", ref, f"centred-mean Gram vs the ETF at {where}",
-                tol23, np.nanmax(nc[:, :, 1]), why=why),
-        at_most(f"{name}: NC3 (self-duality)", ref, f"classifier vs class means at {where}",
-                tol23, np.nanmax(nc[:, :, 2]), why=why),
-        at_most(f"{name}: NC4 (nearest class centre)", PAPYAN, f"disagreement at {where}", 0.0,
-                np.nanmax(nc[:, :, 3]), why="exact: collapsed features are their class means"),
-    ]
-
-
-def _closed_form_claims(name, res, cfg) -> list[Claim]:
-    lw, lh = cfg["lambda_W"], cfg["lambda_H"]
-    pred_ww, pred_wh, meas_ww, meas_wh, off, zero_pred, zero_meas, norms, pnorms = ([] for _ in range(9))
-    for i, M in enumerate(res["depth"]):
-        geo = theory.class_geometry(res["counts"][i], int(M), lw, lh)
-        live = ~geo["collapsed"]
-        ww, wh = np.diag(res["WWt"][i]), np.diag(res["WHbar"][i])
-        pred_ww += list(geo["s2M"][live]); meas_ww += list(ww[live])
-        pred_wh += list(geo["wh"][live]); meas_wh += list(wh[live])
-        zero_pred += list(geo["s2M"][~live]); zero_meas += list(ww[~live])
-        norms += list(np.linalg.norm(res["means"][i], axis=0)); pnorms += list(geo["mean_norm"])
-        offd = lambda A: np.max(np.abs(A - np.diag(np.diag(A))))   # noqa: E731
-        off.append(max(offd(res["WWt"][i]), offd(res["WHbar"][i])))
-    depths = sorted(set(int(m) for m in res["depth"]))
-    sweep = " over the imbalance sweep" if cfg["ratios"] else ""
-    out = [
-        close(f"{name}: W W^T diagonal = s_k^2M", DANG + " Thm (imbalanced MSE)",
-              f"(W_M..W_1 W^T)_kk vs N lambda_H x_k^M, M in {depths}, non-collapsed classes{sweep}",
-              pred_ww, meas_ww, rtol=DIAG_RTOL,
-              why="root equation solved to machine precision; GD stopped at |grad| <= tol"),
-        close(f"{name}: W Hbar diagonal = s^2M/(s^2M + N lambda_H)", DANG,
-              f"(W Hbar)_kk, M in {depths}, non-collapsed classes{sweep}", pred_wh, meas_wh,
-              rtol=DIAG_RTOL, why="as above"),
-        at_most(f"{name}: W W^T and W Hbar are diagonal", DANG, "largest off-diagonal entry",
-                1e-7, max(off), why="orthogonal frame; zero up to the GD tolerance"),
-        close(f"{name}: class-mean norms", DANG, f"|hbar_k| vs s^M/(s^2M + N lambda_H){sweep}",
-              pnorms, norms, rtol=DIAG_RTOL, atol=COLLAPSE_ATOL,
-              why="as above; atol for classes predicted to collapse to exactly zero"),
-    ]
-    if zero_pred:
-        out.append(close(f"{name}: minority classes collapse to zero", DANG,
-                         "(W W^T)_kk of the classes below the threshold (no positive root, or the "
-                         "zero solution is lower)", zero_pred, zero_meas, atol=COLLAPSE_ATOL,
-                         why="decays linearly under weight decay; zero to the GD tolerance"))
-    return out
+def cost(c: NeuralCollapseConfig) -> tuple[float, float, int]:
+    """(work, bytes, largest dim). A heavy-ball GD step costs N d (d (M - 1) + K + d)
+    multiply-adds (forward and backward through M layers). GD to a fixed tolerance needs O(kappa)
+    steps, kappa ~ 1/(lr lambda) with lambda the smaller weight decay (strong convexity at the
+    minimiser), capped by max_steps."""
+    N, K = sum(c.counts), len(c.counts)
+    steps = min(c.max_steps, 1.0 / (c.lr * min(c.lambda_W, c.lambda_H)))
+    runs = max(1, len(c.ratios))
+    ops = sum(runs * steps * N * c.d * (c.d * (M - 1) + K + c.d) for M in c.depths)
+    arrays = N * c.d * 3 + max(c.depths) * c.d * c.d * 3 + runs * len(c.depths) * c.records * 5
+    return ops, 8.0 * arrays, max(N, c.d)
