@@ -188,6 +188,7 @@ def control_cell(row: Mapping[str, Any]) -> str:
     """The ledger's control column: what the control is and how the same check came out on it."""
     if row.get("kind") == "symbolic":
         return "-"
+    row = {**row, "control": str(row.get("control") or "").replace("|", "\\|")}
     if not row.get("control"):
         return "**no control**"
     if row.get("control_passed") is None:

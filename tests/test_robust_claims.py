@@ -52,8 +52,10 @@ def _empty(res: Result) -> Result:
 def _inconsistent(res: Result) -> Result:
     """Every other array one entry shorter than the rest (a record written one step short, as
     when a run stops at its step budget between two records)."""
-    arrays = {k: (v[:-1] if i % 2 and v.ndim and len(v) > 1 else v)
-              for i, (k, v) in enumerate(sorted(res.arrays.items()))}
+    def cut(v):
+        axis = next((a for a, n in enumerate(v.shape) if n > 1), None)
+        return v if axis is None else np.delete(v, -1, axis=axis)
+    arrays = {k: (cut(v) if i % 2 else v) for i, (k, v) in enumerate(sorted(res.arrays.items()))}
     return Result(arrays, res.meta)
 
 

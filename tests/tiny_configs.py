@@ -42,4 +42,17 @@ TINY = {
         {"n": 32, "m_grid": [4, 8], "alpha": 1.5, "gamma": 2.0, "steps": 40, "batch": 16,
          "b_init": 0.0, "eval_batch": 256},
     ],
+    "neural_collapse": [
+        {"counts": [6, 6, 6], "depths": [1, 2], "d": 4, "lambda_W": 0.02, "lambda_H": 0.02,
+         "lr": 0.2},
+        {"counts": [10, 5, 3], "depths": [1], "d": 4, "lambda_W": 0.02, "lambda_H": 0.02, "lr": 0.2},
+        {"counts": [8, 8, 8], "ratios": [1, 2, 4], "depths": [1], "d": 4, "lambda_W": 0.02,
+         "lambda_H": 0.02, "lr": 0.2},
+        {"counts": [6, 6, 6], "depths": [1], "loss": "ce", "bias": True, "d": 4, "lambda_W": 0.01,
+         "lambda_H": 0.01, "lr": 0.5},
+        {"counts": [6, 6, 6], "depths": [1], "bias": True, "d": 4, "lambda_W": 0.01,
+         "lambda_H": 0.01, "lr": 0.5},
+        {"counts": [6, 6, 6, 6], "depths": [1], "d": 2, "lambda_W": 0.01, "lambda_H": 0.01,
+         "lr": 0.3},
+    ],
 }

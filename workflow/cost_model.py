@@ -42,9 +42,6 @@ THREAD_DIMS = ((8000, 4), (2000, 2))
 # ---- per-simulator operation counts and footprints (c: the validated Config) ----------------------
 # A simulator declares its own ``cost(config) -> (work, bytes, largest dim)`` (sims.simulator); the
 # models below are the ones not yet moved into their simulators.
-    "scaling_laws": _sl, "grokking": _gk}
-
-
 EQUIV_Z, EQUIV_J, EQUIV_NEWTON = 2000, 2400, 10   # deterministic equivalent: z points, j-terms, iterations
 
 
