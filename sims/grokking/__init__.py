@@ -66,7 +66,8 @@ SIMULATOR = Simulator(
     claims={"grok": grok_claims, "no_decay": no_decay_claims, "dihedral": dihedral_claims,
             "stage2": stage2_claims, "sweep": sweep_claims},
     symbolic=theory.verify, symbolic_reference=theory.REF,
-    figure="figures.grokking", figure_kinds=("grok", "no_decay", "stage2", "sweep", "dihedral"),
+    figure="figures.grokking",
+    figure_kinds=("grok", "no_decay", "shuffled", "stage2", "sweep", "dihedral"),
     cost=cost, benchmarks="benchmarks.grokking",
 )
 
