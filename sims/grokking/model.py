@@ -19,6 +19,7 @@ KINDS = ("run", "stage2", "sweep")
 LABELS = ("group", "shuffled")
 BRACKETS = ("absolute", "p_star")
 
+
 @dataclasses.dataclass(frozen=True)
 class GrokkingConfig(BaseConfig):
     """One experiment. ``kind``: run (one network), stage2 (``seeds`` networks, each with an
@@ -154,7 +155,6 @@ def init_params(M: int, K: int, rng: np.random.Generator):
     W = rng.uniform(-1, 1, (K, 2 * M)) / math.sqrt(2 * M)
     V = rng.uniform(-1, 1, (M, K)) / math.sqrt(K)
     return W, V
-
 
 
 # ---- one training run ---------------------------------------------------------------------------

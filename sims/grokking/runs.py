@@ -42,7 +42,7 @@ def simulate(config: GrokkingConfig) -> Result:
     ``SeedSequence(seed).spawn(seeds)[s]``) the histories ``step``, ``train_acc``, ``test_acc``,
     ``ipr_top`` [seed, record]; the weights ``W_start`` at record ``indep_record`` (``step_start``
     [seed]), the independent ascent ``W_indep`` from there, and ``W_final`` [seed, node, input],
-    ``V_final`` [seed, output, node] at the last step.
+    ``V_final`` [seed, output, node] at the last step; ``record_step`` [record] (coordinate).
 
     ``kind: sweep``: ``M`` [M], ``p_star`` [M], and per M and seed ``acc_low``, ``acc_high``
     (test accuracy at the bracket's ends), ``steps_high`` and the bisected ``threshold``.
