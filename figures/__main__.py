@@ -27,7 +27,6 @@ def load(sim_name: str, paths) -> Experiments:
 
 
 _LEGACY_ORDER = {   # transitional, until every figure module draws from Experiments
-    "grokking": ["grok", "no_decay", "stage2", "sweep", "dihedral"],
 }
 
 

@@ -78,26 +78,8 @@ def _sl(c) -> tuple[float, float, int]:
             c.chin_grid)
 
 
-def _gk(c) -> tuple[float, float, int]:
-    """Grokking: a full-batch step on P = fraction M^2 pairs costs P K M (hidden layer from one-hot
-    inputs, the M-class output layer and both backward). A run adds the stage-II ascent (indep_steps
-    over the top nodes, M^2 pairs); the sweep trains (2 + bisect) nets per M and seed at fractions
-    ~ p*(M) (an upper bound: a run stops once it generalises)."""
-    from theory.grokking import critical_fraction
-    if c.kind == "sweep":
-        ops = c.seeds * sum((2 + c.bisect) * c.steps * critical_fraction(M) * M**3 * c.K
-                            for M in c.sweep_M)
-        Mx = max(c.sweep_M)
-        return ops, 8.0 * (Mx**3 * 2 + 3 * Mx * Mx * c.K), max(c.K, Mx * Mx)
-    P = c.train_fraction * c.M**2
-    ops = c.steps * P * c.K * c.M + c.indep_steps * c.top_fraction * c.K * c.M**3
-    records = c.steps // c.record_every + 1
-    arrays = 2 * c.M**3 + 3 * c.M * c.M * c.K + records * c.spectrum_nodes * (c.M + 2)
-    return ops, 8.0 * arrays, max(c.K, c.M * c.M)
-
-
 MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
-    "scaling_laws": _sl, "grokking": _gk}
+    "scaling_laws": _sl}
 
 
 # ---- from work to resources --------------------------------------------------------------------------

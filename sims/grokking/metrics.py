@@ -1,0 +1,140 @@
+"""Grokking: measurements on the weights (spectra, energies, strongest nodes), the stage criteria and
+the independent stage-II ascent. Pure numpy on the host; they read results, never train."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from theory import grokking as theory
+
+SPECIALISED = 0.5       # a node "has a dominant frequency" when its IPR_2 >= 0.5
+TINY_NORM = 1e-150      # below this the squares of a row's entries may underflow (1e-300 and less)
+
+
+def unit_rows(W: np.ndarray) -> np.ndarray:
+    """Every row of W scaled to unit norm; an all-zero row stays zero. A row with |w| < TINY_NORM
+    is first divided by its largest |entry|, since its norm (a sum of squares) underflows: nodes
+    that weight decay drives towards 0 over a long run (issue 20: ~150 of K = 512 after 7,000
+    steps) would otherwise be "normalised" by 0 or a denormal and give inf/NaN energies."""
+    W = np.asarray(W, float)
+    n = np.linalg.norm(W, axis=1, keepdims=True)
+    tiny = n[:, 0] < TINY_NORM
+    out = W / np.where(tiny[:, None], 1.0, n)
+    if np.any(tiny):
+        m = np.max(np.abs(W[tiny]), axis=1, keepdims=True)
+        scaled = W[tiny] / np.where(m > 0, m, 1.0)
+        sn = np.linalg.norm(scaled, axis=1, keepdims=True)
+        out[tiny] = scaled / np.where(sn > 0, sn, 1.0)
+    return out
+
+
+def strength(W: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """|w_j| |V e_j| per hidden node j (its weight in the output)."""
+    return np.linalg.norm(W, axis=1) * np.linalg.norm(V, axis=0)
+
+
+def share(tot: np.ndarray) -> np.ndarray:
+    """Each row's power as a share of its total (the normalised spectrum); 0 for a zero row."""
+    total = tot.sum(1, keepdims=True)
+    return tot / np.where(total > 0, total, 1.0)
+
+
+def top_nodes(W, V, frac) -> np.ndarray:
+    """Indices (sorted) of the strongest ``frac`` of the nodes, at least one."""
+    k = max(1, int(round(frac * W.shape[0])))
+    return np.sort(np.argsort(strength(W, V))[-k:])
+
+
+def spectra(W: np.ndarray, M: int, group: str = "cyclic"):
+    """(total power, a-part, b-part) per node and irrep class (Z_M: folded Fourier frequencies).
+    Rows with |w| < TINY_NORM are taken at unit norm (see :func:`unit_rows`): their power would
+    underflow, and shares, IPR and dominant classes do not depend on a row's scale."""
+    W = np.asarray(W, float)
+    tiny = np.linalg.norm(W, axis=1) < TINY_NORM
+    if np.any(tiny):
+        W = W.copy()
+        W[tiny] = unit_rows(W[tiny])
+    pa, pb = (theory.folded_spectrum(W, M) if group == "cyclic"
+              else theory.irrep_spectrum(W, M, group))
+    return pa + pb, pa, pb
+
+
+def node_energy(W: np.ndarray, M: int, act: str, X=None, Yt=None, group="cyclic") -> np.ndarray:
+    """E(w/|w|) / (M/4) per node on the full data (Fourier form for sqr on Z_M)."""
+    Wn = unit_rows(W)
+    if act == "sqr" and group == "cyclic":
+        return theory.fourier_energy(Wn, M) / theory.energy_max(M)
+    return theory.energy(Wn, X, Yt, act) / theory.energy_max(M)
+
+
+def gf_stats(GF, F, Yt, Q):
+    """|G_F|, fraction of |G_F|^2 in col(Ytil), cos(G_F, Ytil Ytil^T F)."""
+    n2 = float(np.sum(GF * GF))
+    lab = float(np.sum((Q.T @ GF) ** 2)) / max(n2, 1e-300)
+    S = Yt @ (Yt.T @ F)
+    cos = float(np.sum(GF * S) / max(math.sqrt(n2 * float(np.sum(S * S))), 1e-300))
+    return math.sqrt(n2), lab, cos
+
+
+def accuracy(O, y):
+    return float(np.mean(np.argmax(O, axis=1) == y))
+
+
+def detect_stages(steps, train_acc, test_acc, ipr_top, M, feat_rise=0.1, mem_ipr=0.05,
+                  grok_acc=0.95) -> dict:
+    """Stage boundaries (record steps; nan if not reached) by the criteria of the claims:
+    t_mem: first record with train accuracy 100%; it is a clean stage I if there test accuracy
+    <= 2/M (chance 1/M) and the strongest nodes' mean IPR is within ``mem_ipr`` of its initial value;
+    t_feat: first record after t_mem whose top-node IPR exceeds the initial one by ``feat_rise``;
+    t_grok: first record with test accuracy >= ``grok_acc``."""
+    steps = np.asarray(steps, float)
+
+    def first(mask, after=-1):
+        idx = np.flatnonzero(np.asarray(mask) & (np.arange(len(steps)) > after))
+        return int(idx[0]) if idx.size else None
+
+    i_mem = first(np.asarray(train_acc) >= 1.0)
+    i_feat = first(np.asarray(ipr_top) >= ipr_top[0] + feat_rise,
+                   after=i_mem if i_mem is not None else len(steps))
+    i_grok = first(np.asarray(test_acc) >= grok_acc)
+    at = lambda i: float(steps[i]) if i is not None else math.nan   # noqa: E731
+    clean = (i_mem is not None and test_acc[i_mem] <= 2.0 / M
+             and ipr_top[i_mem] <= ipr_top[0] + mem_ipr)
+    t = (at(i_mem), at(i_feat), at(i_grok))
+    ordered = bool(all(np.isfinite(t)) and t[0] < t[1] < t[2])
+    return {"t_mem": t[0], "t_feat": t[1], "t_grok": t[2], "clean_mem": bool(clean),
+            "ordered": ordered, "delay": t[2] - t[0], "i_mem": i_mem, "i_feat": i_feat,
+            "i_grok": i_grok}
+
+
+def independent_ascent(W0: np.ndarray, X, Yt, act: str, steps: int, lr: float) -> np.ndarray:
+    """Stage II on its own: every node ascends E (training data) on the unit sphere,
+    w <- normalise(w + lr grad E(w) / (4 E_ref)), E_ref = E of a Fourier feature on the same data
+    (at a maximum grad E = 4 E w for sqr, so lr is the relative step there)."""
+    M = X.shape[1] // 2
+    e_ref = float(theory.energy(theory.fourier_feature(M, 1)[None, :], X, Yt, act)[0])
+    W = unit_rows(W0)
+    for _ in range(steps):
+        W = unit_rows(W + lr / (4 * e_ref) * theory.energy_grad(W, X, Yt, act))
+    return W
+
+
+def dominant(W: np.ndarray, M: int, group: str = "cyclic") -> np.ndarray:
+    """Each row's dominant non-trivial irrep class (Z_M: frequency k in 1..(M-1)/2)."""
+    return np.argmax(spectra(W, M, group)[0][:, 1:], axis=1) + 1
+
+
+def node_report(W, V, M, frac):
+    """Per strongest node (Z_M): ``ipr``, dominant a-, b- and total frequency ``fa``, ``fb``,
+    ``ftot`` (k >= 1), ``E`` = E(w/|w|)/(M/4) on all pairs, ``rgrad`` = |grad_sphere E|/|grad E|,
+    and the power ``tot`` per frequency class."""
+    top = top_nodes(W, V, frac)
+    tot, pa, pb = spectra(W[top], M)
+    Wn = unit_rows(W[top])
+    X, _, Yt = theory.dataset(M)
+    g = theory.energy_grad(Wn, X, Yt)
+    rg = np.linalg.norm(g - np.sum(g * Wn, 1)[:, None] * Wn, axis=1) / np.linalg.norm(g, axis=1)
+    return {"ipr": theory.ipr(tot), "fa": np.argmax(pa[:, 1:], 1) + 1,
+            "fb": np.argmax(pb[:, 1:], 1) + 1, "ftot": np.argmax(tot[:, 1:], 1) + 1,
+            "E": theory.fourier_energy(Wn, M) / theory.energy_max(M), "rgrad": rg, "tot": tot}
