@@ -55,4 +55,18 @@ TINY = {
         {"counts": [6, 6, 6, 6], "depths": [1], "d": 2, "lambda_W": 0.01, "lambda_H": 0.01,
          "lr": 0.3},
     ],
+    "grokking": [
+        {"M": 7, "K": 16, "train_fraction": 0.6, "steps": 60, "record_every": 10,
+         "spectrum_nodes": 8, "indep_steps": 10},
+        {"M": 7, "K": 16, "train_fraction": 0.6, "weight_decay": 0.0, "steps": 60,
+         "record_every": 10, "spectrum_nodes": 8, "indep_steps": 10},
+        {"M": 7, "K": 16, "train_fraction": 0.6, "labels": "shuffled", "steps": 60,
+         "record_every": 10, "spectrum_nodes": 8, "indep_steps": 10},
+        {"kind": "stage2", "M": 7, "K": 16, "train_fraction": 0.9, "steps": 10, "record_every": 2,
+         "indep_record": 1, "indep_steps": 10, "seeds": 2, "spectrum_nodes": 8},
+        {"M": 6, "group": "dihedral", "K": 16, "train_fraction": 0.6, "steps": 60,
+         "record_every": 10, "spectrum_nodes": 8, "indep_steps": 10},
+        {"kind": "sweep", "sweep_M": [5, 7, 11], "K": 16, "steps": 60, "seeds": 1,
+         "bracket": "absolute", "low": 0.2, "high": 0.8, "bisect": 2},
+    ],
 }
