@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sims import plrf_equivalent as pe
+from sims.scaling_laws import equivalent as pe
 from sims import scaling_laws as sl
 from sims.backend import get_backend
+from sims.fits import loglog_slope
 
 PAIRS = [(1.0, 0.75), (0.4, 0.3), (0.4, 0.8)]
 
@@ -152,8 +153,8 @@ def test_ivb_frontier_is_set_by_the_sgd_noise_not_by_f_pp_against_f_0():
     ds, ls = sl.frontier(dg, steps, curves, f)
     ok = np.isfinite(ds)
     up, low = ok & (f >= 1e15), ok & (f < 1e9)
-    x_up, x_low = sl.slope(f[up], ds[up]), sl.slope(f[low], ds[low])
-    y_up = -sl.slope(f[up], ls[up])
+    x_up, x_low = loglog_slope(f[up], ds[up]).slope, loglog_slope(f[low], ds[low]).slope
+    y_up = -loglog_slope(f[up], ls[up]).slope
     x_ivb, y_ivb = t.predicted("IVb", 0.4, 0.8)
     x_ic, _ = t.predicted("Ic", 0.4, 0.8)
     assert abs(x_up - x_ivb) < 0.03 and abs(y_up - y_ivb) < 0.02

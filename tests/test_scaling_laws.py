@@ -9,6 +9,7 @@ import pytest
 from sims import scaling_laws as sl
 from sims.backend import cupy_available, get_backend
 from sims.errors import ConfigError
+from sims.fits import loglog_slope
 
 TINY = {
     "plrf": dict(model="plrf", d=6, v_ratio=3, steps=40, runs=200, n_log=5, d_grid=(4, 8),
@@ -75,7 +76,7 @@ def test_cupy_agrees_with_numpy():
 
 def test_numba_kernels_are_real_dispatchers():
     from numba.core.registry import CPUDispatcher
-    from sims import plrf_equivalent as pe
+    from sims.scaling_laws import equivalent as pe
     for f in (sl.sgd_chunk, sl.expected_loss, pe.weighted_expected_loss, pe.block_expected_loss):
         module, attr = f.numba_path.split(":")
         assert isinstance(getattr(importlib.import_module(module), attr), CPUDispatcher)
@@ -202,7 +203,7 @@ def test_frontier_recovers_a_planted_optimum():
     f = np.geomspace(1e3, 1e6, 10)
     d_star, p_star = sl.frontier(dg, steps, curves, f)
     assert np.all(np.isfinite(d_star))
-    assert abs(sl.slope(f, d_star) - 0.5) < 0.02 and abs(sl.slope(f, p_star) + 0.5) < 0.02
+    assert abs(loglog_slope(f, d_star).slope - 0.5) < 0.02 and abs(loglog_slope(f, p_star).slope + 0.5) < 0.02
     np.testing.assert_allclose(p_star, 2 / np.sqrt(f), rtol=0.02)
 
 

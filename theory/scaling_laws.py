@@ -342,33 +342,44 @@ START_GRID = dict(e=(0.0, 1.0), lA=(0.0, 5.0, 10.0), lB=(0.0, 5.0, 10.0), a=(0.2
 BOOT_OPTIONS = dict(ftol=1e-12, gtol=1e-9, maxiter=2000)   # refits start at the optimum
 
 
+def _best_fit(logN, logD, logL, idx, starts, reduce="sum", options=None):
+    """The L-BFGS-B result of lowest objective over ``starts`` on the points ``idx``."""
+    best = None
+    for x0 in starts:
+        res = minimize(chinchilla_loss, np.asarray(x0, float), jac=True, method="L-BFGS-B",
+                       args=(logN[idx], logD[idx], logL[idx], reduce), options=options)
+        if best is None or res.fun < best.fun:
+            best = res
+    return best
+
+
+def bootstrap_refit(N_, D_, L_, idx, start) -> np.ndarray:
+    """One bootstrap replicate: the fit on the resampled points ``idx`` from ``start`` (the full
+    fit's parameters) with tight tolerances; returns (a, b, b/(a+b))."""
+    q = _best_fit(np.log(N_), np.log(D_), np.log(L_), idx, [start], options=BOOT_OPTIONS).x
+    return np.array([q[3], q[4], q[4] / (q[3] + q[4])])
+
+
+def bootstrap_ci(boot) -> np.ndarray:
+    """95% percentile interval of the replicates (rows: a, b, b/(a+b)): shape (2, 3)."""
+    return np.percentile(np.asarray(boot), [2.5, 97.5], axis=0)
+
+
 def fit_chinchilla(N_, D_, L_, reduce="sum", starts=None, bootstrap=0, seed=0, options=None):
     """Fit L = E + A/N^a + B/D^b; returns dict(E, A, B, a, b, params, objective, ci (bootstrap 95%
     of a, b, b/(a+b)), nit). L-BFGS-B from every grid start with scipy's default tolerances (or
-    ``options``), as Hoffmann et al.; bootstrap refits start from the estimate with tight ones."""
+    ``options``), as Hoffmann et al.; bootstrap refits start from the estimate with tight ones
+    (:func:`bootstrap_refit`, resamples drawn in turn from ``default_rng(seed)``)."""
     logN, logD, logL = np.log(N_), np.log(D_), np.log(L_)
     starts = list(itertools.product(*(starts or START_GRID).values()))
-
-    def best_of(idx, cands, options=options):
-        best = None
-        for x0 in cands:
-            res = minimize(chinchilla_loss, np.asarray(x0, float), jac=True, method="L-BFGS-B",
-                           args=(logN[idx], logD[idx], logL[idx], reduce), options=options)
-            if best is None or res.fun < best.fun:
-                best = res
-        return best
-    allidx = np.arange(len(logL))
-    best = best_of(allidx, starts)
+    best = _best_fit(logN, logD, logL, np.arange(len(logL)), starts, reduce, options)
     p = best.x
     out = dict(E=float(np.exp(p[0])), A=float(np.exp(p[1])), B=float(np.exp(p[2])),
                a=float(p[3]), b=float(p[4]), params=p, objective=float(best.fun), nit=int(best.nit))
     if bootstrap:
         rng = np.random.default_rng(seed)
-        boot = []
-        for _ in range(bootstrap):
-            q = best_of(rng.integers(0, len(logL), len(logL)), [p], BOOT_OPTIONS).x
-            boot.append((q[3], q[4], q[4] / (q[3] + q[4])))
-        out["ci"] = np.percentile(np.asarray(boot), [2.5, 97.5], axis=0)   # (2, 3): a, b, b/(a+b)
+        out["ci"] = bootstrap_ci([bootstrap_refit(N_, D_, L_, rng.integers(0, len(logL), len(logL)), p)
+                                  for _ in range(bootstrap)])
     return out
 
 

@@ -72,42 +72,6 @@ def _na(c) -> tuple[float, float, int]:
     return ops, 8.0 * arrays, max(c.width, c.d, max(c.n))
 
 
-EQUIV_Z, EQUIV_J, EQUIV_NEWTON = 2000, 2400, 10   # deterministic equivalent: z points, j-terms, iterations
-
-
-def _sl(c) -> tuple[float, float, int]:
-    """Scaling laws, per model: mrs, features (P x M x N) and a pseudo-inverse (P N min(P, N)) per
-    seed and grid point; plrf, runs x steps SGD steps of (d + 1)^2 plus the eigenproblems of the
-    d_grid (v d^2 + d^3 per draw); compute_optimal, co_steps recursion steps over co_n_d widths up to
-    co_d_max (sampled W) or, on the deterministic equivalent, a fixed-point grid and a blocked
-    recursion per width whatever its size, plus the sampled check; chinchilla, bootstrap refits of a chin_grid^2 table."""
-    if c.model == "mrs":
-        P, M = c.p_big, c.m_latent
-        sizes = [(P, N) for N in c.n_grid] * 2 + [(c.p_spike, max(1, round(q * c.p_spike)))
-                                                  for q in c.spike_ratios]
-        ops = c.seeds * sum(p * M * n + p * n * min(p, n) for p, n in sizes)
-        return ops, 8.0 * (P * M + M * max(c.n_grid) + P * max(c.n_grid)), max(P, M)
-    if c.model == "plrf":
-        v = c.v_ratio * max(c.d_grid + (c.d,))
-        ops = c.runs * c.steps * (c.d + 1) ** 2 + c.w_draws * sum(v * d * d + d**3 for d in c.d_grid)
-        return ops, 8.0 * (c.runs * (c.d + 1) * 2 + v * max(c.d_grid)), v   # runs: a batch axis
-    if c.model == "compute_optimal" and c.co_method == "equivalent":
-        # per width: the fixed point on ~EQUIV_Z grid points over ~EQUIV_J compressed j-terms, and the
-        # blocked recursion (log(co_steps)/BLOCK_H blocks of ~EQUIV_Z/4 nodes); plus the sampled check
-        from sims.plrf_equivalent import BLOCK_H
-        grid = EQUIV_Z * EQUIV_J * EQUIV_NEWTON
-        blocks = (1 + math.log(c.co_steps)) / BLOCK_H * EQUIV_Z / 4
-        vc = c.v_ratio * c.co_check_d
-        check = c.co_draws * (vc * c.co_check_d**2 + c.co_check_steps * c.co_check_d)
-        return c.co_n_d * (grid + blocks) + check, 8.0 * (EQUIV_Z * EQUIV_J + vc * c.co_check_d), vc
-    if c.model == "compute_optimal":
-        v = c.v_ratio * c.co_d_max
-        ops = c.co_steps * c.co_n_d * c.co_d_max + v * c.co_d_max**2
-        return ops, 8.0 * (v * c.co_d_max + c.co_n_d * c.co_d_max), v
-    return (max(1, c.bootstrap) * c.chin_grid**2 * 1e4, 8.0 * c.chin_grid**2 * max(1, c.bootstrap),
-            c.chin_grid)
-
-
 def _sp(c) -> tuple[float, float, int]:
     """Superposition: an AdamW step on a batch costs batch x n x m (x W, x W W^T, their transposes
     backward) per width m of the grid; the final evaluation eval_batch x n x m."""
@@ -154,7 +118,7 @@ def _sh(c) -> tuple[float, float, int]:
 
 
 MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
-    "neural_collapse": _nc, "neuron_alignment": _na, "scaling_laws": _sl,
+    "neural_collapse": _nc, "neuron_alignment": _na,
     "superposition": _sp, "grokking": _gk, "sharpness": _sh}
 
 
