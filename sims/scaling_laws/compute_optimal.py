@@ -98,14 +98,17 @@ def simulate_compute_optimal(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
         arrays.update(check_steps=ks, check_sampled=check.mean(0),
                       check_sampled_se=check.std(0, ddof=1) / np.sqrt(c.co_draws),
                       check_equivalent=equivalent.equivalent_curves(
-                          c.alpha, c.beta, [c.co_check_d], c.v_ratio, c.lr, ks, backend=c.backend)[0])
+                          c.alpha, c.beta, [c.co_check_d], c.v_ratio, c.lr, ks, backend=c.backend)[0],
+                      check_gd=equivalent.gd_curve(c.alpha, c.beta, c.co_check_d, c.v_ratio, c.lr, ks))
         dims.update(check_steps=["check_step"], check_sampled=["check_step"],
-                    check_sampled_se=["check_step"], check_equivalent=["check_step"])
+                    check_sampled_se=["check_step"], check_equivalent=["check_step"],
+                    check_gd=["check_step"])
     else:
         draws = _sampled_draws(c, bk, rng, dg, steps, c.co_draws, "draws")
         curves = draws.mean(0)
         sd = draws.std(0, ddof=1) if c.co_draws > 1 else np.zeros_like(curves)
-    f_grid = np.geomspace(c.co_f_min or float(dg[0]) * 10, float(dg[-1]) * float(c.co_steps), c.co_n_f)
+    f_grid = np.geomspace(c.co_f_min or float(dg[0]) * 10,
+                          c.co_f_max or float(dg[-1]) * float(c.co_steps), c.co_n_f)
     d_star, loss_star = frontier(dg, steps, curves, f_grid)
     arrays.update(d_grid=dg, steps=steps, curves=curves, curves_sd=sd, f_grid=f_grid, d_star=d_star,
                   loss_star=loss_star)

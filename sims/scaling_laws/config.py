@@ -32,6 +32,7 @@ class ScalingLawsConfig(BaseConfig):
     p_spike: int = 64
     spike_ratios: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0)
     seeds: int = 8
+    mrs_ridge: float = 0.04           # ridge penalty of the spike's control (objective |F th - y|^2/2P + lam |th|^2/2)
     # compute_optimal
     co_d_min: int = 16
     co_d_max: int = 512
@@ -43,7 +44,7 @@ class ScalingLawsConfig(BaseConfig):
     co_method: str = "sampled"        # sampled W (exact recursion) | equivalent (deterministic equivalent)
     co_check_d: int = 128             # equivalent: d of its check against co_draws sampled W
     co_check_steps: int = 20000       # equivalent: the check's last step (the sampled recursion is O(d) a step)
-    co_atol: float = 0.08             # tolerance of the x and y slopes
+    co_f_max: float = 0.0             # end of the fitted compute window; 0: co_d_max * co_steps
     # chinchilla
     noise: float = 0.005
     chin_grid: int = 12
@@ -71,7 +72,9 @@ class ScalingLawsConfig(BaseConfig):
                 f"co_f_min must be in [0, co_d_max * co_steps), got {self.co_f_min}")
         require(self.co_method in CO_METHODS, f"co_method must be one of {CO_METHODS}, "
                                               f"got {self.co_method!r}")
-        require(0 < self.co_atol < 1, f"co_atol must be in (0, 1), got {self.co_atol}")
+        require(self.co_f_max == 0 or self.co_f_min < self.co_f_max <= self.co_d_max * self.co_steps,
+                f"co_f_max must be 0 or in (co_f_min, co_d_max * co_steps], got {self.co_f_max}")
+        require(self.mrs_ridge > 0, f"mrs_ridge must be > 0, got {self.mrs_ridge}")
         require(self.co_method != "equivalent" or self.co_draws >= 2,
                 "co_method: equivalent needs co_draws >= 2 sampled W for its check")
         require(self.co_check_d > 1 and self.co_check_steps > 0,

@@ -300,3 +300,13 @@ def equivalent_curves(alpha, beta, d_grid, v_ratio, lr, steps, backend="numba", 
                  else weighted_expected_loss(bk, *args))
         out.append(bk.to_numpy(curve))
     return np.asarray(out)
+
+
+def gd_curve(alpha, beta, d, v_ratio, lr, steps, **spectrum_kw):
+    """The rival without SGD noise on the same spectral nodes: full-batch gradient descent,
+    q_b(k) = (1 - gamma lam_b)^(2k) w_b, P(k) = sum_b q_b / 2 + P_inf, at ``steps``."""
+    sp = equivalent_spectrum(alpha, beta, int(d), v_ratio, **spectrum_kw)
+    gamma = float(lr / sp["gamma_den"])
+    k = np.asarray(steps, dtype=float)[:, None]
+    return 0.5 * (np.exp(2 * k * np.log1p(-gamma * sp["lam"][None, :])) * sp["w"][None, :]).sum(1) \
+        + sp["p_inf"]

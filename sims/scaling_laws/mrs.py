@@ -26,6 +26,17 @@ def min_norm_loss(xp, X, U, w, lam):
     return 0.5 * xp.sum(lam * err**2)
 
 
+def ridge_loss(xp, X, U, w, lam, penalty):
+    """Ridge regression on the same features (objective |F theta - y|^2 / (2P) + penalty |theta|^2 / 2,
+    theta = V s / (s^2 + P penalty) U^T y); the exact test loss as in :func:`min_norm_loss`."""
+    F = X @ U.T
+    y = X @ w
+    Us, s, Vh = xp.linalg.svd(F, full_matrices=False)
+    theta = Vh.T @ ((s / (s**2 + F.shape[0] * penalty)) * (Us.T @ y))
+    err = U.T @ theta - w
+    return 0.5 * xp.sum(lam * err**2)
+
+
 def _sweeps(c: ScalingLawsConfig, bk, rng, M):
     """Loss vs N at P = p_big, vs P at N = p_big, and across N = q p_spike at P = p_spike."""
     xp = bk.xp
@@ -36,9 +47,12 @@ def _sweeps(c: ScalingLawsConfig, bk, rng, M):
     U = rng.standard_normal((nmax, M))
     Xb, Ub, wb, lb = bk.asarray(X), bk.asarray(U), bk.asarray(w), bk.asarray(lam)
     loss = lambda P, N: float(min_norm_loss(xp, Xb[:P, :], Ub[:N, :], wb, lb))   # noqa: E731
+    ridge = lambda P, N: float(ridge_loss(xp, Xb[:P, :], Ub[:N, :], wb, lb, c.mrs_ridge))  # noqa: E731
+    spike_n = [max(1, round(q * c.p_spike)) for q in c.spike_ratios]
     return {"vs_N": [loss(c.p_big, n) for n in c.n_grid],
             "vs_P": [loss(p, c.p_big) for p in c.n_grid],
-            "spike": [loss(c.p_spike, max(1, round(q * c.p_spike))) for q in c.spike_ratios]}
+            "spike": [loss(c.p_spike, n) for n in spike_n],
+            "spike_ridge": [ridge(c.p_spike, n) for n in spike_n]}
 
 
 def finite_ns(c: ScalingLawsConfig) -> list[int]:
@@ -72,11 +86,13 @@ def simulate_mrs(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
     seeds = np.random.SeedSequence(c.seed).spawn(c.seeds)
     values = sweep.run(c, range(c.seeds), lambda k, seed: _one_seed(c, bk, seed), seeds=seeds,
                        desc="scaling_laws[mrs]")
-    arrays = {f"loss_{k}": np.stack([v[k] for v in values]) for k in ("vs_N", "vs_P", "spike")}
+    arrays = {f"loss_{k}": np.stack([v[k] for v in values])
+              for k in ("vs_N", "vs_P", "spike", "spike_ridge")}
     arrays.update(n_grid=np.asarray(c.n_grid), spike_ratios=np.asarray(c.spike_ratios),
                   finite_N=np.asarray(finite_ns(c)),
                   loss_finite=np.stack([v["finite"] for v in values]))
     dims = {"loss_vs_N": ["seed", "n"], "loss_vs_P": ["seed", "n"],
-            "loss_spike": ["seed", "spike_ratio"], "n_grid": ["n"], "spike_ratios": ["spike_ratio"],
+            "loss_spike": ["seed", "spike_ratio"], "loss_spike_ridge": ["seed", "spike_ratio"],
+            "n_grid": ["n"], "spike_ratios": ["spike_ratio"],
             "finite_N": ["finite_n"], "loss_finite": ["seed", "finite_n"]}
     return arrays, dims, bk.name

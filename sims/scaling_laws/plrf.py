@@ -42,6 +42,13 @@ def expected_loss(xp, lam, a0, gamma, p_inf, log_steps):
     return xp.stack(out)
 
 
+def gd_loss(lam, a0, gamma, p_inf, log_steps):
+    """The rival without SGD noise: full-batch gradient descent on P, a_i(k) = (1 - gamma l_i)^(2k)
+    a_i(0), loss sum l_i a_i / 2 + P_inf at ``log_steps``."""
+    k = np.asarray(log_steps, dtype=float)[:, None]
+    return 0.5 * ((1 - gamma * lam[None, :]) ** (2 * k) * (lam * a0)[None, :]).sum(1) + p_inf
+
+
 def plrf_problem(alpha, beta, d, v, rng):
     """Spectrum, target, features and the exact quantities: H, theta*, P_inf, K = cov(W^T x, b^T x)."""
     j = np.arange(1, v + 1, dtype=float)
@@ -106,12 +113,15 @@ def simulate_plrf(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
     log_steps = log_steps_of(c)
     exact = bk.to_numpy(expected_loss(bk, bk.asarray(lam), bk.asarray(a0), gamma, pr["p_inf"],
                                       log_steps))
+    half = bk.to_numpy(expected_loss(bk, bk.asarray(lam), bk.asarray(a0), gamma / 2, pr["p_inf"],
+                                     log_steps))
     (mc,) = sweep.run(c, ["sgd"], lambda _, seed: _sgd(c, bk, pr, gamma, log_steps, seed),
                       seeds=[s_sgd], desc="scaling_laws[plrf sgd]", key="sgd")
     arrays = {"log_steps": log_steps, "exact_loss": exact, "mc_loss": mc["mc_loss"],
               "mc_se": mc["mc_se"], "d_grid": np.asarray(c.d_grid),
-              "limit_loss": _limit_losses(c, s_lim), "eigenvalues": lam, "gamma": np.asarray(gamma)}
+              "limit_loss": _limit_losses(c, s_lim), "eigenvalues": lam, "gamma": np.asarray(gamma),
+              "gd_loss": gd_loss(lam, a0, gamma, pr["p_inf"], log_steps), "half_lr_loss": half}
     dims = {"log_steps": ["step"], "exact_loss": ["step"], "mc_loss": ["step"], "mc_se": ["step"],
             "d_grid": ["width"], "limit_loss": ["width", "draw"], "eigenvalues": ["eigen"],
-            "gamma": []}
+            "gamma": [], "gd_loss": ["step"], "half_lr_loss": ["step"]}
     return arrays, dims, bk.name
