@@ -30,10 +30,13 @@ PHASE_LABELS = {"Ia": (1.4, 0.22), "II": (1.5, 1.0), "III": (0.8, 1.7), "Ib": (0
 
 
 def _co(exps):
+    """Every compute_optimal result, in the order of the phase table (Ia, II, III, Ib, ...)."""
     out = list(exps.of_kind("compute_optimal").values())
     if not out:
         one(exps, "compute_optimal")          # the clear error naming the missing kind
-    return out
+    order = list(theory.PHASE_TABLE)
+    rank = lambda r: order.index(theory.phase(r.meta["config"]["alpha"], r.meta["config"]["beta"]) or "Ia")  # noqa: E731
+    return sorted(out, key=rank)
 
 
 def _through(f, v, p):

@@ -1,4 +1,4 @@
-"""sims.plrf_equivalent: the node-weighted recursion, the compressed j-sums, and the deterministic
+"""sims.scaling_laws.equivalent (formerly sims.plrf_equivalent): the node-weighted recursion, the compressed j-sums, and the deterministic
 equivalent (Stieltjes transform, limit loss, loss curves) against sampled PLRF problems."""
 from __future__ import annotations
 
