@@ -35,7 +35,9 @@ def _co(exps):
     if not out:
         one(exps, "compute_optimal")          # the clear error naming the missing kind
     order = list(theory.PHASE_TABLE)
-    rank = lambda r: order.index(theory.phase(r.meta["config"]["alpha"], r.meta["config"]["beta"]) or "Ia")  # noqa: E731
+    def rank(res):
+        cfg = res.meta["config"]
+        return order.index(theory.phase(cfg["alpha"], cfg["beta"]) or "Ia")
     return sorted(out, key=rank)
 
 
@@ -50,7 +52,8 @@ def mrs_loss(exps, ax):
     al, n = mrs.meta["config"]["alpha"], mrs["n_grid"]
     for key, c, lab in (("loss_vs_N", "C0", "vs N (P >> N)"), ("loss_vs_P", "C3", "vs P (N >> P)")):
         ax.plot(n, mrs[key].mean(0), color=c, label=lab, **SIM)
-    ax.plot(n, _through(n, mrs["loss_vs_N"].mean(0), -al), **THEORY, label=rf"$n^{{-\alpha}}$, $\alpha$={al:g}")
+    ax.plot(n, _through(n, mrs["loss_vs_N"].mean(0), -al), **THEORY,
+            label=rf"$n^{{-\alpha}}$, $\alpha$={al:g}")
     ax.plot(n, _through(n, mrs["loss_vs_N"].mean(0), -1.0), color="grey", ls=":", lw=1,
             label=r"$n^{-1}$ (rival)")
     ax.set(xscale="log", yscale="log", xlabel="N or P", ylabel="test loss (mean over seeds)",
@@ -79,7 +82,8 @@ def plrf_sgd(exps, ax):
     k = np.maximum(plrf["log_steps"], 0.5)
     ax.errorbar(k, plrf["mc_loss"], 2 * plrf["mc_se"], color="C1", label="SGD, Monte-Carlo", **SIM)
     ax.plot(k, plrf["exact_loss"], **THEORY, label="exact recursion")
-    for key, ls, lab in (("gd_loss", "--", "no noise term (rival)"), ("half_lr_loss", ":", r"$\gamma/2$ (rival)")):
+    for key, ls, lab in (("gd_loss", "--", "no noise term (rival)"),
+                         ("half_lr_loss", ":", r"$\gamma/2$ (rival)")):
         if key in plrf:
             ax.plot(k, plrf[key], color="grey", ls=ls, lw=1, label=lab)
     ax.set(xscale="log", yscale="log", xlabel="SGD steps", ylabel="expected loss",
@@ -169,8 +173,8 @@ def phases(exps, ax):
         cfg, ph, m, tol = _measured(res)
         if m is None:
             continue
-        hits = [k for k in theory.PHASE_TABLE
-                if np.all(np.abs(np.subtract((m["x"], m["y"]), theory.predicted(k, cfg["alpha"], cfg["beta"]))) <= tol)]
+        pred = {k: theory.predicted(k, cfg["alpha"], cfg["beta"]) for k in theory.PHASE_TABLE}
+        hits = [k for k, p in pred.items() if np.all(np.abs(np.subtract((m["x"], m["y"]), p)) <= tol)]
         color = PHASE_COLORS[hits[0]] if len(hits) == 1 else "w"
         ax.plot(cfg["alpha"], min(cfg["beta"], 1.95), "o", color=color, ms=8, mec="k",
                 label=f"({cfg['alpha']:g}, {cfg['beta']:g}): {'/'.join(hits) or 'no row'}")

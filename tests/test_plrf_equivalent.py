@@ -1,5 +1,6 @@
-"""sims.scaling_laws.equivalent (formerly sims.plrf_equivalent): the node-weighted recursion, the compressed j-sums, and the deterministic
-equivalent (Stieltjes transform, limit loss, loss curves) against sampled PLRF problems."""
+"""sims.scaling_laws.equivalent (formerly sims.plrf_equivalent): the node-weighted recursion, the
+compressed j-sums, and the deterministic equivalent (Stieltjes transform, limit loss, loss curves)
+against sampled PLRF problems."""
 from __future__ import annotations
 
 import numpy as np

@@ -32,7 +32,8 @@ class ScalingLawsConfig(BaseConfig):
     p_spike: int = 64
     spike_ratios: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0)
     seeds: int = 8
-    mrs_ridge: float = 0.04           # ridge penalty of the spike's control (objective |F th - y|^2/2P + lam |th|^2/2)
+    mrs_ridge: float = 0.04           # ridge penalty lam of the spike's control:
+    #                                   |F th - y|^2 / (2P) + lam |th|^2 / 2
     # compute_optimal
     co_d_min: int = 16
     co_d_max: int = 512
@@ -43,7 +44,7 @@ class ScalingLawsConfig(BaseConfig):
     co_f_min: float = 0.0             # start of the compute window; 0: 10 co_d_min
     co_method: str = "sampled"        # sampled W (exact recursion) | equivalent (deterministic equivalent)
     co_check_d: int = 128             # equivalent: d of its check against co_draws sampled W
-    co_check_steps: int = 20000       # equivalent: the check's last step (the sampled recursion is O(d) a step)
+    co_check_steps: int = 20000       # equivalent: the check's last step (sampled: O(d) a step)
     co_f_max: float = 0.0             # end of the fitted compute window; 0: co_d_max * co_steps
     # chinchilla
     noise: float = 0.005

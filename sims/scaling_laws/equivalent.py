@@ -287,7 +287,8 @@ BLOCK_H = 0.01     # block_expected_loss: relative error ~1e-5 at h = 0.01 (seco
 def equivalent_curves(alpha, beta, d_grid, v_ratio, lr, steps, backend="numba", block_h=BLOCK_H,
                       **spectrum_kw):
     """Deterministic-equivalent expected-loss curves, shape (len(d_grid), len(steps)); gamma =
-    lr / sum_j D_j (same convention as :func:`sims.scaling_laws.compute_optimal.co_curves`). ``block_h`` > 0 advances
+    lr / sum_j D_j (same convention as :func:`sims.scaling_laws.compute_optimal.co_curves`).
+    ``block_h`` > 0 advances
     the recursion in blocks (:func:`block_expected_loss`); 0 runs every step."""
     bk = get_backend(backend)
     steps = np.asarray(steps, dtype=np.int64)

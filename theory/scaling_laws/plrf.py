@@ -23,7 +23,8 @@ r"""Power-law random features (Paquette et al. 2024) and the MRS tail: exponents
       IVb K_pp vs F_0   x = 1/2                         y = a
   (a = alpha, b = beta). Ia, II and III are the paper's rows (confirmed from the paper and the authors'
   notebooks); the 2 alpha < 1 rows and the IVa | IVb split are OUR derivation from the same components
-  with the scaled learning rate, since the paper's table was not reachable. Each row is checked to be self-consistent: the terms it drops are smaller at its
+  with the scaled learning rate, since the paper's table was not reachable. Each row is checked to
+  be self-consistent: the terms it drops are smaller at its
   optimum (``DROPPED``) and the two balanced terms move in opposite directions with d at fixed f
   (``MONOTONE``); the zero sets of those margins and slopes are the phase boundaries 2 beta = 1,
   beta = alpha, 2 alpha = 1, 4 alpha = 1 (where K_pp's power law appears; the paper's Ic | IV line) and
