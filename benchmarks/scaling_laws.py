@@ -94,7 +94,7 @@ def _rec_torch(d, steps):
 def _equiv_suite(d, last):
     """One deterministic-equivalent loss curve (the blocked recursion over the spectral nodes; the
     spectrum itself is host preprocessing, like co_curves' eigh, and is not timed)."""
-    from sims import plrf_equivalent as pe
+    from sims.scaling_laws import equivalent as pe
 
     def make(backend):
         sp = pe.equivalent_spectrum(0.4, 0.8, int(d), 4)

@@ -26,24 +26,6 @@ def load(sim_name: str, paths) -> Experiments:
     return Experiments(sim, {Path(p).stem: results.load(Path(p)) for p in paths})
 
 
-_LEGACY_ORDER = {   # transitional, until every figure module draws from Experiments
-}
-
-
-def _legacy(module, a) -> int:
-    by_stem = {Path(p).stem: p for p in a.results}
-    if a.simulator == "scaling_laws":
-        order = ["Ia", "II", "III", "Ib", "Ic", "IVa", "IVb"]
-        co = sorted((s for s in by_stem if s.startswith("compute_optimal_")),
-                    key=lambda s: order.index(s.removeprefix("compute_optimal_")))
-        names = ["mrs", "plrf", "chinchilla", *co]
-        module.main([str(by_stem[n]) for n in names] + ["--out", str(a.out)])
-        return 0
-    names = _LEGACY_ORDER[a.simulator]
-    style.main(module.draw, names, None, [str(by_stem[n]) for n in names] + ["--out", str(a.out)])
-    return 0
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m figures", description=__doc__.split("\n")[0])
     p.add_argument("simulator")
@@ -55,8 +37,6 @@ def main(argv=None) -> int:
         if not sim.figure:
             raise SimsError(f"simulator {a.simulator!r} declares no figure")
         module = importlib.import_module(sim.figure)
-        if not hasattr(module, "PANELS"):       # transitional: a figure not yet drawn by kind
-            return _legacy(module, a)
         style.save(module.draw(load(a.simulator, a.results)), a.out)
     except SimsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -79,18 +79,3 @@ def one(experiments, kind: str):
         raise SimsError(f"the figure needs an experiment of kind {kind!r}; got kinds "
                         f"{sorted({experiments.kind(n) for n in experiments})}")
     return res
-
-
-def main(draw: Callable, names, doc: str | None, argv=None) -> None:
-    """Transitional command line of a figure not yet drawn from Experiments:
-    ``script.py RESULT... --out STEM``, one result file per name, passed to ``draw`` in order."""
-    import argparse
-
-    from sims import results
-
-    p = argparse.ArgumentParser(description=doc)
-    for name in names:
-        p.add_argument(name, type=Path)
-    p.add_argument("--out", type=Path, required=True, help="output stem (.pdf and .png)")
-    a = p.parse_args(argv)
-    save(draw(*(results.load(getattr(a, name)) for name in names)), a.out)

@@ -47,9 +47,6 @@ def get_simulator(name: str):
         raise SimsError(f"unknown simulator {name!r}; known: {', '.join(sorted(mods))}")
     module = importlib.import_module(mods[name])
     sim = getattr(module, "SIMULATOR", None)
-    if sim is None and hasattr(module, "Config") and hasattr(module, "claims"):
-        sim = _legacy(name, module)          # transitional: removed once every module declares one
-        module.SIMULATOR = sim
     if sim is None or getattr(sim, "name", None) != name:
         raise SimsError(f"module {mods[name]} declares no SIMULATOR named {name!r}")
     if not sim.module:
@@ -71,19 +68,3 @@ def simulator_of_config(config: Any):
             return get_simulator(name)
     return None
 
-
-def _legacy(name: str, module):
-    """A Simulator for a module still written the old way (Config, simulate, claims(dict))."""
-    from .simulator import Simulator
-
-    class _Legacy(Simulator):
-        def check(self, results, symbolic=True):
-            from dataclasses import replace
-            from .simulator import Experiments
-            exps = Experiments.of(self, results)
-            return [replace(c, simulator=name) for c in module.claims(dict(exps))]
-
-    doc = (module.__doc__ or name).strip().splitlines()[0]
-    return _Legacy(name=name, summary=doc, config=module.Config, simulate=module.simulate,
-                   kind=lambda c: "legacy", claims={}, figure=f"figures.{name}",
-                   figure_kinds=("legacy",), benchmarks=f"benchmarks.{name}")

@@ -1,7 +1,8 @@
 """SLURM resources of one run job (runtime, memory, CPUs, GPU), derived from the sweep sizes of its config.
 
-For each simulator, ``work(config)`` counts the dominant arithmetic of one experiment from its sizes
-(operation counts below, up to a constant) and ``footprint(config)`` the bytes of its largest arrays.
+Each simulator declares ``cost(config) -> (work, bytes, largest matrix dim)`` (``Simulator.cost``):
+the dominant arithmetic of one experiment counted from its sizes (up to a constant) and the bytes of
+its largest arrays.
 The constant is measured: ``scripts/calibrate_resources.py`` times every experiment of the quick
 profile on one thread (CPU seconds, numba cache warm) and records seconds, work, start-up and
 numba-compile time and resident memory in ``profiles/slurm/calibration.yaml``. A job's prediction is
@@ -15,9 +16,9 @@ numba-compile time and resident memory in ``profiles/slurm/calibration.yaml``. A
     gpu     = 1 when the experiment asks for the CuPy backend, else 0
 
 using the same experiment of the quick profile when its work time was resolved (see ``rate``). Steps of run-to-tolerance simulators are estimated from their conditioning (see each model);
-a job that outlives its limit anyway resumes from its checkpoint (``sims.checkpoint``) when
-resubmitted. Simulators without a model here (and any model error) fall back to the ``resources:``
-block of their profile file.
+a job that outlives its limit anyway resumes from its checkpoint (``sims.sweep``) when
+resubmitted. Simulators without a cost model or calibration (and any model error) fall back to the
+``resources:`` block of their profile file.
 """
 from __future__ import annotations
 
@@ -39,49 +40,6 @@ PARALLEL_MIN_S = 600                 # shorter jobs run on one core
 THREAD_DIMS = ((8000, 4), (2000, 2))
 
 
-# ---- per-simulator operation counts and footprints (c: the validated Config) ----------------------
-# A simulator declares its own ``cost(config) -> (work, bytes, largest dim)`` (sims.simulator); the
-# models below are the ones not yet moved into their simulators.
-EQUIV_Z, EQUIV_J, EQUIV_NEWTON = 2000, 2400, 10   # deterministic equivalent: z points, j-terms, iterations
-
-
-def _sl(c) -> tuple[float, float, int]:
-    """Scaling laws, per model: mrs, features (P x M x N) and a pseudo-inverse (P N min(P, N)) per
-    seed and grid point; plrf, runs x steps SGD steps of (d + 1)^2 plus the eigenproblems of the
-    d_grid (v d^2 + d^3 per draw); compute_optimal, co_steps recursion steps over co_n_d widths up to
-    co_d_max (sampled W) or, on the deterministic equivalent, a fixed-point grid and a blocked
-    recursion per width whatever its size, plus the sampled check; chinchilla, bootstrap refits of a chin_grid^2 table."""
-    if c.model == "mrs":
-        P, M = c.p_big, c.m_latent
-        sizes = [(P, N) for N in c.n_grid] * 2 + [(c.p_spike, max(1, round(q * c.p_spike)))
-                                                  for q in c.spike_ratios]
-        ops = c.seeds * sum(p * M * n + p * n * min(p, n) for p, n in sizes)
-        return ops, 8.0 * (P * M + M * max(c.n_grid) + P * max(c.n_grid)), max(P, M)
-    if c.model == "plrf":
-        v = c.v_ratio * max(c.d_grid + (c.d,))
-        ops = c.runs * c.steps * (c.d + 1) ** 2 + c.w_draws * sum(v * d * d + d**3 for d in c.d_grid)
-        return ops, 8.0 * (c.runs * (c.d + 1) * 2 + v * max(c.d_grid)), v   # runs: a batch axis
-    if c.model == "compute_optimal" and c.co_method == "equivalent":
-        # per width: the fixed point on ~EQUIV_Z grid points over ~EQUIV_J compressed j-terms, and the
-        # blocked recursion (log(co_steps)/BLOCK_H blocks of ~EQUIV_Z/4 nodes); plus the sampled check
-        from sims.plrf_equivalent import BLOCK_H
-        grid = EQUIV_Z * EQUIV_J * EQUIV_NEWTON
-        blocks = (1 + math.log(c.co_steps)) / BLOCK_H * EQUIV_Z / 4
-        vc = c.v_ratio * c.co_check_d
-        check = c.co_draws * (vc * c.co_check_d**2 + c.co_check_steps * c.co_check_d)
-        return c.co_n_d * (grid + blocks) + check, 8.0 * (EQUIV_Z * EQUIV_J + vc * c.co_check_d), vc
-    if c.model == "compute_optimal":
-        v = c.v_ratio * c.co_d_max
-        ops = c.co_steps * c.co_n_d * c.co_d_max + v * c.co_d_max**2
-        return ops, 8.0 * (v * c.co_d_max + c.co_n_d * c.co_d_max), v
-    return (max(1, c.bootstrap) * c.chin_grid**2 * 1e4, 8.0 * c.chin_grid**2 * max(1, c.bootstrap),
-            c.chin_grid)
-
-
-MODELS: dict[str, Callable[[Any], tuple[float, float, int]]] = {
-    "scaling_laws": _sl}
-
-
 # ---- from work to resources --------------------------------------------------------------------------
 def config_of(sim: str, values: dict) -> Any:
     from sims.config import from_mapping
@@ -90,9 +48,9 @@ def config_of(sim: str, values: dict) -> Any:
 
 
 def cost_function(sim: str) -> Callable[[Any], tuple[float, float, int]] | None:
-    """The simulator's declared cost model (or a legacy one of this module), None without one."""
+    """The simulator's declared cost model (``Simulator.cost``), None without one."""
     from sims.registry import get_simulator
-    return get_simulator(sim).cost or MODELS.get(sim)
+    return get_simulator(sim).cost
 
 
 def estimate(sim: str, values: dict) -> tuple[float, float, int]:

@@ -1,4 +1,4 @@
-"""numba kernels for :mod:`sims.plrf_equivalent` (same arguments and results as the generic ones)."""
+"""numba kernels for :mod:`sims.scaling_laws.equivalent` (same arguments and results as the generic ones)."""
 import numpy as np
 from numba import njit, prange
 

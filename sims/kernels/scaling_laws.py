@@ -1,4 +1,4 @@
-"""numba kernels for :mod:`sims.scaling_laws` (same arguments and results as the generic ones)."""
+"""numba kernels for :mod:`sims.scaling_laws.plrf` (same arguments and results as the generic ones)."""
 import numpy as np
 from numba import njit
 

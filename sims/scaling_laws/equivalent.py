@@ -5,7 +5,7 @@ Reference: Paquette, Paquette, Xiao & Pennington 2024, "4+3 Phases of Compute-Op
 Laws" (the PLRF model and its deterministic-equivalent loss curves); Silverstein & Bai 1995 for the
 sample-covariance fixed point.
 
-Model (as in :mod:`sims.scaling_laws`): x_j ~ N(0, D_j), D_j = j^(-2 alpha), j = 1..v, v = v_ratio d;
+Model (as in :mod:`sims.scaling_laws.plrf`): x_j ~ N(0, D_j), D_j = j^(-2 alpha), j = 1..v, v = v_ratio d;
 target b_j = j^(-beta); W in R^(v x d), W_jk ~ N(0, 1/d); H = W^T D W; P(theta) =
 (1/2)|D^(1/2)(W theta - b)|^2; gamma = lr / sum_j D_j.
 
@@ -17,7 +17,7 @@ a_i(0), A_b = (sum_{i in b} a_i) / n_b:
     P(k) = (1/2) sum_b n_b lam_b A_b(k) + P_inf,       A_b(0) = w_b / (n_b lam_b),
 
 exact when each node holds equal eigenvalues (n_b = 1 on the eigenpairs of one H is the recursion
-:func:`sims.scaling_laws.expected_loss`).
+:func:`sims.scaling_laws.plrf.expected_loss`).
 
 Deterministic equivalent. m(z) = (1/d) tr (H - z)^-1 solves (Silverstein; root with Im m > 0 for
 Im z > 0)
@@ -65,7 +65,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from .backend import get_backend, kernel
+from ..backend import get_backend, kernel
 
 J0 = 2000
 
@@ -144,7 +144,7 @@ def support_edges(u, om, d, m0):
 
 def stieltjes(alpha, d, v_ratio, z, j0=J0):
     """m(z) = (1/d) tr (H - z)^-1 (deterministic equivalent) at complex z with Im z > 0."""
-    from .kernels.plrf_equivalent import solve_stieltjes
+    from ..kernels.plrf_equivalent import solve_stieltjes
     nd = _problem_nodes(alpha, 0.0, d, v_ratio, j0)
     z = np.atleast_1d(np.asarray(z, dtype=complex))
     assert np.all(z.imag > 0), "stieltjes needs Im z > 0"
@@ -160,7 +160,7 @@ def equivalent_spectrum(alpha, beta, d, v_ratio, points_per_decade=60, Q=4, eta_
     """Spectral nodes of the deterministic equivalent: node values ``lam``, eigenvalue counts ``n``
     (sum d), forcing weights ``w`` (sum b^T D b - 2 P_inf), ``p_inf``, ``gamma_den`` = sum_j D_j,
     ``bDb``, and the relative mass errors before renormalisation."""
-    from .kernels.plrf_equivalent import solve_stieltjes_ray
+    from ..kernels.plrf_equivalent import solve_stieltjes_ray
     nd = _problem_nodes(alpha, beta, d, v_ratio, j0)
     u, om, c2 = nd["u"], nd["om"], nd["c2"]
     s0 = nd["gamma_den"] / d                       # (1/d) tr D: the isotropic part of H
@@ -287,7 +287,8 @@ BLOCK_H = 0.01     # block_expected_loss: relative error ~1e-5 at h = 0.01 (seco
 def equivalent_curves(alpha, beta, d_grid, v_ratio, lr, steps, backend="numba", block_h=BLOCK_H,
                       **spectrum_kw):
     """Deterministic-equivalent expected-loss curves, shape (len(d_grid), len(steps)); gamma =
-    lr / sum_j D_j (same convention as :func:`sims.scaling_laws.co_curves`). ``block_h`` > 0 advances
+    lr / sum_j D_j (same convention as :func:`sims.scaling_laws.compute_optimal.co_curves`).
+    ``block_h`` > 0 advances
     the recursion in blocks (:func:`block_expected_loss`); 0 runs every step."""
     bk = get_backend(backend)
     steps = np.asarray(steps, dtype=np.int64)
@@ -300,3 +301,13 @@ def equivalent_curves(alpha, beta, d_grid, v_ratio, lr, steps, backend="numba", 
                  else weighted_expected_loss(bk, *args))
         out.append(bk.to_numpy(curve))
     return np.asarray(out)
+
+
+def gd_curve(alpha, beta, d, v_ratio, lr, steps, **spectrum_kw):
+    """The rival without SGD noise on the same spectral nodes: full-batch gradient descent,
+    q_b(k) = (1 - gamma lam_b)^(2k) w_b, P(k) = sum_b q_b / 2 + P_inf, at ``steps``."""
+    sp = equivalent_spectrum(alpha, beta, int(d), v_ratio, **spectrum_kw)
+    gamma = float(lr / sp["gamma_den"])
+    k = np.asarray(steps, dtype=float)[:, None]
+    return 0.5 * (np.exp(2 * k * np.log1p(-gamma * sp["lam"][None, :])) * sp["w"][None, :]).sum(1) \
+        + sp["p_inf"]
