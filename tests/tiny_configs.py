@@ -69,4 +69,16 @@ TINY = {
         {"kind": "sweep", "sweep_M": [5, 7, 11], "K": 16, "steps": 60, "seeds": 1,
          "bracket": "absolute", "low": 0.2, "high": 0.8, "bisect": 2},
     ],
+    "scaling_laws": [
+        {"model": "mrs", "alpha": 1.5, "m_latent": 256, "m_finite": 16, "n_grid": [8, 16],
+         "p_big": 128, "p_spike": 16, "spike_ratios": [0.5, 1.0, 2.0], "seeds": 2},
+        {"model": "plrf", "alpha": 1.0, "beta": 0.75, "d": 8, "v_ratio": 4, "lr": 0.2, "steps": 50,
+         "runs": 64, "n_log": 8, "d_grid": [8, 16], "w_draws": 2},
+        {"model": "chinchilla", "noise": 0.005, "chin_grid": 6, "bootstrap": 4},
+        {"model": "compute_optimal", "alpha": 1.0, "beta": 0.75, "lr": 0.5, "co_d_min": 8,
+         "co_d_max": 32, "co_n_d": 3, "co_steps": 200, "co_n_f": 8, "co_draws": 2},
+        {"model": "compute_optimal", "co_method": "equivalent", "alpha": 0.4, "beta": 0.3,
+         "lr": 0.5, "co_d_min": 100, "co_d_max": 10000, "co_n_d": 3, "co_steps": 100000,
+         "co_n_f": 8, "co_draws": 2, "co_check_d": 16, "co_check_steps": 200},
+    ],
 }
