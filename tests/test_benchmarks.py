@@ -6,18 +6,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks import (double_descent, grokking, neural_collapse, neuron_alignment, scaling_laws,
-                        sharpness, suite, superposition)
-from benchmarks.__main__ import targets
+import importlib
+
+from benchmarks import suite
+from benchmarks.__main__ import benchmark_modules, targets
+
+# each simulator's declared benchmark module, by simulator name (the registry is the one list)
+BENCH = {name: importlib.import_module(path) for name, path in benchmark_modules().items()}
 
 torch_only = pytest.mark.skipif(not suite.torch_available(), reason="torch (bench extra) absent")
 
 
 def test_rk4_peer_matches_suite():
-    out = neuron_alignment.cases("quick")[0].suite("numpy")()
+    out = BENCH["neuron_alignment"].cases("quick")[0].suite("numpy")()
     if not suite.torch_available():
         pytest.skip("torch (bench extra) absent")
-    W, v, dt = neuron_alignment.cases("quick")[0].torch("cpu")()
+    W, v, dt = BENCH["neuron_alignment"].cases("quick")[0].torch("cpu")()
     np.testing.assert_allclose(W.detach().numpy(), out[0], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(v.detach().numpy(), out[1], rtol=1e-12, atol=1e-15)
     assert dt == pytest.approx(out[2], rel=1e-12)
@@ -25,32 +29,32 @@ def test_rk4_peer_matches_suite():
 
 @torch_only
 def test_heavy_ball_peer_matches_suite():
-    case = neural_collapse.cases("quick")[1]            # depth 3
+    case = BENCH["neural_collapse"].cases("quick")[1]            # depth 3
     loss_suite = case.suite("numba")()[-2]              # loss after the chunk
     loss_torch = case.torch("cpu")()                    # loss before the last of its steps
     # the peer reports the loss evaluated before its last update: compare with one step less
-    shorter = neural_collapse.STEPS
+    shorter = BENCH["neural_collapse"].STEPS
     try:
-        neural_collapse.STEPS = shorter - 1
-        loss_suite_prev = neural_collapse.cases("quick")[1].suite("numpy")()[-2]
+        BENCH["neural_collapse"].STEPS = shorter - 1
+        loss_suite_prev = BENCH["neural_collapse"].cases("quick")[1].suite("numpy")()[-2]
     finally:
-        neural_collapse.STEPS = shorter
+        BENCH["neural_collapse"].STEPS = shorter
     assert loss_torch == pytest.approx(loss_suite_prev, rel=1e-10)
     assert loss_suite < loss_suite_prev
 
 
 @torch_only
 def test_gd_peer_matches_suite():
-    case = double_descent.cases("quick")[1]
+    case = BENCH["double_descent"].cases("quick")[1]
     a = case.suite("numpy")()
-    n, p, steps = double_descent.GD["quick"]
+    n, p, steps = BENCH["double_descent"].GD["quick"]
     # the peer's loss is 0.5 |Za - y|^2 with step eta; the suite's step is eta_over_n Z^T(Za - y)
     np.testing.assert_allclose(case.torch("cpu")().detach().numpy(), a, rtol=1e-9, atol=1e-12)
 
 
 @torch_only
 def test_adamw_peer_matches_suite():
-    case = superposition.cases("quick")[0]
+    case = BENCH["superposition"].cases("quick")[0]
     W, b, *_, losses = case.suite("numpy")()
     Wt, bt, lt = case.torch("cpu")()
     np.testing.assert_allclose(lt.numpy(), losses, rtol=1e-10)
@@ -60,7 +64,7 @@ def test_adamw_peer_matches_suite():
 
 @torch_only
 def test_plrf_peers_match_suite():
-    sgd, rec, equiv = scaling_laws.cases("quick")
+    sgd, rec, equiv = BENCH["scaling_laws"].cases("quick")
     np.testing.assert_allclose(sgd.torch("cpu")().detach().numpy(), sgd.suite("numpy")(),
                                rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(rec.torch("cpu")().numpy(), rec.suite("numpy")(), rtol=1e-10)
@@ -69,13 +73,13 @@ def test_plrf_peers_match_suite():
 def test_equivalent_curve_backends_match():
     """numba and numpy blocked recursions agree to round-off: sums over ~10^3 nodes in another order,
     compounded over ~2 10^3 blocks (measured 9e-10 relative)."""
-    equiv = scaling_laws.cases("quick")[2]
+    equiv = BENCH["scaling_laws"].cases("quick")[2]
     np.testing.assert_allclose(equiv.suite("numba")(), equiv.suite("numpy")(), rtol=1e-8)
 
 
 @torch_only
 def test_adam_peer_matches_suite():
-    case = grokking.cases("quick")[0]
+    case = BENCH["grokking"].cases("quick")[0]
     W, V, *_, loss = case.suite("numpy")()
     Wt, Vt, loss_t = case.torch("cpu")()
     assert loss_t == pytest.approx(loss, rel=1e-10)
@@ -92,7 +96,7 @@ def test_sharpness_peers_and_backends_match_suite(size):
     """Every sharpness case: the numba kernels equal the numpy suite (rel 1e-12) and the PyTorch
     peer (autograd GD steps; double-backward HVP) computes the same weights / HVP vector to 1e-10
     (round-off of sums of <= 4096 terms in another order, grown over at most 50 GD steps)."""
-    for case in sharpness.cases(size):
+    for case in BENCH["sharpness"].cases(size):
         want = _arrays(case.suite("numpy")())
         assert len(want) in (2, 3) and all(np.all(np.isfinite(w)) for w in want)
         for a, b in zip(want, _arrays(case.suite("numba")())):
@@ -107,15 +111,15 @@ def test_sharpness_peers_and_backends_match_suite(size):
 
 def test_sharpness_gd_case_is_a_real_step():
     """The timed GD call moves the weights (so the peers are compared on a non-trivial result)."""
-    case = sharpness.cases("quick")[0]
-    Ws, *_ = sharpness._net("sweep", sharpness.WIDTHS["quick"])
+    case = BENCH["sharpness"].cases("quick")[0]
+    Ws, *_ = BENCH["sharpness"]._net("sweep", BENCH["sharpness"].WIDTHS["quick"])
     moved = [np.max(np.abs(a - b)) for a, b in zip(_arrays(case.suite("numpy")()), Ws)]
     assert min(moved) > 1e-6
 
 
 def test_every_case_runs_on_numpy_and_ratios_are_consistent():
-    cases = [c for mod in (neural_collapse, neuron_alignment) for c in mod.cases("quick")]
-    cases.append(double_descent.cases("quick")[1])
+    cases = [c for mod in (BENCH["neural_collapse"], BENCH["neuron_alignment"]) for c in mod.cases("quick")]
+    cases.append(BENCH["double_descent"].cases("quick")[1])
     for c in cases:
         c.torch = None                                  # the peers are checked above
     records = suite.run(cases, repeats=3, min_time=0.0, verbose=False, gemm=100.0)
