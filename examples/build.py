@@ -49,6 +49,59 @@ NOTEBOOKS = {
         ("code", "for c in res.claims():\n"
                  "    print('PASS' if c.passed else 'FAIL', c.name, '| control:', c.control)"),
     ],
+    "02_mup_vs_ntk_sharpness_your_widths.ipynb": [
+        ("md", "# muP vs NTK sharpness at your widths\n\n"
+               "Train the same two-layer tanh network in NTK and in muP parametrisation at widths of "
+               "your choice, and watch how the sharpness change eta (lambda_T - lambda_0) and the "
+               "feature movement scale with width: NTK shrinks (exponents -1 and -1/2), muP does "
+               "not (exponent 0). The suite's claims test each exponent with the other "
+               "parametrisation's runs as the control."),
+        ("code", "import numpy as np\nimport matplotlib.pyplot as plt\nimport sims\n\n"
+                 "res = sims.run('sharpness', 'width_sweep', profile='quick', widths=[128, 256, 512],\n"
+                 "               steps=1000, log_every=250, seeds=2)\n"
+                 "ds = res.to_xarray()\nds[['sharpness', 'feature_move', 'eta']]"),
+        ("md", "Labelled dims: `sharpness[param, width, seed, step]`. The sharpness change per width, "
+               "in units of the step size, for each parametrisation:"),
+        ("code", "change = ((ds.sharpness.isel(step=-1) - ds.sharpness.isel(step=0)) * ds.eta).mean('seed')\n"
+                 "fig, ax = plt.subplots(figsize=(4, 3))\n"
+                 "for p, name in enumerate(ds.param.values):\n"
+                 "    ax.loglog(ds.width, change.isel(param=p), 'o-', label=str(name))\n"
+                 "ax.set(xlabel='width', ylabel='eta (lambda_T - lambda_0)'); ax.legend();"),
+        ("code", "from sims.fits import loglog_slope\n"
+                 "for p, name in enumerate(ds.param.values):\n"
+                 "    s = loglog_slope(ds.width.values, change.isel(param=p).values)\n"
+                 "    print(f'{name}: exponent {s.slope:+.2f} +- {s.stderr:.2f}')"),
+        ("md", "## The suite's verdict on this run\n\nEach row states its tolerance's origin and "
+               "its control (the other parametrisation's runs)."),
+        ("code", "for c in res.claims():\n"
+                 "    print('PASS' if c.passed else 'FAIL', '|', c.name, '| control:', c.control,\n"
+                 "          '->', 'rejected' if c.control_passed is False else c.control_passed)"),
+    ],
+    "03_fit_L_of_N_D_to_your_loss_table.ipynb": [
+        ("md", "# Fit L(N, D) to your own loss table\n\n"
+               "The suite's Chinchilla fitter (Hoffmann et al. 2022, approach 3: L = E + A/N^a + "
+               "B/D^b, Huber loss on log L, L-BFGS-B from a grid of starts, bootstrap intervals) "
+               "applied to a table of your own. Here the table is synthetic, drawn from known "
+               "parameters, so you can see the fit recover them; replace `N, D, L` by your runs."),
+        ("code", "import numpy as np\n"
+                 "from theory.scaling_laws import chinchilla as chin\n\n"
+                 "rng = np.random.default_rng(0)\n"
+                 "N, D, L = chin.chinchilla_data(rng, noise=0.005, n_grid=8)   # your table goes here\n"
+                 "print(len(L), 'runs; N from', f'{N.min():.2g}', 'to', f'{N.max():.2g}')"),
+        ("code", "fit = chin.fit_chinchilla(N, D, L, bootstrap=20, seed=1)\n"
+                 "truth = chin.CHINCHILLA\n"
+                 "for k in ('E', 'A', 'B', 'a', 'b'):\n"
+                 "    print(f'{k}: fitted {fit[k]:.4g}   true {truth[k]:.4g}')\n"
+                 "print('95% bootstrap interval of b/(a+b):', fit['ci'][:, 2])"),
+        ("md", "The compute-optimal allocation N_opt ~ C^(b/(a+b)) follows from the fit; the "
+               "suite's sympy check of that exponent is `theory.scaling_laws.chinchilla` "
+               "(`chinchilla_nopt_exponent`)."),
+        ("code", "import matplotlib.pyplot as plt\n"
+                 "pred = fit['E'] + fit['A'] / N**fit['a'] + fit['B'] / D**fit['b']\n"
+                 "fig, ax = plt.subplots(figsize=(4, 3))\n"
+                 "ax.loglog(L, pred, '.', ms=4); ax.plot([L.min(), L.max()], [L.min(), L.max()], 'k-', lw=0.8)\n"
+                 "ax.set(xlabel='measured L', ylabel='fitted L');"),
+    ],
 }
 
 

@@ -27,7 +27,7 @@ from .errors import ConfigError, require
 
 REPO_CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 PROFILES = ("quick", "paper")       # the shipped profiles; any folder of YAML files is one too
-MAX_INT = 10**16                    # counts beyond this are typos (steps up to ~1e15 are real)
+MAX_INT = 10**18                    # counts beyond this are typos (the PLRF equivalent runs 1e17 steps)
 MAX_LIST = 100_000                  # sweep lists beyond this are typos
 
 

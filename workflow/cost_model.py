@@ -48,9 +48,14 @@ def config_of(sim: str, values: dict) -> Any:
 
 
 def cost_function(sim: str) -> Callable[[Any], tuple[float, float, int]] | None:
-    """The simulator's declared cost model (``Simulator.cost``), None without one."""
+    """The simulator's declared cost model (``Simulator.cost``), None without one (or for a name
+    the registry does not know)."""
+    from sims.errors import SimsError
     from sims.registry import get_simulator
-    return get_simulator(sim).cost
+    try:
+        return get_simulator(sim).cost
+    except SimsError:
+        return None
 
 
 def estimate(sim: str, values: dict) -> tuple[float, float, int]:
