@@ -39,12 +39,8 @@ def cmd_run(args) -> None:
     overrides = cfg.parse_overrides(args.set)
     if args.backend:
         overrides["backend"] = args.backend
-    configs = cfg.load_experiments(args.simulator, sim.config, profile, overrides, config_dir=root)
-    if args.experiment:
-        if args.experiment not in configs:
-            raise SimsError(f"no experiment {args.experiment!r} in profile {profile!r} of "
-                            f"{args.simulator}; known: {', '.join(configs)}")
-        configs = {args.experiment: configs[args.experiment]}
+    configs = cfg.load_experiments(args.simulator, sim.config, profile, overrides,
+                                   config_dir=root, only=args.experiment or None)
     if args.out and len(configs) != 1:
         raise SimsError("--out needs a single --experiment")
     for name, config in configs.items():

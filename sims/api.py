@@ -46,12 +46,8 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
     before anything runs."""
     sim = get_simulator(simulator)
     name, root = cfg.resolve_profile(profile, profile_dir)
-    configs = cfg.load_experiments(simulator, sim.config, name, overrides, config_dir=root)
-    if experiment is not None:
-        if experiment not in configs:
-            raise SimsError(f"no experiment {experiment!r} in profile {name!r} of {simulator}; "
-                            f"known: {', '.join(configs)}")
-        configs = {experiment: configs[experiment]}
+    configs = cfg.load_experiments(simulator, sim.config, name, overrides, config_dir=root,
+                                   only=experiment)
     for e, c in configs.items():
         cfg.check_footprint(sim, c, where=f"{name}/{simulator}.yaml:{e}")
     out = {}

@@ -204,9 +204,16 @@ def _memory_bytes() -> float:
 
 def load_experiments(simulator: str, config_cls: type[BaseConfig], profile: str,
                      overrides: Mapping[str, Any] | None = None,
-                     config_dir: Path | None = None) -> dict[str, BaseConfig]:
-    """Every experiment of a profile as a validated config, with ``overrides`` applied to each."""
+                     config_dir: Path | None = None, only: str | None = None) -> dict[str, BaseConfig]:
+    """Every experiment of a profile (or just ``only``) as a validated config, with ``overrides``
+    applied to each; an unknown ``only`` is a ConfigError listing the profile's experiments."""
     data = load_profile_file(simulator, profile, config_dir)
-    return {name: from_mapping(config_cls, {**(values or {}), **(overrides or {})},
+    names = list(data["experiments"])
+    if only is not None:
+        require(only in names, f"no experiment {only!r} in profile {profile!r} of {simulator}; "
+                               f"known: {', '.join(names)}")
+        names = [only]
+    return {name: from_mapping(config_cls, {**(data["experiments"][name] or {}),
+                                            **(overrides or {})},
                                where=f"{profile}/{simulator}.yaml:{name}")
-            for name, values in data["experiments"].items()}
+            for name in names}

@@ -69,11 +69,15 @@ def node_energy(W: np.ndarray, M: int, act: str, X=None, Yt=None, group="cyclic"
 
 
 def gf_stats(GF, F, Yt, Q):
-    """|G_F|, fraction of |G_F|^2 in col(Ytil), cos(G_F, Ytil Ytil^T F)."""
+    """|G_F|, fraction of |G_F|^2 in col(Ytil), cos(G_F, Ytil Ytil^T F).
+
+    With A = Ytil^T F and B = Ytil^T G_F (M x K): <G_F, Ytil A> = <B, A> and
+    |Ytil A|^2 = <A, (Ytil^T Ytil) A>, so S = Ytil Ytil^T F (N x K) is never formed."""
     n2 = float(np.sum(GF * GF))
     lab = float(np.sum((Q.T @ GF) ** 2)) / max(n2, 1e-300)
-    S = Yt @ (Yt.T @ F)
-    cos = float(np.sum(GF * S) / max(math.sqrt(n2 * float(np.sum(S * S))), 1e-300))
+    A, B = Yt.T @ F, Yt.T @ GF
+    s2 = float(np.sum(A * ((Yt.T @ Yt) @ A)))
+    cos = float(np.sum(B * A) / max(math.sqrt(n2 * max(s2, 0.0)), 1e-300))
     return math.sqrt(n2), lab, cos
 
 

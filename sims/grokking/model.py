@@ -9,6 +9,7 @@ import numpy as np
 
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
+from ..fpmode import flush_denormals
 from ..errors import ConfigError, require
 from . import metrics
 from theory import grokking as theory
@@ -38,6 +39,7 @@ class GrokkingConfig(BaseConfig):
     eps: float = 1e-8
     train_fraction: float = 0.4
     steps: int = 1500
+    flush_denormals: bool = True      # subnormal values count as 0 while training (sims.fpmode)
     record_every: int = 10
     top_fraction: float = 0.25        # "strongest nodes": top quarter by |w_j| |V e_j|
     spectrum_nodes: int = 256         # nodes whose spectra are stored at every record
@@ -158,17 +160,36 @@ def init_params(M: int, K: int, rng: np.random.Generator):
 
 
 # ---- one training run ---------------------------------------------------------------------------
-def _hidden(X, W, act):
-    H = X @ W.T
-    return H * H if act == "sqr" else np.maximum(H, 0.0)
+def _hidden(X, W, act, pairs=None, bk=None):
+    """sigma(X W^T) on the host. With ``pairs`` = (ia, ib), the columns of the two ones of each
+    one-hot row of X, the product is the gather W^T[ia] + W^T[ib] (:func:`hidden_gather`): the
+    same sums (adding exact zeros changes nothing), O(N K) instead of O(N K 2M)."""
+    if pairs is None:
+        H = X @ W.T
+        return H * H if act == "sqr" else np.maximum(H, 0.0)
+    return hidden_gather(bk, np.ascontiguousarray(W.T), pairs[0], pairs[1],
+                         ACT_CODE[act] if isinstance(act, str) else act)
+
+
+@kernel(numba="sims.kernels.grokking:hidden_gather")
+def hidden_gather(xp, WT, ia, ib, act):
+    """sigma(W^T[ia] + W^T[ib]) (N x K) for one-hot pairs (ia, ib); WT is W^T (2M x K)."""
+    H = WT[ia] + WT[ib]
+    return H * H if act == 0 else xp.maximum(H, 0.0)
+
+
+def one_hot_pairs(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ia, ib): the columns of the ones in the two halves of each one-hot row x = [e_a; e_b]."""
+    M = X.shape[1] // 2
+    return np.argmax(X[:, :M], axis=1), M + np.argmax(X[:, M:], axis=1)
 
 
 def _record(config, M, data, Wh, Vh, done, record):
     """One record of a run: accuracies and losses; with ``record`` also the node statistics and the
     snapshot (W, V, the stored nodes' normalised spectra and energies)."""
-    X, y, Yt, tr, te, Q = data
+    X, y, Yt, tr, te, Q, pairs = data
     act = config.activation
-    F = _hidden(X, Wh, act)
+    F = _hidden(X, Wh, act, pairs, get_backend(config.backend, config))
     O = F @ Vh.T
     R = O - O.mean(1, keepdims=True) - Yt
     row = {"step": done, "train_acc": metrics.accuracy(O[tr], y[tr]),
@@ -211,7 +232,17 @@ def train(config: GrokkingConfig, M: int, fraction: float, seed, record=True, st
     hp = (config.lr, config.weight_decay, config.beta1, config.beta2, config.eps,
           OPT_CODE[config.optimizer], ACT_CODE[config.activation])
     U, _, _ = np.linalg.svd(Yt[tr], full_matrices=False)
-    data = (X, y, Yt, tr, te, U[:, : M - 1])           # Q: orthonormal basis of col(Ytil_train)
+    data = (X, y, Yt, tr, te, U[:, : M - 1], one_hot_pairs(X))   # Q: basis of col(Ytil_train)
+    with flush_denormals(config.flush_denormals):
+        hist, snaps = _loop(config, M, bk, data, state, Xtr, Ytr, hp, record, stop_acc)
+    out = {k: np.array([r[k] for r in hist]) for k in hist[0]}
+    out.update(train_idx=tr, snaps=snaps)
+    return out
+
+
+def _loop(config, M, bk, data, state, Xtr, Ytr, hp, record, stop_acc):
+    """Record, then train ``record_every`` steps, until ``steps`` (or the test accuracy reaches
+    ``stop_acc``); returns the records and the snapshots."""
     hist, snaps, done = [], [], 0
     while True:
         Wh, Vh = bk.to_numpy(state[0]), bk.to_numpy(state[1])
@@ -226,9 +257,7 @@ def train(config: GrokkingConfig, M: int, fraction: float, seed, record=True, st
         n = min(config.record_every, config.steps - done)
         *state, _ = train_chunk(bk, *state, Xtr, Ytr, done, n, *hp)
         done += n
-    out = {k: np.array([r[k] for r in hist]) for k in hist[0]}
-    out.update(train_idx=tr, snaps=snaps)
-    return out
+    return hist, snaps
 
 
 def cost(c: GrokkingConfig) -> tuple[float, float, int]:

@@ -3,7 +3,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def linear_model_risks(s, c, vb, y2, beta2, lr_over_n, budgets, lambdas, n, tol):
     """Fused filter + reduction: no (filters x rank) temporaries, one pass per filter."""
     F = 1 + budgets.size + lambdas.size
@@ -33,7 +33,7 @@ def linear_model_risks(s, c, vb, y2, beta2, lr_over_n, budgets, lambdas, n, tol)
     return risk, train
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gd_iterate(Z, y, eta_over_n, steps):
     """Explicit GD a <- a - (eta/n) Z^T (Z a - y) from zero, without Python overhead per step."""
     Z = np.ascontiguousarray(Z)

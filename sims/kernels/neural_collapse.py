@@ -3,7 +3,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _grads(H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce, use_bias, feats, gWs):
     """Loss and gradients; writes layer features into ``feats`` and W_1..W_{M-1} grads into ``gWs``."""
     N = H.shape[1]
@@ -57,7 +57,7 @@ def _grads(H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce, use_bias, feats, gWs):
     return loss, gH, gWout, gb
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gd_chunk(H, Ws, Wout, b, vH, vWs, vWout, vb, Y, lr, mu, lam_w, lam_h, lam_b, ce, use_bias,
              steps):
     """``steps`` heavy-ball steps (v <- mu v + g, theta <- theta - lr v), in place on copies."""

@@ -5,7 +5,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _field(X, y, W, v, scale, logistic):
     """The gradient-flow field with the three products on BLAS (Z = X W^T, A^T r, (1[Z>0] r)^T X)
     and the element-wise work fused into single passes."""
@@ -40,17 +40,17 @@ def _field(X, y, W, v, scale, logistic):
     return dW, dv, scale * loss
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _speed(loss, loss0):
     return (1.0 + math.log(2.0)) * loss0 / (loss * (1.0 + math.log1p(loss0 / loss)))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def field(X, y, W, v, scale, logistic):
     return _field(X, y, W, v, scale, logistic)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rk4_step(X, y, W, v, dtau, loss0, scale, logistic):
     """One classical RK4 step of the time-changed flow (see the generic version)."""
     a1, b1, l1 = _field(X, y, W, v, scale, logistic)

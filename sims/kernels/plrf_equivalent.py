@@ -3,14 +3,14 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _coefficients(lam, n, gamma):
     """eps_b = 1 - rho_b = 2 g lam_b - 2 g^2 lam_b^2 (without cancellation) and f_b = 2 g^2 n_b lam_b^2."""
     gl = gamma * lam
     return 2.0 * gl - 2.0 * gl * gl, 2.0 * gl * gl * n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def weighted_expected_loss(lam, n, w, gamma, p_inf, log_steps):
     """The node-aggregated expected-loss recursion, O(nodes) per step, loss recorded at ``log_steps``:
     A_b <- rho_b A_b + 2 g^2 lam_b P, P = sum_b n_b lam_b A_b / 2 + P_inf, A_b(0) = w_b / (n_b lam_b).
@@ -38,7 +38,7 @@ def weighted_expected_loss(lam, n, w, gamma, p_inf, log_steps):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _newton(z, m, u, om, invd, maxit):
     """Newton on g(m) = m (-z + S(m)) - 1, S(m) = invd sum om u / (1 + u m). Returns (m, ok)."""
     for _ in range(maxit):
@@ -105,7 +105,7 @@ def solve_stieltjes(x, eta, u, om, invd, eta0):
     return out, status
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def solve_stieltjes_ray(x, eta, u, om, invd, eta0):
     """As :func:`solve_stieltjes` for points along a smooth path (x ascending, eta ~ x): each point
     starts Newton from its upper neighbour's root, falling back to eta-continuation when that fails.
@@ -150,7 +150,7 @@ def solve_stieltjes_ray(x, eta, u, om, invd, eta0):
     return out, status
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def block_expected_loss(lam, n, w, gamma, p_inf, log_steps, h):
     """The same recursion advanced in blocks of Delta = max(1, floor(h k)) steps (never past the next
     logged step), exact when P(k) is linear in k over a block: q(k0 + Delta) = rho^Delta q(k0) +

@@ -24,7 +24,7 @@ def sgd_chunk(theta, xi, L, gamma):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def expected_loss(lam, a0, gamma, p_inf, log_steps):
     """The exact expected-loss recursion, O(d) per step, loss recorded at ``log_steps``."""
     a = a0.copy()

@@ -327,7 +327,7 @@ def hvp(Ws, mults, X, y, act, V, gauss_newton=False, primal=None):
                      tuple(empty for _ in d1s) if gn else _tup(curv), gn))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lstsq_sgd(X, y, w, lr, idx):
     """w <- w - lr X_B^T (X_B w - y_B)/B for each row idx[t] of mini-batch indices."""
     w = w.copy()

@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _loss_grad(W, b, x, gW, gb):
     """Loss (1/(B n)) sum (relu(x W W^T + b) - x)^2; writes its gradients into gW and gb."""
     B, n = x.shape
@@ -44,7 +44,7 @@ def _loss_grad(W, b, x, gW, gb):
     return loss / (B * n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _decay(W, lr, gamma, eps):
     """Decoupled weight decay of the rows W_i: gamma >= 0: W_i <- (1 - lr gamma) W_i (decay);
     gamma < 0: W_i <- W_i + lr gamma W_i (1 - 1/(|W_i| + eps)) (row norms pulled towards 1)."""
@@ -61,7 +61,7 @@ def _decay(W, lr, gamma, eps):
             W[i, k] *= f
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _adam(p, g, mom, vel, lr, t, beta1, beta2, eps):
     """The bias-corrected Adam step on flat arrays (in place)."""
     bc1 = 1.0 - beta1**t
@@ -72,7 +72,7 @@ def _adam(p, g, mom, vel, lr, t, beta1, beta2, eps):
         p[q] -= lr / bc1 * mom[q] / (np.sqrt(vel[q]) / bc2 + eps)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def train_chunk(W, b, mW, vW, mb, vb, X, lrs, t0, gamma, beta1, beta2, eps):
     """AdamW on one fresh batch X[t] per step; returns the updated state and the batch losses."""
     W, b, mW, vW, mb, vb = W.copy(), b.copy(), mW.copy(), vW.copy(), mb.copy(), vb.copy()
