@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import sys
+from pathlib import Path
 
 from benchmarks import suite
 from benchmarks.common import gemm_gflops
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--size", choices=("quick", "paper", "both"), default="both")
     ap.add_argument("--only", nargs="*", help="simulators to run (default: all)")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    ap.add_argument("--whole-runs", choices=("yes", "no", "only"), default="yes",
+                    help="also time whole simulate() runs per backend (benchmarks/whole_runs.py)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--markdown", help="also write the table and targets as markdown here")
     ap.add_argument("--json", help="also write every measurement as JSON here")
@@ -90,9 +93,11 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         ap.error(f"no benchmarks for {unknown}; known: {', '.join(benchmark_modules())}")
 
+    sizes = ("quick", "paper") if args.size == "both" else (args.size,)
+    if args.whole_runs == "only":
+        return _whole(args, sizes)
     suite.pin_threads(suite.threads())
     gemm = gemm_gflops()
-    sizes = ("quick", "paper") if args.size == "both" else (args.size,)
     cases = [c for _, mod in _modules(args.only) for s in sizes for c in mod.cases(s)]
     records = suite.run(cases, repeats=args.repeats, gemm=gemm)
     machine = suite.machine_info(gemm)
@@ -110,6 +115,27 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"machine": machine, "records": records}, fh, indent=1)
+    if args.whole_runs == "yes":
+        _whole(args, sizes)
+
+
+def _whole(args, sizes) -> None:
+    """The whole-run table (each row in fresh child processes; see benchmarks/whole_runs.py)."""
+    from benchmarks import whole_runs
+    records = [whole_runs.measure(r) for r in whole_runs.rows(sizes, args.only)]
+    text = whole_runs.table(records)
+    print("\nwhole runs (simulate end to end, seconds):\n" + text)
+    worst = max((r["auto_over_best"] for r in records if r["auto_over_best"]), default=None)
+    if worst is not None:
+        print(f"  - auto within 1.1x of the fastest CPU backend: "
+              f"{sum(r['auto_over_best'] <= 1.1 for r in records if r['auto_over_best'])}/"
+              f"{len(records)} rows; worst {worst:.2f}x")
+    if args.markdown:
+        with open(args.markdown, "a") as fh:
+            fh.write("\nWhole runs (simulate end to end, seconds):\n\n" + text)
+    if args.json:
+        path = Path(args.json).with_suffix(".whole.json")
+        path.write_text(json.dumps(records, indent=1) + "\n")
 
 
 if __name__ == "__main__":

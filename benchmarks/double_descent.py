@@ -124,3 +124,8 @@ def cases(size: str) -> list[Case]:
 
 if __name__ == "__main__":
     main_for(cases)
+
+
+# Whole runs (benchmarks/whole_runs.py): the quick linear sweep; the paper sweeps with fewer seeds.
+WHOLE_RUNS = {"quick": [("linear", {}), ("random_features", {})],
+              "paper": [("linear", {"seeds": 400}), ("random_features", {"seeds": 10})]}

@@ -63,3 +63,53 @@ def cases(size: str) -> list[Case]:
 
 if __name__ == "__main__":
     main_for(cases)
+
+
+# Whole runs (benchmarks/whole_runs.py; the Li2 headline is a named row there): a quick run and the
+# threshold sweep; a paper run cut to 1000 steps.
+WHOLE_RUNS = {"quick": [("grok", {}), ("sweep", {})],
+              "paper": [("grok", {"steps": 1000})]}
+
+
+def whole_run_torch(row) -> float:
+    """Seconds of the whole run in PyTorch as the authors' code runs it: full-batch Adam with
+    coupled L2 on a split and init of the same sizes, float64, and at every record (``record_every`` steps)
+    the train / test accuracy and loss on all M^2 pairs (the authors log every epoch; the suite's
+    records add the spectra, energies and G_F statistics on top)."""
+    import time
+
+    import torch
+
+    from sims.config import from_mapping, load_profile_file
+    from sims.threads import default_threads
+    from sims.registry import get_simulator
+    sim = get_simulator("grokking")
+    c = from_mapping(sim.config, {**load_profile_file("grokking", row.size)["experiments"][
+        row.experiment], **row.overrides})
+    torch.set_num_threads(default_threads(sim, c))
+    rng = np.random.default_rng(0)
+    X, y, Yt = theory.dataset(c.M)
+    tr, te = gk.split(c.M, c.train_fraction, rng)
+    W0, V0 = gk.init_params(c.M, c.K, rng)
+    Xa, Ya, ya = torch.tensor(X), torch.tensor(Yt), torch.tensor(y)
+    Xtr, Ytr = Xa[tr], Ya[tr]
+    start = time.perf_counter()
+    W, V = torch.tensor(W0).requires_grad_(), torch.tensor(V0).requires_grad_()
+    opt = torch.optim.Adam([W, V], lr=c.lr, weight_decay=c.weight_decay, betas=(c.beta1, c.beta2),
+                           eps=c.eps)
+    for step in range(c.steps + 1):
+        if step % c.record_every == 0:
+            with torch.no_grad():
+                O = (Xa @ W.T) ** 2 @ V.T
+                pred = O.argmax(1)
+                _ = ((pred[tr] == ya[tr]).double().mean().item(),
+                     (pred[te] == ya[te]).double().mean().item(),
+                     ((O - O.mean(1, keepdim=True) - Ya) ** 2).sum(1).mean().item())
+        if step == c.steps:
+            break
+        opt.zero_grad()
+        O = (Xtr @ W.T) ** 2 @ V.T
+        loss = ((O - O.mean(1, keepdim=True) - Ytr) ** 2).sum() / Xtr.shape[0]
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - start

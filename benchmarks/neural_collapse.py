@@ -75,3 +75,8 @@ def _flops(counts, d, M):
 
 if __name__ == "__main__":
     main_for(cases)
+
+
+# Whole runs (benchmarks/whole_runs.py): GD to convergence at quick size; paper sizes, step-capped.
+WHOLE_RUNS = {"quick": [("balanced", {}), ("sweep", {})],
+              "paper": [("imbalanced", {"max_steps": 20000}), ("sweep", {"max_steps": 20000})]}

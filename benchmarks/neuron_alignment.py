@@ -63,3 +63,8 @@ def cases(size: str) -> list[Case]:
 
 if __name__ == "__main__":
     main_for(cases)
+
+
+# Whole runs (benchmarks/whole_runs.py): every paper experiment is a minute or less, so whole.
+WHOLE_RUNS = {"quick": [("n_mu_sweep", {}), ("base", {})],
+              "paper": [("n_mu_sweep", {}), ("base", {})]}

@@ -121,3 +121,9 @@ def cases(size: str) -> list[Case]:
 
 if __name__ == "__main__":
     main_for(cases)
+
+
+# Whole runs (benchmarks/whole_runs.py): an SGD sweep, the MRS sweep and a compute-optimal frontier.
+WHOLE_RUNS = {"quick": [("plrf", {}), ("mrs", {}), ("compute_optimal_II", {})],
+              "paper": [("plrf", {"steps": 1000}), ("mrs", {"seeds": 4}),
+                        ("compute_optimal_II", {})]}

@@ -201,3 +201,8 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Whole runs (benchmarks/whole_runs.py): the width sweep and the edge-of-stability runs.
+WHOLE_RUNS = {"quick": [("width_sweep", {}), ("eos", {})],
+              "paper": [("width_sweep", {}), ("eos", {})]}

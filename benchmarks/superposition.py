@@ -65,3 +65,8 @@ def cases(size: str) -> list[Case]:
 
 if __name__ == "__main__":
     main_for(cases)
+
+
+# Whole runs (benchmarks/whole_runs.py): both regimes; paper sizes with a tenth of the steps.
+WHOLE_RUNS = {"quick": [("strong", {}), ("weak", {})],
+              "paper": [("weak", {"steps": 2000})]}

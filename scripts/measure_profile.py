@@ -64,6 +64,8 @@ def main(argv=None) -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--results-dir", type=Path, help="keep the result files here (default: a "
+                    "temporary folder); layout <dir>/<profile>/<sim>/<experiment>.npz")
     ap.add_argument("--markdown", type=Path)
     a = ap.parse_args(argv)
     jobs = []
@@ -78,7 +80,10 @@ def main(argv=None) -> None:
             jobs.append((sim, exp, cost_model.job_resources(sim, exp, data)))
     rows = []
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as pool:
-        futures = {pool.submit(run_one, s, e, a.profile, Path(tmp)): (s, e, r) for s, e, r in jobs}
+        where = a.results_dir / a.profile if a.results_dir else Path(tmp)
+        jobs.sort(key=lambda j: -cost_model.predicted_seconds(j[0], j[1], load_profile_file(
+            j[0], a.profile)["experiments"][j[1]]))                 # longest first
+        futures = {pool.submit(run_one, s, e, a.profile, where): (s, e, r) for s, e, r in jobs}
         for fut in cf.as_completed(futures):
             s, e, req = futures[fut]
             row = {**fut.result(), "requested_runtime_min": req["runtime"],

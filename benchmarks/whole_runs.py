@@ -1,0 +1,159 @@
+"""Whole-run benchmarks: what a user waits for, ``simulate(config)`` end to end with every
+diagnostic it records, per CPU backend, beside ``auto``'s choice and (where one exists) a PyTorch
+peer of the whole run.
+
+Each simulator's benchmark module lists its rows in ``WHOLE_RUNS = {"quick": [...], "paper": [...]}``:
+``(experiment, overrides)`` pairs, an experiment of that profile with optional changes (paper rows
+keep the paper's sizes and cut only step or seed counts, so that a row takes about a minute).
+``HEADLINES`` (here) are named rows with an outside reference time. Every (row, backend) runs in a
+fresh child process, threads pinned as the CLI pins them by default (sims.threads.default_threads),
+numba's on-disk cache warm; the time is the ``simulate`` call alone (imports excluded). ``auto``
+is the backend ``get_backend("auto", config)`` picks, so its time is that backend's.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+CPU_BACKENDS = ("numpy", "numba")
+
+
+@dataclass
+class WholeRun:
+    sim: str
+    size: str                              # "quick" | "paper" (the profile the experiment is from)
+    experiment: str
+    overrides: dict = field(default_factory=dict)
+    label: str = ""
+    reference: str = ""                     # an outside time to compare with, in words
+    torch: str | None = None                # "module:function" of a whole-run PyTorch peer
+
+
+# The Li2 headline (issue: Tian 2025's setting; the authors' published run log shows ~28 s on a GPU).
+HEADLINES = [
+    WholeRun("grokking", "quick", "grok", {"M": 23, "K": 512, "train_fraction": 0.4, "steps": 10000},
+             label="Li2 headline: M=23, K=512, p=0.4, 10,000 full-batch Adam steps",
+             reference="the authors' GPU run log: ~28 s",
+             torch="benchmarks.grokking:whole_run_torch"),
+]
+
+CHILD = r"""
+import json, sys, time
+from sims.config import from_mapping, load_profile_file
+from sims.registry import get_simulator
+from sims.backend import get_backend
+from sims import threads
+sim_name, size, exp, overrides, backend = sys.argv[1:6]
+sim = get_simulator(sim_name)
+values = {**load_profile_file(sim_name, size)["experiments"][exp], **json.loads(overrides)}
+if backend != "auto":
+    values["backend"] = backend
+config = from_mapping(sim.config, values)
+picked = get_backend(config.backend, config).name
+n = threads.pin(threads.default_threads(sim, config))
+t = time.perf_counter()
+sim.simulate(config)
+print("WHOLE", json.dumps({"seconds": time.perf_counter() - t, "picked": picked, "threads": n}))
+"""
+
+
+def rows(sizes=("quick", "paper"), only=None) -> list[WholeRun]:
+    """Every simulator's declared rows of the given sizes, then the headlines."""
+    from benchmarks.__main__ import benchmark_modules
+    out = []
+    for name, path in benchmark_modules().items():
+        if only and name not in only:
+            continue
+        mod = importlib.import_module(path)
+        for size in sizes:
+            for exp, over in getattr(mod, "WHOLE_RUNS", {}).get(size, []):
+                out.append(WholeRun(name, size, exp, dict(over)))
+    out += [h for h in HEADLINES if (not only or h.sim in only) and h.size in sizes]
+    return out
+
+
+def _child(row: WholeRun, backend: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    proc = subprocess.run([sys.executable, "-c", CHILD, row.sim, row.size, row.experiment,
+                           json.dumps(row.overrides), backend], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("WHOLE ")), None)
+    if proc.returncode or line is None:
+        return {"error": (proc.stderr or proc.stdout)[-400:]}
+    return json.loads(line[6:])
+
+
+def _torch(row: WholeRun) -> float | None:
+    if row.torch is None:
+        return None
+    from benchmarks.suite import torch_available
+    if not torch_available():
+        return None
+    module, fn = row.torch.split(":")
+    return float(getattr(importlib.import_module(module), fn)(row))
+
+
+def measure(row: WholeRun) -> dict[str, Any]:
+    """Seconds per backend, auto's pick, the best CPU backend, auto / best, and the torch peer."""
+    res = {b: _child(row, b) for b in CPU_BACKENDS}
+    auto = _child(row, "auto")
+    secs = {b: r["seconds"] for b, r in res.items() if "seconds" in r}
+    best = min(secs, key=secs.get) if secs else None
+    picked = auto.get("picked")
+    rec = {"sim": row.sim, "size": row.size, "experiment": row.experiment,
+           "overrides": row.overrides, "label": row.label or f"{row.experiment} ({row.size})",
+           "reference": row.reference, "seconds": secs,
+           "errors": {b: r["error"] for b, r in res.items() if "error" in r},
+           "threads": next((r["threads"] for r in res.values() if "threads" in r), None),
+           "auto": picked, "auto_seconds": secs.get(picked), "best": best}
+    rec["auto_over_best"] = (secs[picked] / secs[best]) if picked in secs and best else None
+    t = _torch(row)
+    rec["torch_seconds"] = t
+    rec["best_over_torch"] = (t / secs[best]) if t and best else None   # >1: the suite is faster
+    return rec
+
+
+def table(records: list[dict]) -> str:
+    head = ("| simulator | run | threads | numpy s | numba s | auto (picks) | auto / best | "
+            "PyTorch peer s | peer / best | reference |")
+    lines = [head, "|" + "---|" * 10]
+    for r in records:
+        s = r["seconds"]
+        cell = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
+        lines.append(f"| {r['sim']} | {r['label']} | {r['threads']} | {cell(s.get('numpy'))} | "
+                     f"{cell(s.get('numba'))} | {cell(r['auto_seconds'])} ({r['auto']}) | "
+                     f"{cell(r['auto_over_best'])}x | {cell(r['torch_seconds'])} | "
+                     f"{cell(r['best_over_torch'])}x | {r['reference'] or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.whole_runs", description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=("quick", "paper", "both"), default="both")
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--markdown", type=Path)
+    a = ap.parse_args(argv)
+    sizes = ("quick", "paper") if a.size == "both" else (a.size,)
+    records = []
+    for row in rows(sizes, a.only):
+        print(f"  whole run {row.sim} [{row.size}] {row.label or row.experiment} ...", flush=True)
+        records.append(measure(row))
+    text = table(records)
+    print(text)
+    if a.json:
+        a.json.write_text(json.dumps(records, indent=1) + "\n")
+    if a.markdown:
+        a.markdown.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
