@@ -49,11 +49,10 @@ def cmd_run(args) -> None:
         for name, config in configs.items():
             print(f"would run {args.simulator}/{name} ({sim.kind(config)})")
         return
-    if args.threads is not None:
-        threads.pin(args.threads)
     for name, config in configs.items():   # every config was validated before anything runs
-        if args.threads is None:
-            threads.pin(threads.default_threads(sim, config))
+        blas, workers = threads.plan(sim, config, args.threads)
+        threads.pin(blas)
+        threads.set_workers(workers)
         result = api.simulate(sim, config, experiment=name, profile=profile, overrides=overrides)
         stem = Path(args.out) if args.out else result_stem(args.results_dir, profile,
                                                            args.simulator, name)
@@ -122,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=tuple(results.FORMATS), default="npz",
                      help="result file format: npz + JSON sidecar (default) or NetCDF-4 + sidecar")
     run.add_argument("--threads", type=int, default=None,
-                     help="BLAS / OpenMP / numba threads (default: 1, or 2-4 for matrices of "
-                          "dimension >= 2000 / 8000, at most the cores this process may use)")
+                     help="cores to use (default: all this process may use): a sweep's points "
+                          "run in that many processes; BLAS threads only for matrices of "
+                          "dimension >= 2000")
     common(sub.add_parser("claims", help="check a simulator's claims against its result files"))
     led = sub.add_parser("ledger", help="merge every claims.json into claims.md / claims.json")
     led.add_argument("inputs", nargs="*", type=Path)

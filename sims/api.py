@@ -41,8 +41,8 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
         profile_dir: str | Path | None = None, threads: int | None = None,
         **overrides: Any) -> Result | dict[str, Result]:
     """Run one experiment of a profile (or all of them, by name, when ``experiment`` is None)
-    with ``overrides`` applied, in memory. Threads are limited to ``threads`` for the run (default:
-    :func:`sims.threads.default_threads`) and restored afterwards. Every config is validated
+    with ``overrides`` applied, in memory, on ``threads`` cores (default: all this process may use;
+    see :mod:`sims.threads`), the caller's thread settings restored afterwards. Every config is validated
     before anything runs."""
     sim = get_simulator(simulator)
     name, root = cfg.resolve_profile(profile, profile_dir)
@@ -52,7 +52,7 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
         cfg.check_footprint(sim, c, where=f"{name}/{simulator}.yaml:{e}")
     out = {}
     for e, c in configs.items():
-        with _threads.limited(threads if threads is not None else _threads.default_threads(sim, c)):
+        with _threads.limited(*_threads.plan(sim, c, threads)):
             out[e] = simulate(sim, c, experiment=e, profile=name, overrides=overrides)
     return out[experiment] if experiment is not None else out
 

@@ -8,6 +8,9 @@ arrays (or any value :mod:`sims.checkpoint` can store). :func:`run`
 * checkpoints every finished point (``$SIMS_CHECKPOINT_DIR``), so a killed job recomputes only the
   missing points and a resumed sweep is bit-identical to an uninterrupted one,
 * shows progress on a terminal,
+* runs the missing points in parallel worker processes (``sims.threads.workers()``: the cores a
+  run was given, ``--threads``), each on one BLAS thread; a point's value does not depend on where
+  it was computed, so the result is bit-identical to a serial run (tested),
 * and, where a simulator supplies ``block(points, seeds) -> values``, runs the missing points in
   blocks of ``block_size`` as one batched computation (stacked arrays, batched products); each
   value of a block is checkpointed as if it had been computed alone.
@@ -21,12 +24,17 @@ dims, ready for :func:`sims.results.make_result`::
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import itertools
+import multiprocessing
+import os
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import threads as _threads
 from .checkpoint import Checkpoint, config_key
 from .progress import progress
 
@@ -73,6 +81,9 @@ def run(config: Any, points: Sequence[Any], run_point: RunPoint, *,
     ckpt = Checkpoint.for_config(config)
     if key and ckpt.dir is not None:
         ckpt = Checkpoint(ckpt.dir.parent, f"{config_key(config)}-{key}")
+    n_workers = _threads.workers()
+    if (block is None or block_size <= 1) and n_workers > 1:
+        return _parallel(run_point, points, seeds, ckpt, n_workers, desc)
     if block is None or block_size <= 1:
         return [ckpt.item(i, lambda i=i: run_point(points[i], seeds[i]))
                 for i in progress(range(len(points)), desc=desc)]
@@ -93,6 +104,63 @@ def run(config: Any, points: Sequence[Any], run_point: RunPoint, *,
         for i, value in zip(idx, out):
             values[i] = ckpt.store(i, value)
     return [values[i] for i in range(len(points))]
+
+
+_JOB: tuple | None = None      # (run_point, points, seeds) of the sweep being run in workers
+
+
+def _work(i: int) -> tuple[int, Any]:
+    run_point, points, seeds = _JOB
+    return i, run_point(points[i], seeds[i])
+
+
+def _child_init() -> None:
+    """A worker computes its points serially on one BLAS thread (the parent owns the cores)."""
+    _threads.pin(1)
+    _threads.set_workers(1)
+
+
+def _parallel(run_point, points, seeds, ckpt, n_workers: int, desc: str) -> list[Any]:
+    """The missing points on ``n_workers`` forked processes (forked: the points' closures need no
+    pickling), checkpointed as each arrives; the saved ones read back."""
+    global _JOB
+    values: dict[int, Any] = {}
+    todo = []
+    for i in range(len(points)):
+        saved = ckpt.saved(i)
+        if saved is not None:
+            values[i] = saved[0]
+        else:
+            todo.append(i)
+    if len(todo) <= 1 or not _fork_safe():
+        for i in todo:
+            values[i] = ckpt.store(i, run_point(points[i], seeds[i]))
+        return [values[i] for i in range(len(points))]
+    _JOB = (run_point, points, seeds)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with cf.ProcessPoolExecutor(min(n_workers, len(todo)), mp_context=ctx,
+                                    initializer=_child_init) as pool:
+            futures = [pool.submit(_work, i) for i in todo]
+            for fut in progress(cf.as_completed(futures), desc=desc, total=len(todo)):
+                i, value = fut.result()
+                values[i] = ckpt.store(i, value)
+    except cf.process.BrokenProcessPool:      # a worker died (a library that cannot fork)
+        print("sweep: a worker process died; computing the remaining points serially",
+              file=sys.stderr)
+    finally:
+        _JOB = None
+    for i in todo:
+        if i not in values:
+            values[i] = ckpt.store(i, run_point(points[i], seeds[i]))
+    return [values[i] for i in range(len(points))]
+
+
+def _fork_safe() -> bool:
+    """False once numba's parallel thread pool has started in this process: its OpenMP layer
+    cannot be forked (the child aborts), so such a process sweeps serially."""
+    par = sys.modules.get("numba.np.ufunc.parallel")
+    return hasattr(os, "fork") and not (par is not None and getattr(par, "_is_initialized", False))
 
 
 def stack(values: Sequence[Mapping[str, Any]], grid: Grid,

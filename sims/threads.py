@@ -4,17 +4,21 @@ On a small machine a multi-threaded BLAS that spins on many small products colla
 process is busy (a quick scaling-laws run went from 9 s to over 6 minutes with one other busy
 process on 2 cores), and even on an idle machine it is slower on the suite's small matrices (the
 quick double-descent linear sweep, 100 x 600 SVDs: 7.5 s on two OpenBLAS threads, 3.7 s on one).
-Runs from the CLI and the Python API therefore pin every thread pool to ``--threads``; its default
-(:func:`default_threads`) is what the Snakemake rules give the same job: one thread unless the
-experiment's largest dense matrix dimension makes BLAS-3 threading pay (>= 2000: 2, >= 8000: 4),
-never more than the cores this process may use (:func:`available_cores`).
+Runs from the CLI and the Python API therefore take ``--threads`` cores (default: the cores this
+process may use, :func:`available_cores`) and use them as processes, not BLAS threads: a sweep's
+independent points run in that many worker processes (:mod:`sims.sweep`), each on one BLAS thread,
+and BLAS gets more than one thread only where the experiment's largest dense matrix makes BLAS-3
+threading pay (:func:`default_threads`: >= 2000: 2, >= 8000: 4), as the Snakemake rules give it.
 """
 from __future__ import annotations
 
 import os
 import sys
 
-_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+# NUMBA_NUM_THREADS is not among them: numba re-reads the environment at every compilation and
+# refuses a value other than the one its thread pool was launched with; numba.set_num_threads
+# limits it instead.
+_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _state: dict[str, object] = {}
 
 
@@ -65,25 +69,50 @@ def pin(threads: int | None = None) -> int:
     return n
 
 
+def set_workers(n: int) -> int:
+    """Worker processes a sweep may use (sims.sweep), at least 1; returns the count."""
+    _state["workers"] = max(1, int(n))
+    return _state["workers"]
+
+
+def workers() -> int:
+    """The worker processes a sweep may use: set by the CLI / API from ``--threads``, else 1."""
+    return int(_state.get("workers", 1))
+
+
 def pinned() -> int | None:
     """The count set by :func:`pin` in this process, or None."""
     return _state.get("threads")  # type: ignore[return-value]
 
 
-class limited:
-    """``with limited(n):`` the thread pools at ``n`` for the block, restored afterwards (the
-    Python API uses this so that a notebook keeps its own settings between runs)."""
+def plan(sim, config, threads: int | None) -> tuple[int, int]:
+    """(BLAS threads, sweep workers) of a run given ``threads`` cores (None: every available core):
+    the workers get all of them, BLAS the dimension rule's count within them."""
+    cores = available_cores() if threads is None else int(threads)
+    if cores < 1:
+        from .errors import ConfigError
+        raise ConfigError(f"--threads must be >= 1, got {cores}")
+    return min(cores, default_threads(sim, config)), cores
 
-    def __init__(self, threads: int):
+
+class limited:
+    """``with limited(n, workers):`` the thread pools at ``n`` and the sweep workers at
+    ``workers`` for the block, restored afterwards (the Python API uses this so that a notebook
+    keeps its own settings between runs)."""
+
+    def __init__(self, threads: int, workers: int = 1):
         self.n = int(threads)
+        self.workers = max(1, int(workers))
         if self.n < 1:
             from .errors import ConfigError
             raise ConfigError(f"threads must be >= 1, got {self.n}")
 
     def __enter__(self):
+        self._workers = _state.get("workers")
         from threadpoolctl import threadpool_limits
         self._limits = threadpool_limits(limits=self.n)
         self._numba = None
+        _state["workers"] = self.workers
         if "numba" in sys.modules:
             import numba
             self._numba = numba.get_num_threads()
@@ -91,6 +120,10 @@ class limited:
         return self
 
     def __exit__(self, *exc):
+        if self._workers is None:
+            _state.pop("workers", None)
+        else:
+            _state["workers"] = self._workers
         self._limits.restore_original_limits()
         if self._numba is not None:
             import numba

@@ -1,0 +1,76 @@
+"""Thread and worker settings (sims.threads) and the parallel sweep runner (sims.sweep)."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import sims
+from sims import sweep, threads
+from sims.errors import ConfigError
+
+
+def test_pinning_different_counts_does_not_break_numba():
+    """pin(1) then pin(2) in one process, compiling between: numba re-reads NUMBA_NUM_THREADS at
+    each compilation and raises if it changed after its pool started (the CI failure this guards)."""
+    code = """
+import numba, numpy as np
+from sims import threads
+threads.pin(1)
+@numba.njit(parallel=True, cache=False)
+def f(x):
+    s = 0.0
+    for i in numba.prange(x.size):
+        s += x[i]
+    return s
+f(np.ones(10))
+threads.pin(2)
+@numba.njit(cache=False)
+def g(x):
+    return x.sum()
+g(np.ones(3))
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
+
+
+def test_plan_gives_workers_the_cores_and_blas_the_dimension_rule():
+    sim = sims.get_simulator("double_descent")
+    cfg = sim.config(**{"model": "linear", "n": 20, "ratios": [0.5, 1.0], "seeds": 2,
+                            "budgets": [10], "ridge": [0.1], "check_steps": 5})
+    assert threads.plan(sim, cfg, 3) == (1, 3)
+    with pytest.raises(ConfigError):
+        threads.plan(sim, cfg, 0)
+
+
+def _point(x, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((40, 40)) + x * np.eye(40)
+    return {"s": np.linalg.svd(a, compute_uv=False), "x": np.float64(x)}
+
+
+@pytest.mark.parametrize("n_workers", [2, 3])
+def test_parallel_sweep_is_bit_identical_to_serial(n_workers):
+    points = [0.0, 0.5, 1.0, 2.0, 4.0]
+    seeds = [11, 12, 13, 14, 15]
+    with threads.limited(1, 1):
+        serial = sweep.run(None, points, _point, seeds=seeds)
+    with threads.limited(1, n_workers):
+        parallel = sweep.run(None, points, _point, seeds=seeds)
+    assert len(parallel) == len(serial)
+    for a, b in zip(serial, parallel):
+        assert np.array_equal(a["s"], b["s"]) and a["x"] == b["x"]
+
+
+def test_whole_simulation_parallel_equals_serial():
+    """A neural-collapse sweep (its depths are independent sweep points) on 2 worker processes
+    gives the same arrays as on one."""
+    kw = dict(counts=[6, 6, 6], depths=[1, 2, 3], d=4, lambda_W=0.02, lambda_H=0.02, lr=0.2)
+    one = sims.run("neural_collapse", "balanced", threads=1, **kw)
+    two = sims.run("neural_collapse", "balanced", threads=2, **kw)
+    assert set(one.arrays) == set(two.arrays)
+    for k, a in one.arrays.items():
+        b = two.arrays[k]
+        assert a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), k
