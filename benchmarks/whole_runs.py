@@ -6,9 +6,11 @@ Each simulator's benchmark module lists its rows in ``WHOLE_RUNS = {"quick": [..
 ``(experiment, overrides)`` pairs, an experiment of that profile with optional changes (paper rows
 keep the paper's sizes and cut only step or seed counts, so that a row takes about a minute).
 ``HEADLINES`` (here) are named rows with an outside reference time. Every (row, backend) runs in a
-fresh child process, threads pinned as the CLI pins them by default (sims.threads.default_threads),
-numba's on-disk cache warm; the time is the ``simulate`` call alone (imports excluded). ``auto``
-is the backend ``get_backend("auto", config)`` picks, so its time is that backend's.
+fresh child process on every core the CLI would give it by default (``sims.threads.plan``: sweep
+points on worker processes, BLAS threads by the dimension rule), numba's on-disk cache warm; the
+time is the ``simulate`` call alone (imports excluded). ``auto`` is the backend
+``get_backend("auto", config)`` picks (asked in a child of its own, which runs nothing), so its time
+is that backend's.
 """
 from __future__ import annotations
 
@@ -57,10 +59,16 @@ if backend != "auto":
     values["backend"] = backend
 config = from_mapping(sim.config, values)
 picked = get_backend(config.backend, config).name
-n = threads.pin(threads.default_threads(sim, config))
+blas, workers = threads.plan(sim, config, None)
+threads.pin(blas)
+threads.set_workers(workers)
+if backend == "auto":
+    print("WHOLE", json.dumps({"picked": picked, "threads": workers}))
+    raise SystemExit
 t = time.perf_counter()
 sim.simulate(config)
-print("WHOLE", json.dumps({"seconds": time.perf_counter() - t, "picked": picked, "threads": n}))
+print("WHOLE", json.dumps({"seconds": time.perf_counter() - t, "picked": picked,
+                           "threads": workers}))
 """
 
 

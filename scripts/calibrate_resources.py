@@ -69,7 +69,7 @@ def main() -> None:
             for exp, values in data["experiments"].items():
                 code = ("from sims.__main__ import main; assert main(['run', "
                         f"'{sim}', '--profile', 'quick', '--experiment', '{exp}', '--out', "
-                        f"'{tmp}/{sim}-{exp}']) == 0")
+                        f"'{tmp}/{sim}-{exp}', '--threads', '1']) == 0")   # one process, as a 1-CPU job
                 cache = f"{tmp}/numba-{sim}-{exp}"       # empty: the first run compiles
                 first, _ = timed(code, cache)
                 second, rss = timed(code, cache)
@@ -81,14 +81,18 @@ def main() -> None:
                       flush=True)
             sims[sim] = {"startup_s": round(startup, 3), "compile_s": round(compile_s, 3),
                          "rss_base_mb": round(statistics.median(r for _, r in imports), 1),
-                         "runs": runs}
-    out = {"measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                         "runs": runs,
+                         **({"paper_runs": sims[sim]["paper_runs"]}
+                            if "paper_runs" in sims.get(sim, {}) else {})}
+    out = {**{k: v for k, v in old.items() if k == "paper_runs_measured"},
+           "measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, one used",
            "load_average": [round(x, 2) for x in os.getloadavg()],
            "seconds": "CPU seconds (user + system) of one-thread runs",
            "simulators": sims}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("# written by scripts/calibrate_resources.py; read by workflow/cost_model.py\n"
+    args.out.write_text("# written by scripts/calibrate_resources.py and scripts/measure_profile.py "
+                        "--calibrate; read by workflow/cost_model.py\n"
                         + yaml.safe_dump(out, sort_keys=True))
     print(f"wrote {args.out}")
 

@@ -2,7 +2,13 @@
 cost model predicted for its SLURM job.
 
     .venv/bin/python scripts/measure_profile.py --profile paper [--jobs 2] [--only SIM ...]
-        [--out benchmarks/paper_profile.json] [--markdown benchmarks/PAPER_PROFILE.md]
+        [--out benchmarks/paper_profile.json] [--merge] [--markdown FILE] [--calibrate]
+    .venv/bin/python scripts/measure_profile.py --from benchmarks/paper_profile.json --calibrate
+
+``--merge`` keeps the rows of the simulators not measured this time from the existing ``--out``;
+``--calibrate`` writes the measured jobs (CPU seconds, peak memory, and the work and bytes of the
+configs measured) into ``profiles/slurm/calibration.yaml`` as ``paper_runs``, which the cost model
+interpolates between (workflow/cost_model.py).
 
 Each experiment runs as its own ``python -m sims run ... --threads 1`` child (one BLAS / numba
 thread, as the workflow runs it), ``--jobs`` at a time; CPU seconds are the child's user + system
@@ -58,6 +64,52 @@ def run_one(sim: str, exp: str, profile: str, out_dir: Path) -> dict:
             "peak_mb": int(kb) / 1024}
 
 
+def calibrate(report: dict) -> None:
+    """The measured rows -> ``paper_runs`` of the calibration file (see the module docstring)."""
+    import yaml
+    path = cost_model.CALIBRATION
+    cal = yaml.safe_load(path.read_text())
+    for r in report["rows"]:
+        if "cpu_s" not in r or r["sim"] not in cal["simulators"]:
+            continue
+        work, nbytes = r.get("work"), r.get("bytes")
+        if work is None:
+            values = load_profile_file(r["sim"], report["profile"])["experiments"][r["experiment"]]
+            work, nbytes, _ = cost_model.estimate(r["sim"], values)
+        cal["simulators"][r["sim"]].setdefault("paper_runs", {})[r["experiment"]] = {
+            "seconds": round(r["cpu_s"], 3), "rss_mb": round(r["peak_mb"], 1),
+            "work": float(work), "bytes": float(nbytes)}
+    cal["paper_runs_measured"] = f"{report['date']}, {report['machine']}, " \
+                                 f"{report['jobs_at_once']} jobs at once (scripts/measure_profile.py)"
+    text = yaml.safe_dump(cal, sort_keys=True)
+    head = "# written by scripts/calibrate_resources.py and scripts/measure_profile.py --calibrate;" \
+           " read by workflow/cost_model.py\n"
+    path.write_text(head + text)
+    cost_model.calibration.cache_clear()
+
+
+def markdown(report: dict) -> str:
+    """The predicted-vs-measured table: CPU seconds measured, predicted from the quick calibration
+    alone, and the job's request (after calibration) against its measured time and peak memory."""
+    lines = [f"Profile `{report['profile']}`, {report['date']}, {report['machine']}, "
+             f"{report['jobs_at_once']} jobs at once, one thread each: "
+             f"**{report['total_cpu_min']:.1f} CPU-minutes** in all.", "",
+             "| simulator | experiment | CPU s | predicted from quick s | request min | peak MB "
+             "| request MB |", "|---|---|---:|---:|---:|---:|---:|"]
+    for r in report["rows"]:
+        data = load_profile_file(r["sim"], report["profile"])
+        values = data["experiments"][r["experiment"]]
+        req = cost_model.job_resources(r["sim"], r["experiment"], data)
+        try:
+            pred = f"{cost_model.predicted_seconds(r['sim'], r['experiment'], values, False):.0f}"
+        except Exception:  # noqa: BLE001 - a simulator without calibration
+            pred = "-"
+        lines.append(f"| {r['sim']} | {r['experiment']} | {r.get('cpu_s', float('nan')):.1f} | "
+                     f"{pred} | {req['runtime']} | {r.get('peak_mb', float('nan')):.0f} | "
+                     f"{req['mem_mb']} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="paper")
@@ -67,7 +119,17 @@ def main(argv=None) -> None:
     ap.add_argument("--results-dir", type=Path, help="keep the result files here (default: a "
                     "temporary folder); layout <dir>/<profile>/<sim>/<experiment>.npz")
     ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--merge", action="store_true", help="keep --out's rows of other simulators")
+    ap.add_argument("--calibrate", action="store_true", help="write the rows into the calibration")
+    ap.add_argument("--from", dest="from_json", type=Path, help="use this report, measure nothing")
     a = ap.parse_args(argv)
+    if a.from_json:
+        report = json.loads(a.from_json.read_text())
+        if a.calibrate:
+            calibrate(report)
+        if a.markdown:
+            a.markdown.write_text(markdown(report))
+        return
     jobs = []
     for sim in names():
         if a.only and sim not in a.only:
@@ -86,13 +148,17 @@ def main(argv=None) -> None:
         futures = {pool.submit(run_one, s, e, a.profile, where): (s, e, r) for s, e, r in jobs}
         for fut in cf.as_completed(futures):
             s, e, req = futures[fut]
-            row = {**fut.result(), "requested_runtime_min": req["runtime"],
+            work, nbytes, _ = cost_model.estimate(s, load_profile_file(s, a.profile)["experiments"][e])
+            row = {**fut.result(), "work": work, "bytes": nbytes, "requested_runtime_min": req["runtime"],
                    "requested_mem_mb": req["mem_mb"], "requested_cpus": req["cpus"]}
             rows.append(row)
             shown = (f"{row['cpu_s']:.1f} CPU s, {row['peak_mb']:.0f} MB" if "cpu_s" in row
                      else f"ERROR {row['error'][-200:]}")
             print(f"{s}/{e}: {shown}; requested {req['runtime']} min, {req['mem_mb']} MB",
                   flush=True)
+    if a.merge and a.out and a.out.is_file():
+        done = {r["sim"] for r in rows}
+        rows += [r for r in json.loads(a.out.read_text())["rows"] if r["sim"] not in done]
     rows.sort(key=lambda r: (r["sim"], r["experiment"]))
     total = sum(r.get("cpu_s", 0.0) for r in rows) / 60
     report = {"profile": a.profile, "date": time.strftime("%Y-%m-%d"),
@@ -101,16 +167,10 @@ def main(argv=None) -> None:
     print(f"total: {total:.1f} CPU-minutes over {len(rows)} experiments")
     if a.out:
         a.out.write_text(json.dumps(report, indent=1) + "\n")
+    if a.calibrate:
+        calibrate(report)
     if a.markdown:
-        lines = [f"Profile `{a.profile}`, {report['date']}, {report['machine']}, {a.jobs} jobs at "
-                 f"once, one thread each: **{total:.1f} CPU-minutes** in all.", "",
-                 "| simulator | experiment | CPU s | wall s | peak MB | requested min | requested MB |",
-                 "|---|---|---|---|---|---|---|"]
-        for r in rows:
-            lines.append(f"| {r['sim']} | {r['experiment']} | {r.get('cpu_s', float('nan')):.1f} | "
-                         f"{r['wall_s']:.1f} | {r.get('peak_mb', float('nan')):.0f} | "
-                         f"{r['requested_runtime_min']} | {r['requested_mem_mb']} |")
-        a.markdown.write_text("\n".join(lines) + "\n")
+        a.markdown.write_text(markdown(report))
 
 
 if __name__ == "__main__":

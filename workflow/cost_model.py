@@ -3,21 +3,30 @@
 Each simulator declares ``cost(config) -> (work, bytes, largest matrix dim)`` (``Simulator.cost``):
 the dominant arithmetic of one experiment counted from its sizes (up to a constant) and the bytes of
 its largest arrays.
-The constant is measured: ``scripts/calibrate_resources.py`` times every experiment of the quick
-profile on one thread (CPU seconds, numba cache warm) and records seconds, work, start-up and
-numba-compile time and resident memory in ``profiles/slurm/calibration.yaml``. A job's prediction is
+The constants are measured, at two sizes: ``scripts/calibrate_resources.py`` times every experiment
+of the quick profile on one thread (CPU seconds, numba cache warm) and records seconds, work,
+start-up and numba-compile time and resident memory in ``profiles/slurm/calibration.yaml``
+(``runs``); ``scripts/measure_profile.py --calibrate`` adds the paper profile's measured jobs
+(``paper_runs``: CPU seconds, peak memory, work and bytes of the config that was measured). A job's
+prediction is
 
-    seconds = startup + compile + (t_quick - startup) * work(config) / work(quick config)
+    seconds = startup + compile + rate(work) * work(config)
+    rate    = seconds per unit of work, interpolated in log(work) between the experiment's
+              calibration points (its quick run and its paper run), the nearest one's outside them
+    rss     = measured peak of the calibration point with the largest bytes <= the config's
+              + 3 * (the extra bytes), else overhead + 3 * footprint (predicted_rss_mb)
     runtime = ceil(SAFETY_TIME * seconds / 60) minutes, within [MIN_RUNTIME, MAX_RUNTIME]
-    mem_mb  = ceil(SAFETY_MEM * (overhead + 3 * footprint)), at least MIN_MEM_MB (predicted_rss_mb)
+    mem_mb  = ceil(SAFETY_MEM * rss), at least MIN_MEM_MB
     cpus    = 1 for jobs predicted under PARALLEL_MIN_S; else 1, 2 or 4 as the largest dense matrix
               dimension passes 2000 and 8000 (BLAS-3 threading pays off only there; the runtime is
               not divided by it, so it stays an upper bound)
     gpu     = 1 when the experiment asks for the CuPy backend, else 0
 
-using the same experiment of the quick profile when its work time was resolved (see ``rate``). Steps of run-to-tolerance simulators are estimated from their conditioning (see each model);
-a job that outlives its limit anyway resumes from its checkpoint (``sims.sweep``) when
-resubmitted. Simulators without a cost model or calibration (and any model error) fall back to the
+so that a measured job is asked for 1.5x its measured CPU time and peak memory (the floors: SLURM's
+one-minute resolution and MIN_MEM_MB); tests/test_resources.py bounds every paper request within
+[measured, 2 x measured] (floors allowed). Rates come from the same experiment when its quick work
+time was resolved (see ``rate``). Steps of run-to-tolerance simulators are estimated from their
+conditioning (see each model); a job that outlives its limit anyway resumes from its checkpoint (``sims.sweep``) when resubmitted. Simulators without a cost model or calibration (and any model error) fall back to the
 ``resources:`` block of their profile file.
 """
 from __future__ import annotations
@@ -32,9 +41,12 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO / "profiles" / "slurm" / "calibration.yaml"
-SAFETY_TIME, SAFETY_MEM = 3.0, 1.5
-MIN_RUNTIME, MAX_RUNTIME = 5, 3 * 24 * 60          # minutes; 3 days is a common cluster limit
-MIN_MEM_MB = 1000
+# 1.5: the spread of one-thread CPU times of one job between runs and machines seen so far is
+# within +-25% (paper jobs measured two at a time on 2 cores vs alone), and a job that outlives its
+# limit resumes from its checkpoint when resubmitted
+SAFETY_TIME, SAFETY_MEM = 1.5, 1.5
+MIN_RUNTIME, MAX_RUNTIME = 1, 3 * 24 * 60          # minutes (SLURM's resolution; 3 days: a common limit)
+MIN_MEM_MB = 128                     # below every measured job's peak (Python + numpy alone ~100 MB)
 RESOLVED_S = 1.0                     # a quick run's work time below this is start-up noise
 PARALLEL_MIN_S = 600                 # shorter jobs run on one core
 THREAD_DIMS = ((8000, 4), (2000, 2))
@@ -68,10 +80,33 @@ def calibration() -> dict:
     return yaml.safe_load(CALIBRATION.read_text()) if CALIBRATION.is_file() else {}
 
 
-def predicted_seconds(sim: str, experiment: str, values: dict) -> float:
+def predicted_seconds(sim: str, experiment: str, values: dict, paper_runs: bool = True) -> float:
+    """CPU seconds of one run (see the module docstring); ``paper_runs=False``: from the quick
+    calibration alone (what the model extrapolates before the paper jobs were measured)."""
     cal = calibration()["simulators"][sim]
+    if not paper_runs:
+        cal = {k: v for k, v in cal.items() if k != "paper_runs"}
     ops, _, _ = estimate(sim, values)
-    return cal["startup_s"] + cal["compile_s"] + rate(cal, experiment) * ops
+    return cal["startup_s"] + cal["compile_s"] + scaled_rate(cal, experiment, ops) * ops
+
+
+def scaled_rate(cal: dict, experiment: str, ops: float) -> float:
+    """Seconds per unit of work at ``ops``: the quick rate (``rate``) and, where the experiment's
+    paper job was measured, its rate there, interpolated linearly in log(work); the nearest
+    point's outside the two."""
+    r_q = rate(cal, experiment)
+    run, paper = cal["runs"].get(experiment), cal.get("paper_runs", {}).get(experiment)
+    if run is None or paper is None or paper["work"] <= 0:
+        return r_q
+    t0 = cal["startup_s"] + cal["compile_s"]
+    r_p = max(paper["seconds"] - t0, 0.0) / paper["work"]
+    w_q, w_p = float(run["work"]), float(paper["work"])
+    if w_p <= w_q or ops >= w_p:
+        return r_p if ops >= w_p else r_q
+    if ops <= w_q:
+        return r_q
+    f = math.log(ops / w_q) / math.log(w_p / w_q)
+    return r_q + f * (r_p - r_q)
 
 
 def rate(cal: dict, experiment: str) -> float:
@@ -94,6 +129,18 @@ def predicted_rss_mb(cal: dict, nbytes: float) -> float:
     return max(overhead, cal["rss_base_mb"]) + 3 * nbytes / 2**20
 
 
+def predicted_mb(cal: dict, experiment: str, nbytes: float) -> float:
+    """Peak resident memory of a run with ``nbytes`` of arrays: the measured peak of the
+    experiment's calibration point (quick or paper) with the largest bytes <= ``nbytes``, plus three
+    copies of the extra bytes; the overhead model (predicted_rss_mb) below every point."""
+    points = [p for p in (cal["runs"].get(experiment), cal.get("paper_runs", {}).get(experiment))
+              if p is not None and "rss_mb" in p and p["bytes"] <= nbytes]
+    if not points:
+        return predicted_rss_mb(cal, nbytes)
+    p = max(points, key=lambda p: p["bytes"])
+    return p["rss_mb"] + 3 * (nbytes - p["bytes"]) / 2**20
+
+
 def job_resources(sim: str, experiment: str, profile_data: dict) -> dict[str, int]:
     """Resources of the run job of ``experiment``; ``profile_data`` is the profile file's YAML."""
     values = dict(profile_data["experiments"][experiment] or {})
@@ -113,7 +160,7 @@ def job_resources(sim: str, experiment: str, profile_data: dict) -> dict[str, in
               file=sys.stderr)
         return out
     out["runtime"] = int(min(MAX_RUNTIME, max(MIN_RUNTIME, math.ceil(SAFETY_TIME * seconds / 60))))
-    out["mem_mb"] = int(max(MIN_MEM_MB, math.ceil(SAFETY_MEM * predicted_rss_mb(cal[sim], nbytes))))
+    out["mem_mb"] = int(max(MIN_MEM_MB, math.ceil(SAFETY_MEM * predicted_mb(cal[sim], experiment, nbytes))))
     long_job = SAFETY_TIME * seconds >= PARALLEL_MIN_S
     out["cpus"] = next((n for lim, n in THREAD_DIMS if dim >= lim), 1) if long_job else 1
     return out
