@@ -133,6 +133,17 @@ def failed(name: str, reference: str, statement: str, reason: str) -> Claim:
                  "the check could not be evaluated on this result", False)
 
 
+def guarded_rows(name: str, reference: str, build: Callable[[], Iterable[Claim]]) -> list[Claim]:
+    """``build()``'s rows, or one FAIL row naming what went wrong: claims never raise. NaN / inf
+    inputs fail the checks quietly (no floating-point warnings)."""
+    try:
+        with np.errstate(all="ignore"):
+            return list(build())
+    except Exception as exc:  # noqa: BLE001 - a mangled result gives a FAIL row with its reason
+        return [failed(name, reference, "the claim could be evaluated on this result",
+                       f"{type(exc).__name__}: {exc}")]
+
+
 def controlled(claim: Claim, control: Claim | None, label: str) -> Claim:
     """The verdict of ``claim`` with its negative control: PASS iff ``claim`` passes and ``control``
     (the same check, same tolerance, on the control) fails. ``control=None``: not run."""

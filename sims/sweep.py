@@ -87,14 +87,7 @@ def run(config: Any, points: Sequence[Any], run_point: RunPoint, *,
     if block is None or block_size <= 1:
         return [ckpt.item(i, lambda i=i: run_point(points[i], seeds[i]))
                 for i in progress(range(len(points)), desc=desc)]
-    values: dict[int, Any] = {}
-    todo = []
-    for i in range(len(points)):
-        saved = ckpt.saved(i)
-        if saved is not None:
-            values[i] = saved[0]
-        else:
-            todo.append(i)
+    values, todo = _saved_and_missing(ckpt, len(points))
     for start in progress(range(0, len(todo), block_size), desc=desc,
                           total=-(-len(todo) // block_size)):
         idx = todo[start:start + block_size]
@@ -104,6 +97,19 @@ def run(config: Any, points: Sequence[Any], run_point: RunPoint, *,
         for i, value in zip(idx, out):
             values[i] = ckpt.store(i, value)
     return [values[i] for i in range(len(points))]
+
+
+def _saved_and_missing(ckpt: Checkpoint, n: int) -> tuple[dict[int, Any], list[int]]:
+    """The checkpointed values by index, and the indices still to compute."""
+    values: dict[int, Any] = {}
+    todo = []
+    for i in range(n):
+        saved = ckpt.saved(i)
+        if saved is not None:
+            values[i] = saved[0]
+        else:
+            todo.append(i)
+    return values, todo
 
 
 _JOB: tuple | None = None      # (run_point, points, seeds) of the sweep being run in workers
@@ -124,14 +130,7 @@ def _parallel(run_point, points, seeds, ckpt, n_workers: int, desc: str) -> list
     """The missing points on ``n_workers`` forked processes (forked: the points' closures need no
     pickling), checkpointed as each arrives; the saved ones read back."""
     global _JOB
-    values: dict[int, Any] = {}
-    todo = []
-    for i in range(len(points)):
-        saved = ckpt.saved(i)
-        if saved is not None:
-            values[i] = saved[0]
-        else:
-            todo.append(i)
+    values, todo = _saved_and_missing(ckpt, len(points))
     if len(todo) <= 1 or not _fork_safe():
         for i in todo:
             values[i] = ckpt.store(i, run_point(points[i], seeds[i]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..claims import Claim, at_most, failed, with_control
+from ..claims import guarded_rows as _guard
 from ..results import Result
 from .stability_claims import eos_claims, sgd_lstsq_claims, sgd_net_claims
 from theory import sharpness as theory
@@ -50,16 +51,6 @@ def exponent_claim(name, reference, statement, fit, predicted: float, rival: flo
               and abs(s - rival) > tol)
     return Claim(name, reference, statement, predicted, s,
                  f"abs {tol:.3g}; {rival_label} {rival:g} outside it", why, ok)
-
-
-def _guard(name: str, reference: str, build) -> list[Claim]:
-    """``build()``'s rows, or one FAIL row naming what went wrong (claims never raise)."""
-    try:
-        with np.errstate(all="ignore"):          # NaN / inf inputs fail the checks, quietly
-            return list(build())
-    except Exception as exc:  # noqa: BLE001 - a mangled result gives a FAIL row with its reason
-        return [failed(name, reference, "the claim could be evaluated on this result",
-                       f"{type(exc).__name__}: {exc}")]
 
 
 def _pooled(x, y):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..claims import Claim, at_least, at_most, failed, holds, with_control
+from ..claims import guarded_rows as _guard
 from ..results import Result
 from theory import sharpness as theory
 
@@ -15,15 +16,6 @@ WUSU_REF = (WUSU + ", linear-stability analysis (abstract: a minimum linearly st
 CONVERGED, DIVERGED = 1e-6, 1e6   # sgd_lstsq: relative error after T steps (see the why strings)
 AT_MINIMUM = 1e-8                 # sgd_net: final loss of a run that reached a global minimum
 ALPHA = 0.01
-
-
-def _guard(name: str, reference: str, build) -> list[Claim]:
-    try:
-        with np.errstate(all="ignore"):          # NaN / inf inputs fail the checks, quietly
-            return list(build())
-    except Exception as exc:  # noqa: BLE001 - a mangled result gives a FAIL row with its reason
-        return [failed(name, reference, "the claim could be evaluated on this result",
-                       f"{type(exc).__name__}: {exc}")]
 
 
 # ---- eos --------------------------------------------------------------------------------------------
