@@ -24,6 +24,39 @@ def test_every_registered_formula_has_a_reference_doc_and_a_domain_on_its_symbol
         assert set(f.domain) <= set(f.symbols), (name, set(f.domain) - set(f.symbols))
 
 
+def test_every_theory_module_registers_formulas_with_a_domain_on_every_symbol():
+    from theory.formulas import _modules
+    found = theory.formulas()
+    assert len(_modules()) >= 7
+    for mod in _modules():
+        mine = {k: f for k, f in found.items() if k.startswith(mod + ".")}
+        assert 3 <= len(mine) <= 9, (mod, sorted(mine))
+        for name, f in mine.items():
+            assert set(f.domain) == set(f.symbols), (name, set(f.symbols) ^ set(f.domain))
+            for lo, hi in f.domain.values():
+                assert lo < hi, name
+
+
+@pytest.mark.parametrize("name", sorted(theory.formulas()))
+def test_each_registered_formula_is_finite_on_its_domain_and_checks_against_itself(name):
+    """Random points of the domain (drawn as theory.check draws them) give finite real values, and
+    the formula's own printed form (text, as a user would type it) is found equivalent."""
+    import random
+    from theory.check import _draw
+    f = theory.formula(name)
+    rng = random.Random(1)
+    for _ in range(20):
+        point = {}
+        for sym in f.expr.free_symbols:
+            point[sym] = _draw(*f.domain[sym.name], rng)
+            if sym.is_integer:
+                point[sym] = sp.Integer(max(1, round(float(point[sym]))))
+        value = f.expr.evalf(30, subs=point)
+        assert value.is_real and value.is_finite, (name, point, value)
+    verdict = theory.check(str(f.expr), name)
+    assert verdict.equivalent is True, str(verdict)
+
+
 @pytest.mark.parametrize("text", ["sigma**2*gamma/(1 - gamma)", "sigma**2/(1/gamma - 1)",
                                   "-gamma*sigma**2/(gamma - 1)"])
 def test_rewritten_forms_of_a_shipped_formula_are_equivalent(text):

@@ -80,10 +80,14 @@ def _target(against) -> tuple[sp.Expr, str, dict[str, tuple], str]:
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_CONSTANTS = {"pi": sp.pi, "E": sp.E}
+
+
 def parse(text: str, symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
     """A formula from text, every bare name a Symbol (``gamma`` is a symbol, not the Gamma
     function; ``lambda`` is allowed), names followed by ``(`` functions (``exp(x)``, ``sqrt(x)``);
-    names in ``symbols`` map to those symbols (with their assumptions)."""
+    names in ``symbols`` map to those symbols (with their assumptions); ``pi`` and ``E`` are the
+    constants unless ``symbols`` has a symbol of that name."""
     symbols = dict(symbols or {})
     local: dict[str, Any] = {}
     out, pos = [], 0
@@ -94,7 +98,7 @@ def parse(text: str, symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
         out.append(text[pos:m.start()] + key)
         pos = m.end()
         if not call:
-            local[key] = symbols.get(name, sp.Symbol(name))
+            local[key] = symbols.get(name, _CONSTANTS.get(name) or sp.Symbol(name))
     try:
         return sp.parse_expr("".join(out) + text[pos:], local_dict=local)
     except (SyntaxError, TypeError, sp.SympifyError) as exc:

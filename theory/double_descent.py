@@ -116,7 +116,8 @@ FORMULAS = (
     Formula("risk_over", RISK_OVER, "asymptotic min-norm risk for gamma > 1 (bias + variance)",
             HASTIE + " Thm 1", {"gamma": (1, sp.oo), "r": (0, sp.oo), "sigma": (0, sp.oo)}),
     Formula("risk_finite_under", RISK_FINITE_UNDER, "exact E risk at finite n, p < n - 1 "
-            "(inverse-Wishart mean)", HASTIE + " Sec. 2", {"n": (10, 1000), "p": (1, 8)}),
+            "(inverse-Wishart mean)", HASTIE + " Sec. 2", {"n": (10, 1000), "p": (1, 8),
+                                                   "sigma": (0, 10)}),
     Formula("risk_finite_over", RISK_FINITE_OVER, "exact E risk at finite n, p > n + 1 (bias of a "
             "uniform projection + inverse Wishart)", HASTIE + " Sec. 2",
             {"n": (1, 50), "p": (60, 1000), "r": (0, 10), "sigma": (0, 10)}),

@@ -49,6 +49,8 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
+from .formulas import Formula
+
 s, c, x, n, N, lw, lh = sp.symbols("s c x n_k N lambda_W lambda_H", positive=True)
 M_sym = sp.Symbol("M", positive=True, integer=True)
 
@@ -65,6 +67,15 @@ def root_g(M: int):
 
 B_CONST = M_sym * N * (N * lw**M_sym * lh) ** (1 / M_sym)
 C_OF_S = lambda M: s**M / (s ** (2 * M) + N * lh)   # noqa: E731  optimal c given s
+X_PEAK = ((M_sym - 1) / (M_sym + 1)) ** (1 / M_sym)    # argmax of g for M >= 2
+# M = 1 closed forms (Dang et al.'s normalisation)
+WH_M1 = 1 - N * sp.sqrt(lw * lh / n)                   # (W hbar_k)_k
+W_NORM_SQ_M1 = sp.sqrt(n * lh / lw) - N * lh           # |w_k|^2
+COLLAPSE_THRESHOLD_M1 = N**2 * lw * lh                 # the class collapses iff n_k <= this
+# cross-entropy on the simplex ETF (balanced, M = 1; our derivation): the optimal rho = w_k . hbar_k
+K_sym = sp.Symbol("K", positive=True, integer=True)
+beta_ce = sp.Symbol("beta", positive=True)             # sqrt(lambda_W lambda_H K N)
+CE_RHO_OPT = -(K_sym - 1) / K_sym * sp.log(beta_ce / (K_sym - (K_sym - 1) * beta_ce))
 
 
 def _claimed_point(M: int):
@@ -104,7 +115,7 @@ def _check_depth(M: int) -> dict[str, bool]:
         H0 = hess.subs({s: 0, c: 0})
         checks[f"M={M}: s = c = 0 is also a local minimum"] = bool(
             sp.simplify(H0[0, 0]).is_positive and sp.simplify(H0.det()).is_positive)
-        xs = ((M - 1) / sp.Integer(M + 1)) ** sp.Rational(1, M)
+        xs = X_PEAK.subs(M_sym, M)
         checks[f"M={M}: g peaks at x* = ((M-1)/(M+1))^(1/M)"] = sp.simplify(
             sp.diff(root_g(M), x).subs(x, xs)) == 0
     return checks
@@ -119,12 +130,12 @@ def _check_depth_one() -> dict[str, bool]:
         "M=1: x = sqrt(n_k/b) solves b/n_k = 1/(x+1)^2": sp.simplify(
             root_g(1).subs(x, x1) - b1 / n) == 0,
         "M=1: |w_k|^2 = sqrt(n_k lambda_H/lambda_W) - N lambda_H": sp.simplify(
-            s2 - (sp.sqrt(n * lh / lw) - N * lh)) == 0,
+            s2 - W_NORM_SQ_M1) == 0,
         "M=1: (W hbar_k)_k = 1 - N sqrt(lambda_W lambda_H/n_k)": sp.simplify(
-            s2 / (s2 + N * lh) - (1 - N * sp.sqrt(lw * lh / n))) == 0,
+            s2 / (s2 + N * lh) - WH_M1) == 0,
         # x > 0 iff n_k > b = N^2 lambda_W lambda_H: the threshold in the papers' convention
         "M=1: the root is positive iff n_k > N^2 lambda_W lambda_H": sp.simplify(
-            b1 - N**2 * lw * lh) == 0,
+            b1 - COLLAPSE_THRESHOLD_M1) == 0,
     }
 
 
@@ -150,8 +161,7 @@ def _check_ce(K: int) -> dict[str, bool]:
     z = rho * (U.T * U)[:, 0]
     ce = -sp.log(sp.exp(z[0]) / sum(sp.exp(z[j]) for j in range(K)))
     ce_closed = ce_loss(K, rho)
-    e = beta / (K - (K - 1) * beta)
-    rho_star = -sp.Rational(K - 1, K) * sp.log(e)
+    rho_star = CE_RHO_OPT.subs({K_sym: K, beta_ce: beta})
     reg = lw * K * sv**2 / 2 + lh * N * cv**2 / 2
     bal = {sv: sp.sqrt(rho) * (lh * N / (lw * K)) ** sp.Rational(1, 4),
            cv: sp.sqrt(rho) * (lw * K / (lh * N)) ** sp.Rational(1, 4)}
@@ -278,3 +288,31 @@ def bias_geometry(counts, M: int, lam_w: float, lam_h: float) -> dict[str, np.nd
 def etf_gram(K: int) -> np.ndarray:
     """Gram of a unit simplex ETF: K/(K-1) (I - 11^T/K)."""
     return K / (K - 1) * (np.eye(K) - np.ones((K, K)) / K)
+
+
+# ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
+DANG = ("Dang, Tran, Osher, Tran-The, Ho & Nguyen, ICML 2023 (normalisation of the authors' code, "
+        "papers.md)")
+_REG = {"lambda_W": (0, 1e-3), "lambda_H": (0, 1e-3)}
+_DEPTH1 = {"n_k": (10, 100), "N": (100, 1000), **_REG}   # n_k > N^2 lambda_W lambda_H: no collapse
+FORMULAS = (
+    Formula("b_const", B_CONST, "b = M N (N lambda_W^M lambda_H)^(1/M) of the root equation "
+            "b/n_k = M x^(M-1)/(x^M + 1)^2", DANG + ", root equation",
+            {"M": (1, 6), "N": (10, 1000), **_REG}),
+    Formula("optimal_c", C_OF_S(M_sym), "class-mean norm c minimising f_k(s, c) at fixed layer "
+            "singular value s: s^M/(s^(2M) + N lambda_H)", DANG + ", per-class reduction",
+            {"s": (0, 3), "M": (1, 6), "N": (10, 1000), "lambda_H": (0, 1e-3)}),
+    Formula("root_peak", X_PEAK, "x* = ((M-1)/(M+1))^(1/M) where g(x) = M x^(M-1)/(x^M+1)^2 peaks "
+            "(M >= 2: two positive roots or none)", DANG + ", root equation (M >= 2)", {"M": (2, 8)}),
+    Formula("wh_depth1", WH_M1, "(W hbar_k)_k = 1 - N sqrt(lambda_W lambda_H/n_k) at M = 1",
+            DANG + ", M = 1 closed form", _DEPTH1),
+    Formula("weight_norm_sq_depth1", W_NORM_SQ_M1, "|w_k|^2 = sqrt(n_k lambda_H/lambda_W) - N lambda_H "
+            "at M = 1", DANG + ", M = 1 closed form", _DEPTH1),
+    Formula("collapse_threshold_depth1", COLLAPSE_THRESHOLD_M1, "class k collapses to zero iff "
+            "n_k <= N^2 lambda_W lambda_H (M = 1)", DANG + ", M = 1 collapse threshold",
+            {"N": (10, 1000), **_REG}),
+    Formula("ce_rho_opt", CE_RHO_OPT, "balanced cross-entropy UFM (M = 1): optimal w_k . hbar_k = "
+            "-(K-1)/K log(beta/(K - (K-1) beta)), beta = sqrt(lambda_W lambda_H K N) < 1",
+            "our derivation on the simplex ETF global minimiser of Zhu et al. 2021",
+            {"K": (2, 10), "beta": (0, 1)}),
+)

@@ -44,6 +44,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .formulas import Formula
+
 n_, mu_ = sp.symbols("n mu", positive=True)
 xmin_, zx_ = sp.symbols("X_min zeta_xi", positive=True)          # min_i |x_i|, min{zeta, xi}
 ALIGN_TIME_BOUND = 16 * sp.log(n_) / (zx_ * sp.sqrt(mu_) * xmin_)  # (iii), the paper's units
@@ -188,6 +190,32 @@ def verify() -> dict[str, bool]:
     checks["bound t_1 increases in n, decreases in mu"] = bool(
         sp.diff(bound, m).is_positive and sp.diff(bound, mu_).is_negative)
     return {k: bool(v) for k, v in checks.items()}
+
+
+# ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
+MMV = "Min, Mallada & Vidal, ICLR 2024 (arXiv 2307.12851)"
+FORMULAS = (
+    Formula("align_time_bound", ALIGN_TIME_BOUND, "alignment-time bound t_1 = 16 log n / "
+            "(min{zeta, xi} sqrt(mu) X_min), paper time (gradient flow of the sum loss)",
+            MMV + " Thm 1 part 1 (explicit constant of Appendix C)",
+            {"n": (2, 1000), "mu": (0, 1), "X_min": (0, 10), "zeta_xi": (0, 1)}),
+    Formula("align_time_fixed_pattern", ALIGN_TIME_FIXED_PATTERN, "time for a neuron's cosine to "
+            "its drive to go from C0 to c* in a fixed activation pattern with rate G = |g| "
+            "(C(t) = tanh(G t + atanh C0))", "derived in this module (docstring (v)), for " + MMV
+            + "'s small-initialisation flow", {"G": (0, 10), "C0": (-0.9, 0.5), "c_star": (0.5, 0.999)}),
+    Formula("centre_norm_sq", CENTRE_NORM_SQ, "|x_+|^2 = k + k(k-1) mu for k unit vectors with "
+            "pairwise inner product mu (the suite's data centre)",
+            "derived in this module (docstring (v)), the suite's data for " + MMV,
+            {"k": (1, 100), "mu": (0, 1)}),
+    Formula("finite_class_ratio", FINITE_CLASS_RATIO, "rho = (1 - mu)/(k mu): the off-u share of "
+            "|x_+|^2 = k^2 mu (1 + rho), the size of the large-n law's corrections",
+            "derived in this module (docstring (v)), the suite's data for " + MMV,
+            {"k": (1, 100), "mu": (0, 1)}),
+    Formula("q_series", Q_SERIES, "q = -s (d log L/d log t + 1) of the margin law ds/dt = a s^beta "
+            "e^-s to O(1/s^2) (beta = 2 - 2/L for a degree-L homogeneous model; beta = 2 for the "
+            "paper's 2-homogeneous net)", "derived in this module (docstring (iv)); late phase of "
+            + MMV + " Thm 1 part 2", {"s": (1, 100), "beta": (0, 2)}),
+)
 
 
 # ---- numeric functions -------------------------------------------------------------------------

@@ -39,6 +39,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .formulas import Formula
+
 # ---- 1. arc-cosine kernels -------------------------------------------------------------------------
 rho = sp.Symbol("rho", real=True)
 theta, phi, r = sp.symbols("theta phi r", nonnegative=True)
@@ -103,6 +105,11 @@ def relu_nngp_ntk_rivals(X: np.ndarray) -> dict[str, np.ndarray]:
 
 
 # ---- 3. stability thresholds ------------------------------------------------------------------------
+eta_, n_rows_, m2_, m4_ = sp.symbols("eta N m2 m4", positive=True)
+SGD_LSTSQ_FACTOR = 1 - (2 * eta_ - eta_**2) / n_rows_   # E e_j^2 factor, batch-1 SGD, orthonormal rows
+SGD_SCALAR_THRESHOLD = 2 * m2_ / m4_                    # mean-square stable step, one parameter
+
+
 def gd_threshold(lam):
     """Largest stable GD step on curvature lam: 2/lam."""
     return 2.0 / np.asarray(lam, float)
@@ -275,7 +282,8 @@ def check_hessian_and_ntk() -> dict[str, bool]:
 
 
 def check_stability() -> dict[str, bool]:
-    """GD on a quadratic; batch-1 SGD on orthonormal-row least squares; scalar SGD (Wu & Su)."""
+    """GD on a quadratic; batch-1 SGD on orthonormal-row least squares; scalar SGD (Wu & Su).
+    (The local eta, N, m2, m4 are the module's eta_, n_rows_, m2_, m4_: same names, same flags.)"""
     eta = sp.Symbol("eta", positive=True)
     Nr, e2 = sp.Symbol("N", positive=True), sp.Symbol("E", positive=True)
     # with prob 1/N the sampled row is x_j (error component multiplied by 1 - eta), else unchanged
@@ -287,13 +295,15 @@ def check_stability() -> dict[str, bool]:
             sp.solve_univariate_inequality(sp.Abs(1 - eta) < 1, eta, relational=False)
             == sp.Interval.open(0, 2),
         "SGD (batch 1, orthonormal rows): E e_j^2 factor = 1 - (2 eta - eta^2)/N":
-            sp.simplify(step / e2 - (1 - (2 * eta - eta**2) / Nr)) == 0,
+            sp.simplify(step / e2 - SGD_LSTSQ_FACTOR) == 0,
         "... stable iff 0 < eta < 2 = 2/tr(H) (tr H = N * 1/N = 1)":
             sp.solve_univariate_inequality(2 * eta - eta**2 > 0, eta, relational=False)
             == sp.Interval.open(0, 2),
-        "scalar SGD: E(1 - eta g^2)^2 <= 1 iff eta <= 2 m2/m4": 2 * m2 / m4 in sp.solve(sp.Eq(ms, 1), eta),
+        "scalar SGD: E(1 - eta g^2)^2 <= 1 iff eta <= 2 m2/m4":
+            SGD_SCALAR_THRESHOLD in sp.solve(sp.Eq(ms, 1), eta),
         "... and m4 >= m2^2 gives 2 m2/m4 <= 2/m2 (tr H <= 2/eta)": sp.simplify(
-            (2 / m2 - 2 * m2 / m4).subs(m4, m2**2 + sp.Symbol("v", nonnegative=True))).is_nonnegative,
+            (2 / m2 - SGD_SCALAR_THRESHOLD).subs(m4, m2**2 + sp.Symbol("v", nonnegative=True))
+        ).is_nonnegative,
     }
 
 
@@ -350,3 +360,35 @@ def verify() -> dict[str, bool]:
     for check in CHECKS:
         out.update(check())
     return {k: bool(v) for k, v in out.items()}
+
+
+# ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
+CHO_SAUL = "Cho & Saul 2009 (arc-cosine kernels); Jacot et al. 2018 (NTK)"
+YANG_HU_REF = "Yang & Hu 2021 (Tensor Programs IV), abc-parametrisation; power count of item 4"
+_ABC_DOMAIN = {"a1": (-2, 2), "a2": (-2, 2), "b1": (-2, 2), "b2": (-2, 2), "c": (-2, 2)}
+FORMULAS = (
+    Formula("kappa0", KAPPA0, "E[1(u>0) 1(v>0)] for unit Gaussians of correlation rho: the ReLU "
+            "derivative kernel (pi - arccos rho)/(2 pi), = dkappa1/drho",
+            CHO_SAUL + ": J_0/(2 pi)", {"rho": (-1, 1)}),
+    Formula("kappa1", KAPPA1, "E[relu(u) relu(v)]: the ReLU NNGP kernel at unit variances",
+            CHO_SAUL + ": J_1/(2 pi)", {"rho": (-1, 1)}),
+    Formula("kappa2", KAPPA2, "E[relu(u)^2 relu(v)^2]: gives the CLT s.d. of empirical NTK entries",
+            "Cho & Saul 2009: J_2/(2 pi)", {"rho": (-1, 1)}),
+    Formula("sgd_lstsq_factor", SGD_LSTSQ_FACTOR, "per-step factor of E[e_j^2] for batch-1 SGD on "
+            "least squares with N orthonormal rows (tr H = 1): stable iff 0 < eta < 2 = 2/tr(H)",
+            "Wu & Su, ICML 2023 (special case: batch-1 SGD, orthonormal rows; module item 3)",
+            {"eta": (0, 2), "N": (1, 1000)}),
+    Formula("sgd_scalar_threshold", SGD_SCALAR_THRESHOLD, "largest mean-square stable SGD step for "
+            "one parameter with per-sample curvatures g^2 (m2 = E g^2, m4 = E g^4): 2 m2/m4 <= 2/tr H",
+            "Wu & Su, ICML 2023 (special case: one parameter; module item 3)",
+            {"m2": (0, 1), "m4": (1, 10)}),
+    Formula("feature_change_exponent", WIDTH_EXPONENTS["feature change per step"], "width exponent "
+            "of the per-step feature change Delta z of a 2-layer abc-net (NTK -1/2, muP 0)",
+            YANG_HU_REF, {k: _ABC_DOMAIN[k] for k in ("a1", "a2", "b2", "c")}),
+    Formula("output_change_readout_exponent", WIDTH_EXPONENTS["output change from readout update"],
+            "width exponent of the output change from the readout update (standard, c = 0: 1)",
+            YANG_HU_REF, {k: _ABC_DOMAIN[k] for k in ("a2", "c")}),
+    Formula("output_change_hidden_exponent", WIDTH_EXPONENTS["output change from hidden update"],
+            "width exponent of the output change from the hidden-layer update",
+            YANG_HU_REF, {k: _ABC_DOMAIN[k] for k in ("a1", "a2", "b2", "c")}),
+)

@@ -22,12 +22,19 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .formulas import Formula
+
 m, n, t, s, u, c, p, I, al = sp.symbols("m n t s u c p I alpha", positive=True)
 
 STRONG_EXPONENT = -1
 RANDOM_OVERLAP_VAR = 2 * (m - 1) / (m**2 * (m + 2))     # Var[(u.v)^2], u, v uniform on S^(m-1)
 E_U = sp.integrate(u / 2, (u, 0, 2))              # u ~ U(0, 2): density 1/2
 E_U2 = sp.integrate(u**2 / 2, (u, 0, 2))
+RANDOM_OVERLAP = 1 / m                                  # E[(u.v)^2], u, v uniform on S^(m-1)
+WELCH_BOUND = (n - m) / (m * (n - 1))                   # min mean (u_i.u_j)^2 over i != j
+UNREPRESENTED_LOSS = sp.Rational(4, 3) * p - p**2       # min_c E[(c - x)^2], x = Bernoulli(p) U(0, 2)
+WEAK_TAIL = m ** (1 - al) / (al - 1)                    # int_m^oo I^-alpha dI
+WEAK_EXPONENT = -(al - 1)                               # d log L_weak / d log m
 
 
 def _overlap_from_sphere_marginal():
@@ -72,18 +79,18 @@ def _overlap_fourth_moment():
 def _check_random_overlap() -> dict[str, bool]:
     return {
         "random unit vectors: E[(u.v)^2] = 1/m (Beta marginal on the sphere)":
-            sp.simplify(_overlap_from_sphere_marginal() - 1 / m) == 0,
+            sp.simplify(_overlap_from_sphere_marginal() - RANDOM_OVERLAP) == 0,
         "random unit vectors in R^3: direct integral = 1/3":
             _overlap_m3_direct() == sp.Rational(1, 3),
         "random unit vectors: Var[(u.v)^2] = 2 (m - 1) / (m^2 (m + 2))":
-            sp.simplify(_overlap_fourth_moment() - 1 / m**2 - RANDOM_OVERLAP_VAR) == 0,
+            sp.simplify(_overlap_fourth_moment() - RANDOM_OVERLAP**2 - RANDOM_OVERLAP_VAR) == 0,
     }
 
 
 def _check_welch() -> dict[str, bool]:
     w = _welch_bound()
     return {"Welch bound (n - m)/(m (n - 1)) -> 1/m as n -> oo":
-            sp.simplify(w - (n - m) / (m * (n - 1))) == 0 and sp.limit(w * m, n, sp.oo) == 1}
+            sp.simplify(w - WELCH_BOUND) == 0 and sp.limit(w * m, n, sp.oo) == 1}
 
 
 def _check_best_constant() -> dict[str, bool]:
@@ -91,7 +98,7 @@ def _check_best_constant() -> dict[str, bool]:
     return {
         "U(0, 2): E[u] = 1, E[u^2] = 4/3": E_U == 1 and E_U2 == sp.Rational(4, 3),
         "unrepresented feature: best output p E[u], loss p E[u^2] - p^2":
-            sp.simplify(cs - p) == 0 and sp.simplify(risk - (sp.Rational(4, 3) * p - p**2)) == 0,
+            sp.simplify(cs - p) == 0 and sp.simplify(risk - UNREPRESENTED_LOSS) == 0,
     }
 
 
@@ -99,8 +106,8 @@ def _check_weak_tail() -> dict[str, bool]:
     expo, tail = weak_exponent_symbolic()
     return {
         "weak regime: tail int_m^oo I^-alpha = m^(1-alpha)/(alpha-1)":
-            sp.simplify(tail - m ** (1 - al) / (al - 1)) == 0,
-        "weak regime: loss exponent -(alpha - 1)": sp.simplify(expo + (al - 1)) == 0,
+            sp.simplify(tail - WEAK_TAIL) == 0,
+        "weak regime: loss exponent -(alpha - 1)": sp.simplify(expo - WEAK_EXPONENT) == 0,
         # the discrete sum: for alpha = 2, sum_{i>m} i^-2 = psi'(m+1) ~ 1/m (exponent -1 = -(2-1))
         "weak regime: discrete tail sum ~ m^-1 at alpha = 2":
             sp.limit(m * sp.polygamma(1, m + 1), m, sp.oo) == 1,
@@ -115,10 +122,35 @@ def verify() -> dict[str, bool]:
     return {k: bool(v) for k, v in checks.items()}
 
 
-weak_exponent = sp.lambdify(al, -(al - 1), "numpy")
-random_overlap = sp.lambdify(m, 1 / m, "numpy")
+weak_exponent = sp.lambdify(al, WEAK_EXPONENT, "numpy")
+random_overlap = sp.lambdify(m, RANDOM_OVERLAP, "numpy")
 welch_bound = sp.lambdify((n, m), _welch_bound(), "numpy")
 random_overlap_var = sp.lambdify(m, RANDOM_OVERLAP_VAR, "numpy")
+
+
+# ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
+LLG = "Liu, Liu & Gore 2025 (arXiv:2505.10465)"
+FORMULAS = (
+    Formula("weak_exponent", WEAK_EXPONENT, "exponent of the weak-superposition loss in m: "
+            "L_weak ~ m^-(alpha - 1) (feature frequencies p_i ~ i^-alpha, alpha > 1)",
+            LLG + ", weak superposition", {"alpha": (1, 5)}),
+    Formula("weak_tail", WEAK_TAIL, "tail integral int_m^oo I^-alpha dI behind L_weak(m)",
+            LLG + ", weak superposition (tail integral)", {"m": (1, 1000), "alpha": (1, 5)}),
+    Formula("unrepresented_loss", UNREPRESENTED_LOSS, "loss of a feature without a row, at its best "
+            "constant output p E[u]: p E[u^2] - p^2 E[u]^2 with u ~ U(0, 2)",
+            LLG + ", weak superposition (toy model's best constant)", {"p": (0, 1)}),
+    Formula("random_overlap", RANDOM_OVERLAP, "E[(u.v)^2] = 1/m for independent uniform unit "
+            "vectors of R^m (Beta(1/2, (m-1)/2) marginal): loss ~ m^-1 under strong superposition",
+            LLG + ", strong superposition", {"m": (2, 1000)}),
+    Formula("random_overlap_var", RANDOM_OVERLAP_VAR, "Var[(u.v)^2] for independent uniform unit "
+            "vectors of R^m (fourth moment of the Beta marginal)",
+            "derived in this module (Beta marginal of the sphere), for " + LLG + "'s overlaps",
+            {"m": (2, 1000)}),
+    Formula("welch_bound", WELCH_BOUND, "lower bound on the mean of (u_i.u_j)^2 over i != j for n "
+            "unit vectors of R^m (n > m), ~ 1/m as n -> oo",
+            "Welch bound (rank of the Gram matrix), as used for " + LLG + "'s strong regime",
+            {"n": (100, 10000), "m": (2, 50)}),
+)
 
 
 def random_weighted_overlap_se(m_dim: int, weights: np.ndarray) -> float:

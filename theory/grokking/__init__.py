@@ -56,13 +56,19 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ..formulas import Formula
+
 C_CRIT = 2.7482          # the author's code (cogo/config/dyn_madd.yaml), not the paper
 REF = "Tian 2025 (arXiv:2509.21519)"
 
 _M = sp.Symbol("M", positive=True)
-critical_fraction = sp.lambdify(_M, C_CRIT * sp.log(_M) / _M, "numpy")   # p*(M)
-energy_max = sp.lambdify(_M, _M / 4, "numpy")                              # max of E on |w| = 1
-scaling_variable = sp.lambdify(_M, sp.log(_M) / _M, "numpy")               # ln M / M
+CRITICAL_FRACTION = C_CRIT * sp.log(_M) / _M      # p*(M)
+ENERGY_MAX = _M / 4                               # max of E on |w| = 1
+SCALING_VARIABLE = sp.log(_M) / _M                # ln M / M
+LOCAL_EXPONENT = -1 + 1 / sp.log(_M)              # d ln(ln M / M) / d ln M
+critical_fraction = sp.lambdify(_M, CRITICAL_FRACTION, "numpy")
+energy_max = sp.lambdify(_M, ENERGY_MAX, "numpy")
+scaling_variable = sp.lambdify(_M, SCALING_VARIABLE, "numpy")
 
 # the threshold law of Theorem 4 and the rivals a measured threshold must be told apart from
 THRESHOLD_LAWS = {"ln M / M": sp.log(_M) / _M, "1/M": 1 / _M, "M^-1/2": _M**sp.Rational(-1, 2),
@@ -222,6 +228,24 @@ def folded_spectrum(W: np.ndarray, M: int) -> tuple[np.ndarray, np.ndarray]:
             fold = np.concatenate([fold, P[:, h + 1:h + 2]], axis=1)
         out.append(fold)
     return out[0], out[1]
+
+
+# ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
+FORMULAS = (
+    Formula("energy_max", ENERGY_MAX, "maximum of the Li2 energy E(w) = 1/2 |Ytil^T sigma(X w)|^2 "
+            "on |w| = 1 for sigma(x) = x^2 on Z_M (full data), attained at Fourier features",
+            REF + " Sec. 3 setting; M/4 is this module's exact check (the paper states E* = M/16, "
+            "the maximum of the bare cross term, E/4)", {"M": (3, 200)}),
+    Formula("threshold_law", SCALING_VARIABLE, "shape of the critical training fraction, ln M / M "
+            "(n >~ M log M training pairs)", REF + " Thm 4 (universal constants unnamed)",
+            {"M": (3, 1000)}),
+    Formula("critical_fraction", CRITICAL_FRACTION, "reference curve p*(M) = C_CRIT ln M / M",
+            REF + " Thm 4 shape; C_CRIT = 2.7482 from the author's code (cogo/config/dyn_madd.yaml), "
+            "not the paper", {"M": (3, 1000)}),
+    Formula("threshold_law_exponent", LOCAL_EXPONENT, "local log-log slope of ln M / M: "
+            "-1 + 1/ln M (-0.58 at M = 11)", REF + " Thm 4 (slope of its ln M / M law)",
+            {"M": (3, 1000)}),
+)
 
 
 from .symbolic import (_check_exact, _check_float, _sym_energy, _sym_feature, _sym_fourier,  # noqa: E402,F401

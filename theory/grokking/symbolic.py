@@ -6,8 +6,9 @@ import functools
 import numpy as np
 import sympy as sp
 
-from . import (C_CRIT, PREDICTED_LAW, THRESHOLD_LAWS, _M, _verify_dihedral, dataset, energy,
-               energy_grad, energy_hessian, fourier_feature)
+from . import (CRITICAL_FRACTION, ENERGY_MAX, LOCAL_EXPONENT, C_CRIT, PREDICTED_LAW,
+               THRESHOLD_LAWS, _M, _verify_dihedral, dataset, energy, energy_grad, energy_hessian,
+               fourier_feature)
 
 
 def _sym_energy(M: int):
@@ -152,7 +153,7 @@ def _check_bound() -> dict[str, bool]:
     """E <= M/4: |v_k|^2 <= M|v|^2/2 for k != 0, so the sum is <= (M|v|^2/2) M|u|^2 <= M^2/8."""
     a, b = sp.symbols("a b", nonnegative=True)
     return {"max of (2/M)(M b/2)(M a) on a + b = 1 is M/4": sp.simplify(
-        sp.maximum((2 / _M) * (_M * b / 2) * (_M * (1 - b)), b, sp.Interval(0, 1)) - _M / 4) == 0}
+        sp.maximum((2 / _M) * (_M * b / 2) * (_M * (1 - b)), b, sp.Interval(0, 1)) - ENERGY_MAX) == 0}
 
 
 def _check_paper_normalisation() -> dict[str, bool]:
@@ -180,9 +181,9 @@ def _check_scaling() -> dict[str, bool]:
     """n* = c M ln M samples <=> fraction p* = c ln M / M, and the local exponent of ln M / M."""
     return {
         "p*(M) M^2 = c M ln M": sp.simplify(
-            C_CRIT * sp.log(_M) / _M * _M**2 - C_CRIT * _M * sp.log(_M)) == 0,
+            CRITICAL_FRACTION * _M**2 - C_CRIT * _M * sp.log(_M)) == 0,
         "d ln(ln M / M) / d ln M = -1 + 1/ln M": sp.simplify(
-            _M * sp.diff(sp.log(THRESHOLD_LAWS[PREDICTED_LAW]), _M) - (-1 + 1 / sp.log(_M))) == 0,
+            _M * sp.diff(sp.log(THRESHOLD_LAWS[PREDICTED_LAW]), _M) - LOCAL_EXPONENT) == 0,
     }
 
 

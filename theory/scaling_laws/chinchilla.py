@@ -24,7 +24,8 @@ def chinchilla_nopt_exponent():
     return sp.simplify(sp.diff(sp.log(nopt), C) * C)
 
 
-nopt_exponent = sp.lambdify((a_, b_), b_ / (a_ + b_), "numpy")
+NOPT_EXPONENT = b_ / (a_ + b_)        # d log N_opt / d log C (D_opt: a/(a+b))
+nopt_exponent = sp.lambdify((a_, b_), NOPT_EXPONENT, "numpy")
 
 
 # ---- the Chinchilla fitter --------------------------------------------------------------------
