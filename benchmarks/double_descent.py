@@ -15,6 +15,7 @@ import numpy as np
 
 from benchmarks.suite import Case, main_for
 from sims import double_descent as dd
+from sims.double_descent import model as dd_model
 from sims.backend import get_backend
 
 RATIOS = (0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
@@ -44,7 +45,7 @@ def _sweep_torch(size):
         def sweep():
             rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(1)[0])
             data = {k: torch.tensor(v, device=device)
-                    for k, v in dd._draw(cfg, rng, max(widths)).items()}
+                    for k, v in dd_model._draw(cfg, rng, max(widths)).items()}
             out = []
             for p in widths:
                 Z, Zt, y, yt = data["Z"][:, :p], data["Zt"][:, :p], data["y"], data["yt"]

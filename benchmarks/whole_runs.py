@@ -128,6 +128,16 @@ def measure(row: WholeRun) -> dict[str, Any]:
     return rec
 
 
+def repick(rec: dict) -> dict:
+    """``rec`` (one row of a measured run) with auto's pick asked again of the current rules and
+    its columns recomputed from the row's own measured times."""
+    row = WholeRun(rec["sim"], rec["size"], rec["experiment"], rec["overrides"])
+    picked = _child(row, "auto").get("picked")
+    secs, best = rec["seconds"], rec["best"]
+    return {**rec, "auto": picked, "auto_seconds": secs.get(picked),
+            "auto_over_best": (secs[picked] / secs[best]) if picked in secs and best else None}
+
+
 def table(records: list[dict]) -> str:
     head = ("| simulator | run | threads | numpy s | numba s | auto (picks) | auto / best | "
             "PyTorch peer s | peer / best | reference |")
@@ -149,7 +159,18 @@ def main(argv=None) -> None:
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--repick", type=Path, help="a --json of an earlier run: ask auto again (in a "
+                    "child per row, which runs nothing) and redo its columns from that run's times")
     a = ap.parse_args(argv)
+    if a.repick:
+        records = [repick(r) for r in json.loads(a.repick.read_text())]
+        text = table(records)
+        print(text)
+        if a.json:
+            a.json.write_text(json.dumps(records, indent=1) + "\n")
+        if a.markdown:
+            a.markdown.write_text(text)
+        return
     sizes = ("quick", "paper") if a.size == "both" else (a.size,)
     records = []
     for row in rows(sizes, a.only):

@@ -62,11 +62,28 @@ def pin(threads: int | None = None) -> int:
         _state["limits"] = threadpool_limits(limits=n)
     except ImportError:   # pragma: no cover - threadpoolctl is a dependency
         pass
-    if "numba" in sys.modules:
-        import numba
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    _set_numba_threads(n)
     _state["threads"] = n
     return n
+
+
+def _numba_pool_started() -> bool:
+    par = sys.modules.get("numba.np.ufunc.parallel")
+    return par is not None and bool(getattr(par, "_is_initialized", False))
+
+
+def _set_numba_threads(n: int) -> int | None:
+    """Limit numba's parallel pool to ``n`` threads where it has started, and return its previous
+    count; None (nothing done) where it has not: ``numba.set_num_threads`` would launch it, and a
+    process whose OpenMP pool has started cannot fork the sweep's workers (sims.sweep), so a
+    pinned numba run would sweep serially. An unstarted pool starts, at the first parallel kernel,
+    with the cores of the process's affinity (the cores --threads gave it under SLURM/taskset)."""
+    if "numba" not in sys.modules or not _numba_pool_started():
+        return None
+    import numba
+    old = numba.get_num_threads()
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    return old
 
 
 def set_workers(n: int) -> int:
@@ -111,12 +128,8 @@ class limited:
         self._workers = _state.get("workers")
         from threadpoolctl import threadpool_limits
         self._limits = threadpool_limits(limits=self.n)
-        self._numba = None
         _state["workers"] = self.workers
-        if "numba" in sys.modules:
-            import numba
-            self._numba = numba.get_num_threads()
-            numba.set_num_threads(min(self.n, numba.config.NUMBA_NUM_THREADS))
+        self._numba = _set_numba_threads(self.n)
         return self
 
     def __exit__(self, *exc):

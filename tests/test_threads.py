@@ -74,3 +74,18 @@ def test_whole_simulation_parallel_equals_serial():
     for k, a in one.arrays.items():
         b = two.arrays[k]
         assert a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), k
+
+
+def test_pinning_does_not_start_numbas_pool_so_a_numba_sweep_still_forks():
+    """pin() before a numba sweep (as the CLI does) must leave the sweep parallel: starting numba's
+    OpenMP pool would make sims.sweep fall back to a serial run (it cannot fork such a process)."""
+    code = """
+import numba
+from sims import sweep, threads
+threads.pin(1)
+threads.set_workers(2)
+print(sweep._fork_safe())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True"
