@@ -55,8 +55,7 @@ from sims import threads
 sim_name, size, exp, overrides, backend = sys.argv[1:6]
 sim = get_simulator(sim_name)
 values = {**load_profile_file(sim_name, size)["experiments"][exp], **json.loads(overrides)}
-if backend != "auto":
-    values["backend"] = backend
+values["backend"] = backend          # "auto": what auto picks, even where a profile names one
 config = from_mapping(sim.config, values)
 picked = get_backend(config.backend, config).name
 blas, workers = threads.plan(sim, config, None)

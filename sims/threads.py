@@ -1,8 +1,9 @@
 """Threads that fit the machine: BLAS, OpenMP and numba pinned to one count per process.
 
-On a small machine a multi-threaded BLAS that spins on many small products collapses when another
-process is busy (a quick scaling-laws run went from 9 s to over 6 minutes with one other busy
-process on 2 cores), and even on an idle machine it is slower on the suite's small matrices (the
+On a small machine a multi-threaded BLAS that spins on many small products can collapse when
+another process is busy (an earlier build measured a quick scaling-laws run going from 9 s to over 6
+minutes with one other busy process on 2 cores; today's: 14.5 s unpinned, 12.1 s pinned,
+benchmarks/RESULTS.md), and even on an idle machine it is slower on the suite's small matrices (the
 quick double-descent linear sweep, 100 x 600 SVDs: 7.5 s on two OpenBLAS threads, 3.7 s on one).
 Runs from the CLI and the Python API therefore take ``--threads`` cores (default: the cores this
 process may use, :func:`available_cores`) and use them as processes, not BLAS threads: a sweep's

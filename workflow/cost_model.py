@@ -137,7 +137,7 @@ def predicted_mb(cal: dict, experiment: str, nbytes: float) -> float:
               if p is not None and "rss_mb" in p and p["bytes"] <= nbytes]
     if not points:
         return predicted_rss_mb(cal, nbytes)
-    p = max(points, key=lambda p: p["bytes"])
+    p = max(points, key=lambda p: (p["bytes"], p["rss_mb"]))      # ties: the larger peak
     return p["rss_mb"] + 3 * (nbytes - p["bytes"]) / 2**20
 
 

@@ -52,6 +52,9 @@ SIMULATOR = Simulator(
     figure="figures.neuron_alignment",
     figure_kinds=("trajectory", "eps_sweep", "n_mu_sweep", "large_init"),
     cost=cost, benchmarks="benchmarks.neuron_alignment",
+    # whole runs on 2 cores (benchmarks/RESULTS.md): one run (a one-point grid) takes 0.1-0.3 s,
+    # less than numba's cache load, so numpy is 1.6-3.3x faster; grids: numba, 1.0-1.2x
+    auto=lambda config: "numpy" if len(config.n) * len(config.mu) * len(config.eps) == 1 else "numba",
 )
 
 
