@@ -163,25 +163,18 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     if a.repick:
         records = [repick(r) for r in json.loads(a.repick.read_text())]
-        text = table(records)
-        print(text)
-        if a.json:
-            a.json.write_text(json.dumps(records, indent=1) + "\n")
-        if a.markdown:
-            a.markdown.write_text(text)
-        return
-    sizes = ("quick", "paper") if a.size == "both" else (a.size,)
-    records = []
-    for row in rows(sizes, a.only):
-        print(f"  whole run {row.sim} [{row.size}] {row.label or row.experiment} ...", flush=True)
-        records.append(measure(row))
+    else:
+        sizes = ("quick", "paper") if a.size == "both" else (a.size,)
+        records = []
+        for row in rows(sizes, a.only):
+            print(f"  whole run {row.sim} [{row.size}] {row.label or row.experiment} ...", flush=True)
+            records.append(measure(row))
     text = table(records)
     print(text)
     if a.json:
         a.json.write_text(json.dumps(records, indent=1) + "\n")
     if a.markdown:
         a.markdown.write_text(text)
-
 
 if __name__ == "__main__":
     main()
