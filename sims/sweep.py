@@ -131,25 +131,22 @@ def _parallel(run_point, points, seeds, ckpt, n_workers: int, desc: str) -> list
     pickling), checkpointed as each arrives; the saved ones read back."""
     global _JOB
     values, todo = _saved_and_missing(ckpt, len(points))
-    if len(todo) <= 1 or not _fork_safe():
-        for i in todo:
-            values[i] = ckpt.store(i, run_point(points[i], seeds[i]))
-        return [values[i] for i in range(len(points))]
-    _JOB = (run_point, points, seeds)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with cf.ProcessPoolExecutor(min(n_workers, len(todo)), mp_context=ctx,
-                                    initializer=_child_init) as pool:
-            futures = [pool.submit(_work, i) for i in todo]
-            for fut in progress(cf.as_completed(futures), desc=desc, total=len(todo)):
-                i, value = fut.result()
-                values[i] = ckpt.store(i, value)
-    except cf.process.BrokenProcessPool:      # a worker died (a library that cannot fork)
-        print("sweep: a worker process died; computing the remaining points serially",
-              file=sys.stderr)
-    finally:
-        _JOB = None
-    for i in todo:
+    if len(todo) > 1 and _fork_safe():
+        _JOB = (run_point, points, seeds)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with cf.ProcessPoolExecutor(min(n_workers, len(todo)), mp_context=ctx,
+                                        initializer=_child_init) as pool:
+                futures = [pool.submit(_work, i) for i in todo]
+                for fut in progress(cf.as_completed(futures), desc=desc, total=len(todo)):
+                    i, value = fut.result()
+                    values[i] = ckpt.store(i, value)
+        except cf.process.BrokenProcessPool:      # a worker died (a library that cannot fork)
+            print("sweep: a worker process died; computing the remaining points serially",
+                  file=sys.stderr)
+        finally:
+            _JOB = None
+    for i in todo:                                # serially: what no worker computed
         if i not in values:
             values[i] = ckpt.store(i, run_point(points[i], seeds[i]))
     return [values[i] for i in range(len(points))]
@@ -158,8 +155,7 @@ def _parallel(run_point, points, seeds, ckpt, n_workers: int, desc: str) -> list
 def _fork_safe() -> bool:
     """False once numba's parallel thread pool has started in this process: its OpenMP layer
     cannot be forked (the child aborts), so such a process sweeps serially."""
-    par = sys.modules.get("numba.np.ufunc.parallel")
-    return hasattr(os, "fork") and not (par is not None and getattr(par, "_is_initialized", False))
+    return hasattr(os, "fork") and not _threads.numba_pool_started()
 
 
 def stack(values: Sequence[Mapping[str, Any]], grid: Grid,

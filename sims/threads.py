@@ -68,7 +68,9 @@ def pin(threads: int | None = None) -> int:
     return n
 
 
-def _numba_pool_started() -> bool:
+def numba_pool_started() -> bool:
+    """Whether numba's parallel thread pool has started in this process (its OpenMP layer cannot
+    be forked after that)."""
     par = sys.modules.get("numba.np.ufunc.parallel")
     return par is not None and bool(getattr(par, "_is_initialized", False))
 
@@ -79,7 +81,7 @@ def _set_numba_threads(n: int) -> int | None:
     process whose OpenMP pool has started cannot fork the sweep's workers (sims.sweep), so a
     pinned numba run would sweep serially. An unstarted pool starts, at the first parallel kernel,
     with the cores of the process's affinity (the cores --threads gave it under SLURM/taskset)."""
-    if "numba" not in sys.modules or not _numba_pool_started():
+    if "numba" not in sys.modules or not numba_pool_started():
         return None
     import numba
     old = numba.get_num_threads()
