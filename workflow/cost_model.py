@@ -26,8 +26,9 @@ so that a measured job is asked for 1.5x its measured CPU time and peak memory (
 one-minute resolution and MIN_MEM_MB); tests/test_resources.py bounds every paper request within
 [measured, 2 x measured] (floors allowed). Rates come from the same experiment when its quick work
 time was resolved (see ``rate``). Steps of run-to-tolerance simulators are estimated from their
-conditioning (see each model); a job that outlives its limit anyway resumes from its checkpoint (``sims.sweep``) when resubmitted. Simulators without a cost model or calibration (and any model error) fall back to the
-``resources:`` block of their profile file.
+conditioning (see each model); a job that outlives its limit anyway resumes from its checkpoint
+(``sims.sweep``) when resubmitted. Simulators without a cost model or calibration (and any model
+error) fall back to the ``resources:`` block of their profile file.
 """
 from __future__ import annotations
 
@@ -101,9 +102,9 @@ def scaled_rate(cal: dict, experiment: str, ops: float) -> float:
     t0 = cal["startup_s"] + cal["compile_s"]
     r_p = max(paper["seconds"] - t0, 0.0) / paper["work"]
     w_q, w_p = float(run["work"]), float(paper["work"])
-    if w_p <= w_q or ops >= w_p:
-        return r_p if ops >= w_p else r_q
-    if ops <= w_q:
+    if ops >= w_p:
+        return r_p
+    if w_p <= w_q or ops <= w_q:
         return r_q
     f = math.log(ops / w_q) / math.log(w_p / w_q)
     return r_q + f * (r_p - r_q)
