@@ -234,8 +234,9 @@ def folded_spectrum(W: np.ndarray, M: int) -> tuple[np.ndarray, np.ndarray]:
 FORMULAS = (
     Formula("energy_max", ENERGY_MAX, "maximum of the Li2 energy E(w) = 1/2 |Ytil^T sigma(X w)|^2 "
             "on |w| = 1 for sigma(x) = x^2 on Z_M (full data), attained at Fourier features",
-            REF + " Sec. 3 setting; M/4 is this module's exact check (the paper states E* = M/16, "
-            "the maximum of the bare cross term, E/4)", {"M": (3, 200)}),
+            REF + " Thm 1 (E) and Thm 2 / Cor. 2 (maxima at single frequencies); E* = M/4 is our "
+            "derivation with |w| = 1 (the paper states M/16 for odd M; its proof was not "
+            "reachable, see papers.md)", {"M": (3, 200)}),
     Formula("threshold_law", SCALING_VARIABLE, "shape of the critical training fraction, ln M / M "
             "(n >~ M log M training pairs)", REF + " Thm 4 (universal constants unnamed)",
             {"M": (3, 1000)}),
