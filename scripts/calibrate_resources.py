@@ -91,9 +91,7 @@ def main() -> None:
            "seconds": "CPU seconds (user + system) of one-thread runs",
            "simulators": sims}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("# written by scripts/calibrate_resources.py and scripts/measure_profile.py "
-                        "--calibrate; read by workflow/cost_model.py\n"
-                        + yaml.safe_dump(out, sort_keys=True))
+    args.out.write_text(cost_model.CALIBRATION_HEADER + yaml.safe_dump(out, sort_keys=True))
     print(f"wrote {args.out}")
 
 

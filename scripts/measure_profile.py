@@ -81,10 +81,7 @@ def calibrate(report: dict) -> None:
             "work": float(work), "bytes": float(nbytes)}
     cal["paper_runs_measured"] = f"{report['date']}, {report['machine']}, " \
                                  f"{report['jobs_at_once']} jobs at once (scripts/measure_profile.py)"
-    text = yaml.safe_dump(cal, sort_keys=True)
-    head = "# written by scripts/calibrate_resources.py and scripts/measure_profile.py --calibrate;" \
-           " read by workflow/cost_model.py\n"
-    path.write_text(head + text)
+    path.write_text(cost_model.CALIBRATION_HEADER + yaml.safe_dump(cal, sort_keys=True))
     cost_model.calibration.cache_clear()
 
 

@@ -42,6 +42,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO / "profiles" / "slurm" / "calibration.yaml"
+CALIBRATION_HEADER = ("# written by scripts/calibrate_resources.py and scripts/measure_profile.py "
+                      "--calibrate; read by workflow/cost_model.py\n")
 # 1.5: the spread of one-thread CPU times of one job between runs and machines seen so far is
 # within +-25% (paper jobs measured two at a time on 2 cores vs alone), and a job that outlives its
 # limit resumes from its checkpoint when resubmitted
