@@ -52,6 +52,8 @@ class Backend:
         """Backend array -> numpy array on the host (the only way results leave it)."""
         if isinstance(a, np.ndarray):
             return a
+        if isinstance(a, np.generic):          # a numpy reduction's scalar
+            return np.asarray(a)
         if self.name == "cupy":
             return a.get()
         return np.from_dlpack(a)

@@ -28,14 +28,21 @@ def test_flush_denormals_sets_and_restores_the_mode():
 
 
 def test_gf_stats_equals_its_direct_form():
-    """cos(G_F, Ytil Ytil^T F) from the projections A = Ytil^T F, B = Ytil^T G_F equals the
-    direct form that builds S = Ytil Ytil^T F (to round-off)."""
+    """|G_F|, its share in col(Ytil) and cos(G_F, Ytil Ytil^T F), computed from M x M and M x K
+    products only, equal the direct forms that build G_F = -(2/N) R V and S = Ytil Ytil^T F
+    (to round-off); a G_F inside col(Ytil) has share 1."""
     from sims.grokking.metrics import gf_stats
     rng = np.random.default_rng(0)
-    GF, F, Yt = rng.standard_normal((40, 16)), rng.standard_normal((40, 16)), rng.standard_normal((40, 5))
-    Q, _ = np.linalg.qr(Yt)
+    N, M, K = 40, 5, 16
+    R, V, F = rng.standard_normal((N, M)), rng.standard_normal((M, K)), rng.standard_normal((N, K))
+    Yt = rng.standard_normal((N, M))
+    Q, _ = np.linalg.qr(Yt[:, :3])
+    GF = -(2.0 / N) * R @ V
     S = Yt @ (Yt.T @ F)
     want = np.sum(GF * S) / np.sqrt(np.sum(GF * GF) * np.sum(S * S))
-    n, lab, cos = gf_stats(GF, F, Yt, Q)
+    n, lab, cos = gf_stats(R, V, F, Yt, Q)
     assert cos == pytest.approx(want, rel=1e-12)
-    assert n == pytest.approx(np.linalg.norm(GF)) and 0 <= lab <= 1
+    assert n == pytest.approx(np.linalg.norm(GF), rel=1e-12)
+    assert lab == pytest.approx(np.sum((Q.T @ GF) ** 2) / np.sum(GF * GF), rel=1e-12)
+    assert 0 < lab < 1
+    assert gf_stats(Q @ rng.standard_normal((3, M)), V, F, Yt, Q)[1] == pytest.approx(1, rel=1e-12)

@@ -246,6 +246,43 @@ def test_unit_rows_handles_underflowing_and_zero_rows():
     assert np.all(np.isfinite(metrics.node_energy(W, 7, "sqr")))
 
 
+def test_spectra_and_energy_from_one_transform_equal_the_separate_ones():
+    """The record's shared DFT gives :func:`metrics.spectra`'s power and
+    :func:`metrics.node_energy` (E(w/|w|) = E(w)/|w|^4) to round-off, for normal, underflowing
+    (1e-200) and zero rows; other activations and groups fall back to the separate functions."""
+    rng = np.random.default_rng(3)
+    M = 11
+    W = rng.standard_normal((6, 2 * M))
+    W[1] *= 1e-200
+    W[2] *= 1e-3
+    W[3] = 0.0
+    tot, en = metrics.spectra_and_energy(W, M, "sqr")
+    np.testing.assert_allclose(tot, metrics.spectra(W, M)[0], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(en, metrics.node_energy(W, M, "sqr"), rtol=1e-12, atol=0)
+    assert en[3] == 0.0 and np.all(np.isfinite(en))
+    X, _, Yt = theory.dataset(M)
+    tot, en = metrics.spectra_and_energy(W, M, "relu", X, Yt)
+    np.testing.assert_array_equal(en, metrics.node_energy(W, M, "relu", X, Yt))
+
+
+def test_overlapped_records_are_bit_identical_to_the_serial_order():
+    """With a spare core the next chunk trains on a second thread while the record is computed;
+    every array equals the serial run's, also for a run stopped early by ``stop_acc``."""
+    from sims import threads
+    cfg = gk.Config(backend="numba", **{**TINY, "steps": 200, "record_every": 20})
+    out = {}
+    for workers in (1, 2):
+        with threads.limited(1, workers):
+            out[workers] = (gk.simulate(cfg),
+                            gk.model.train(cfg, cfg.M, cfg.train_fraction, 1, stop_acc=0.0))
+    for k in out[1][0].arrays:
+        np.testing.assert_array_equal(out[2][0][k], out[1][0][k], err_msg=k)
+    a, b = out[1][1], out[2][1]
+    assert len(a["step"]) == len(b["step"]) == 1
+    for k in ("step", "train_acc", "test_acc", "train_loss", "gf_norm"):
+        np.testing.assert_array_equal(a[k], b[k])
+
+
 def test_a_run_with_tiny_nodes_records_finite_values(monkeypatch):
     """A tiny run whose init puts a third of the nodes at 1e-200 and two at exactly 0 (what ~150
     of 512 nodes reach after ~7,000 steps of weight decay): every record stays finite."""

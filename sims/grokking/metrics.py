@@ -56,15 +56,21 @@ def top_nodes(W, V, frac) -> np.ndarray:
     return np.sort(alive if alive.size else order[-1:])
 
 
-def spectra(W: np.ndarray, M: int, group: str = "cyclic"):
-    """(total power, a-part, b-part) per node and irrep class (Z_M: folded Fourier frequencies).
-    Rows with |w| < TINY_NORM are taken at unit norm (see :func:`unit_rows`): their power would
-    underflow, and shares, IPR and dominant classes do not depend on a row's scale."""
+def _scaled_tiny(W: np.ndarray) -> np.ndarray:
+    """W with its rows of norm < TINY_NORM taken at unit norm (:func:`unit_rows`)."""
     W = np.asarray(W, float)
     tiny = np.linalg.norm(W, axis=1) < TINY_NORM
     if np.any(tiny):
         W = W.copy()
         W[tiny] = unit_rows(W[tiny])
+    return W
+
+
+def spectra(W: np.ndarray, M: int, group: str = "cyclic"):
+    """(total power, a-part, b-part) per node and irrep class (Z_M: folded Fourier frequencies).
+    Rows with |w| < TINY_NORM are taken at unit norm (see :func:`unit_rows`): their power would
+    underflow, and shares, IPR and dominant classes do not depend on a row's scale."""
+    W = _scaled_tiny(W)
     pa, pb = (theory.folded_spectrum(W, M) if group == "cyclic"
               else theory.irrep_spectrum(W, M, group))
     return pa + pb, pa, pb
@@ -78,16 +84,34 @@ def node_energy(W: np.ndarray, M: int, act: str, X=None, Yt=None, group="cyclic"
     return theory.energy(Wn, X, Yt, act) / theory.energy_max(M)
 
 
-def gf_stats(GF, F, Yt, Q):
-    """|G_F|, fraction of |G_F|^2 in col(Ytil), cos(G_F, Ytil Ytil^T F).
+def spectra_and_energy(W, M: int, act: str, X=None, Yt=None, group="cyclic"):
+    """(:func:`spectra`'s total power, :func:`node_energy`) from one DFT of W where the energy
+    has the Fourier form (sqr on Z_M): the power of w/|w| is P / |w|^2 with |w|^2 =
+    sum_k (Pa_k + Pb_k) / M (Parseval), on the rows :func:`spectra` uses."""
+    if not (act == "sqr" and group == "cyclic"):
+        return spectra(W, M, group)[0], node_energy(W, M, act, X, Yt, group)
+    Pa, Pb = theory.power_spectra(_scaled_tiny(W), M)
+    tot = theory.fold_power(Pa, M) + theory.fold_power(Pb, M)
+    n2 = (Pa.sum(1, keepdims=True) + Pb.sum(1, keepdims=True)) / M
+    unit = np.where(n2 > 0, n2, 1.0)            # the power of w/|w| (|w|^4 itself may underflow)
+    return tot, theory.power_energy(Pa / unit, Pb / unit, M) / theory.energy_max(M)
 
-    With A = Ytil^T F and B = Ytil^T G_F (M x K): <G_F, Ytil A> = <B, A> and
-    |Ytil A|^2 = <A, (Ytil^T Ytil) A>, so S = Ytil Ytil^T F (N x K) is never formed."""
-    n2 = float(np.sum(GF * GF))
-    lab = float(np.sum((Q.T @ GF) ** 2)) / max(n2, 1e-300)
-    A, B = Yt.T @ F, Yt.T @ GF
+
+def gf_stats(R, V, F, Yt, Q):
+    """|G_F|, fraction of |G_F|^2 in col(Ytil), cos(G_F, Ytil Ytil^T F), for G_F = -(2/N) R V
+    (R: N x M residuals, V: M x K, F: N x K hidden activations, Ytil: N x M, Q: basis of
+    col(Ytil)). Only M x M and M x K products are formed: |G_F|^2 = c^2 <R^T R, V V^T>,
+    |Q^T G_F|^2 = c^2 <(Q^T R)^T (Q^T R), V V^T>, and with A = Ytil^T F, B = Ytil^T G_F =
+    c (Ytil^T R) V: <G_F, Ytil A> = <B, A>, |Ytil A|^2 = <A, (Ytil^T Ytil) A>."""
+    c = -2.0 / R.shape[0]
+    VV = V @ V.T
+    n2 = c * c * max(float(np.sum((R.T @ R) * VV)), 0.0)
+    QR = Q.T @ R
+    lab = c * c * float(np.sum((QR.T @ QR) * VV)) / max(n2, 1e-300)
+    A = Yt.T @ F
     s2 = float(np.sum(A * ((Yt.T @ Yt) @ A)))
-    cos = float(np.sum(B * A) / max(math.sqrt(n2 * max(s2, 0.0)), 1e-300))
+    BA = c * float(np.sum((Yt.T @ R) * (A @ V.T)))
+    cos = BA / max(math.sqrt(n2 * max(s2, 0.0)), 1e-300)
     return math.sqrt(n2), lab, cos
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .. import threads as _threads
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
 from ..fpmode import flush_denormals
@@ -186,25 +188,24 @@ def one_hot_pairs(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _record(config, M, data, Wh, Vh, done, record):
     """One record of a run: accuracies and losses; with ``record`` also the node statistics and the
-    snapshot (W, V, the stored nodes' normalised spectra and energies)."""
-    X, y, Yt, tr, te, Q, pairs = data
+    snapshot (W, V, the stored nodes' normalised spectra and energies). The pairs of ``data``
+    are ordered training pairs first, so that the training block is a view."""
+    X, Yt_all, y, Yt, n, Q, pairs = data
     act = config.activation
-    F = _hidden(X, Wh, act, pairs, get_backend(config.backend, config))
+    F = _hidden(None, Wh, act, pairs, get_backend(config.backend, config))
     O = F @ Vh.T
     R = O - O.mean(1, keepdims=True) - Yt
-    row = {"step": done, "train_acc": metrics.accuracy(O[tr], y[tr]),
-           "test_acc": metrics.accuracy(O[te], y[te]),
-           "train_loss": float(np.mean(np.sum(R[tr] ** 2, 1))),
-           "test_loss": float(np.mean(np.sum(R[te] ** 2, 1)))}
+    loss = np.sum(R * R, 1)
+    row = {"step": done, "train_acc": metrics.accuracy(O[:n], y[:n]),
+           "test_acc": metrics.accuracy(O[n:], y[n:]),
+           "train_loss": float(np.mean(loss[:n])), "test_loss": float(np.mean(loss[n:]))}
     if not record:
         return row, None
     S = min(config.spectrum_nodes, config.K)
-    tot, _, _ = metrics.spectra(Wh, M, config.group)
+    tot, en = metrics.spectra_and_energy(Wh, M, act, X, Yt_all, config.group)
     ipr = theory.ipr(tot)
     top = metrics.top_nodes(Wh, Vh, config.top_fraction)
-    en = metrics.node_energy(Wh, M, act, X, Yt, config.group)
-    GF = -(2.0 / len(tr)) * R[tr] @ Vh
-    gn, glab, gcos = metrics.gf_stats(GF, F[tr], Yt[tr], Q)
+    gn, glab, gcos = metrics.gf_stats(R[:n], Vh, F[:n], Yt[:n], Q)
     row.update(ipr_top=float(ipr[top].mean()), ipr_all=float(ipr.mean()),
                energy_top=float(en[top].mean()), gf_norm=gn, gf_label=glab, gf_indep=gcos,
                weight_norm=float(np.linalg.norm(Wh)))
@@ -231,8 +232,10 @@ def train(config: GrokkingConfig, M: int, fraction: float, seed, record=True, st
     state = [bk.asarray(a) for a in (W, V)] + [bk.asarray(np.zeros_like(a)) for a in (W, W, V, V)]
     hp = (config.lr, config.weight_decay, config.beta1, config.beta2, config.eps,
           OPT_CODE[config.optimizer], ACT_CODE[config.activation])
-    U, _, _ = np.linalg.svd(Yt[tr], full_matrices=False)
-    data = (X, y, Yt, tr, te, U[:, : M - 1], one_hot_pairs(X))   # Q: basis of col(Ytil_train)
+    U, _, _ = np.linalg.svd(Yt[tr], full_matrices=False)          # Q = U[:, :M-1]: col(Ytil_train)
+    order = np.concatenate([tr, te])                   # training pairs first (see _record)
+    ia, ib = one_hot_pairs(X)
+    data = (X, Yt, y[order], Yt[order], len(tr), U[:, : M - 1], (ia[order], ib[order]))
     with flush_denormals(config.flush_denormals):
         hist, snaps = _loop(config, M, bk, data, state, Xtr, Ytr, hp, record, stop_acc)
     out = {k: np.array([r[k] for r in hist]) for k in hist[0]}
@@ -242,21 +245,38 @@ def train(config: GrokkingConfig, M: int, fraction: float, seed, record=True, st
 
 def _loop(config, M, bk, data, state, Xtr, Ytr, hp, record, stop_acc):
     """Record, then train ``record_every`` steps, until ``steps`` (or the test accuracy reaches
-    ``stop_acc``); returns the records and the snapshots."""
+    ``stop_acc``); returns the records and the snapshots.
+
+    With a spare core (``sims.threads.workers() > 1``: a run that is not one of a sweep's points)
+    the next chunk trains on a second thread while the record is computed from the snapshot it
+    left (the numba kernel releases the GIL). A record reads only its snapshot and a chunk only
+    the state, so the results are bit for bit those of the serial order; a chunk trained past
+    the stop is discarded."""
     hist, snaps, done = [], [], 0
-    while True:
-        Wh, Vh = bk.to_numpy(state[0]), bk.to_numpy(state[1])
-        if not np.all(np.isfinite(Wh)) or np.abs(Wh).max() > 1e8:
-            raise ConfigError(f"training diverged at step {done} (M={M}, lr={config.lr}); lower lr")
-        row, snap = _record(config, M, data, Wh, Vh, done, record)
-        hist.append(row)
-        if snap is not None:
-            snaps.append(snap)
-        if done >= config.steps or (stop_acc is not None and row["test_acc"] >= stop_acc):
-            break
-        n = min(config.record_every, config.steps - done)
-        *state, _ = train_chunk(bk, *state, Xtr, Ytr, done, n, *hp)
-        done += n
+    pool = ThreadPoolExecutor(1) if _threads.workers() > 1 else None
+
+    def chunk(state, done, n):
+        with flush_denormals(config.flush_denormals):      # MXCSR is per thread
+            return train_chunk(bk, *state, Xtr, Ytr, done, n, *hp)[:-1]
+    try:
+        while True:
+            Wh, Vh = bk.to_numpy(state[0]), bk.to_numpy(state[1])
+            if not np.all(np.isfinite(Wh)) or np.abs(Wh).max() > 1e8:
+                raise ConfigError(f"training diverged at step {done} (M={M}, lr={config.lr}); "
+                                  "lower lr")
+            n = min(config.record_every, config.steps - done)
+            ahead = pool.submit(chunk, state, done, n) if pool is not None and n > 0 else None
+            row, snap = _record(config, M, data, Wh, Vh, done, record)
+            hist.append(row)
+            if snap is not None:
+                snaps.append(snap)
+            if n == 0 or (stop_acc is not None and row["test_acc"] >= stop_acc):
+                break
+            state = ahead.result() if ahead is not None else chunk(state, done, n)
+            done += n
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return hist, snaps
 
 

@@ -92,7 +92,7 @@ def _step(P, g, m, v, t, lr, wd, b1, b2, eps, opt):
         Pf[x] = p * (1.0 - lr * wd) - lr * (mm / bc1) / (np.sqrt(vv / bc2) + eps)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def train_chunk(W, V, mW, vW, mV, vV, X, Yt, t0, steps, lr, wd, b1, b2, eps, opt, act):
     WT, mWT, vWT = W.T.copy(), mW.T.copy(), vW.T.copy()      # the first layer as W^T (2M x K)
     V, mV, vV = V.copy(), mV.copy(), vV.copy()

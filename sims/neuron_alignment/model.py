@@ -155,20 +155,34 @@ def centres(X, y):
     return X[y > 0].sum(0), X[y < 0].sum(0)
 
 
+def _centre_args(X, y, bk=None):
+    """(x_+, x_-, |x_+|, |x_-|) for :func:`_alignment`; the centres as ``bk`` arrays if given."""
+    c = centres(X, y)
+    arrays = c if bk is None else tuple(bk.asarray(a) for a in c)
+    return (*arrays, *(float(np.linalg.norm(a)) for a in c))
+
+
+def _alignment(xp, X, pos, W, v, x_plus, x_minus, n_plus, n_minus):
+    """Per neuron (any array namespace): cos to x_+ and x_- (norms n_+, n_-: host floats), |w_j|,
+    the activation pattern (n x h), dead, S+ and S- membership and the ok flag (dead, or aligned
+    with its own centre)."""
+    norms = xp.linalg.vector_norm(W, axis=1)
+    safe = xp.where(norms > 0, norms, xp.ones_like(norms))
+    cos_p = W @ x_plus / (safe * n_plus)
+    cos_m = W @ x_minus / (safe * n_minus)
+    active = (X @ W.T) > 0
+    dead = ~xp.any(active, axis=0)
+    s_plus = xp.all(active == pos[:, None], axis=0)
+    s_minus = xp.all(active == ~pos[:, None], axis=0)
+    ok = dead | ((v > 0) & s_plus & (cos_p >= ALIGN_COS)) | ((v < 0) & s_minus & (cos_m >= ALIGN_COS))
+    return cos_p, cos_m, norms, active, dead, s_plus, s_minus, ok
+
+
 def diagnostics(X, y, W, v):
     """Host-side per-neuron state: cos to x_+/x_-, class (0 dead, 1 S+, 2 S-, 3 mixed), ok flag."""
-    pos = y > 0
-    xp_, xm_ = centres(X, y)
-    norms = np.linalg.norm(W, axis=1)
-    safe = np.where(norms > 0, norms, 1.0)
-    cos_p = W @ xp_ / (safe * np.linalg.norm(xp_))
-    cos_m = W @ xm_ / (safe * np.linalg.norm(xm_))
-    active = (X @ W.T) > 0
-    dead = ~active.any(0)
-    s_plus = np.all(active == pos[:, None], axis=0)
-    s_minus = np.all(active == ~pos[:, None], axis=0)
+    cos_p, cos_m, norms, _, dead, s_plus, s_minus, ok = _alignment(np, X, y > 0, W, v,
+                                                                   *_centre_args(X, y))
     cls = np.where(dead, 0, np.where(s_plus, 1, np.where(s_minus, 2, 3)))
-    ok = dead | ((v > 0) & s_plus & (cos_p >= ALIGN_COS)) | ((v < 0) & s_minus & (cos_m >= ALIGN_COS))
     return cos_p, cos_m, norms, cls, ok
 
 
@@ -180,24 +194,49 @@ def stable_rank(W) -> float:
 
 # ---- one integration ------------------------------------------------------------------------------
 class _Record:
-    """Per-step host summaries of one integration (time, alignment, balancedness, snapshots)."""
+    """Per-step summaries of one integration, computed where the state lives (a GPU's arrays stay
+    on the device): per step four numbers cross to the host (all aligned, fraction aligned, the
+    balancedness drift max_j |b_j - b_j(0)|, b_j = v_j^2 - |w_j|^2, and whether the activation
+    pattern changed); W and v only at the snapshots and at the end."""
 
-    def __init__(self, X, y, W0, v0, config, trajectories):
-        self.X, self.y, self.config, self.trajectories = X, y, config, trajectories
-        self.ts, self.losses, self.oks, self.fracs, self.bal, self.snaps = [], [], [], [], [], []
-        self.pattern, self.last_change = (X @ W0.T) > 0, 0
+    def __init__(self, bk, X, y, W, v, config, trajectories):
+        self.bk, self.config, self.trajectories = bk, config, trajectories
+        self.X, self.pos = bk.asarray(X), bk.asarray(y) > 0
+        self.centres = _centre_args(X, y, bk)
+        self.bal0 = self.bal_change = self.bal = _balance(bk.xp, W, v)
+        self.pattern, self.last_change = (self.X @ W.T) > 0, 0
+        self.ts, self.losses, self.oks, self.fracs, self.bal_err, self.snaps = [], [], [], [], [], []
 
-    def observe(self, k: int, t: float, Wh, vh) -> None:
-        _, _, _, _, ok = diagnostics(self.X, self.y, Wh, vh)
-        self.bal.append(vh**2 - np.sum(Wh**2, axis=1))
-        new_pattern = (self.X @ Wh.T) > 0
-        if not np.array_equal(new_pattern, self.pattern):
-            self.last_change, self.pattern = k, new_pattern
+    def observe(self, k: int, t: float, W, v) -> None:
+        xp = self.bk.xp
+        active, ok = _alignment(xp, self.X, self.pos, W, v, *self.centres)[3::4]
+        self.bal = _balance(xp, W, v)
+        changed = xp.any(active != self.pattern)
+        okf = xp.astype(ok, xp.float64)
+        flags = self.bk.to_numpy(xp.stack([xp.min(okf), xp.mean(okf),
+                                           xp.max(xp.abs(self.bal - self.bal0)),
+                                           xp.astype(changed, xp.float64)]))
+        if flags[3]:
+            self.last_change, self.pattern, self.bal_change = k, active, self.bal
         self.ts.append(t)
-        self.oks.append(bool(ok.all()))
-        self.fracs.append(float(ok.mean()))
+        self.oks.append(bool(flags[0] == 1.0))
+        self.fracs.append(float(flags[1]))
+        self.bal_err.append(float(flags[2]))
         if self.trajectories and k % self.config.record_every == 0:
-            self.snaps.append((t, Wh.copy(), vh.copy()))
+            self.snap(t, W, v)
+
+    def snap(self, t, W, v) -> None:
+        self.snaps.append((t, self.bk.to_numpy(W).copy(), self.bk.to_numpy(v).copy()))
+
+    def smooth_drift(self) -> float:
+        """max_j |b_j - b_j(t_c)| since the last pattern change t_c (the smooth phase's drift)."""
+        xp = self.bk.xp
+        return float(self.bk.to_numpy(xp.max(xp.abs(self.bal - self.bal_change))))
+
+
+def _balance(xp, W, v):
+    """b_j = v_j^2 - |w_j|^2, conserved by the flow (its drift measures the integrator's error)."""
+    return v * v - xp.sum(W * W, axis=1)
 
 
 def integrate(bk, X, y, W0, v0, config, step, trajectories=False):
@@ -211,13 +250,12 @@ def integrate(bk, X, y, W0, v0, config, step, trajectories=False):
     dtau = step / lam
     logistic = config.loss == "logistic"
     Xb, yb, W, v = bk.asarray(X), bk.asarray(y), bk.asarray(W0), bk.asarray(v0)
-    bal0 = v0**2 - np.sum(W0**2, axis=1)
     _, _, l0 = field(bk, Xb, yb, W, v, scale, logistic)
     loss0 = float(l0)
-    rec = _Record(X, y, W0, v0, config, trajectories)
-    t, Wh, vh, stopped = 0.0, W0, v0, False
+    rec = _Record(bk, X, y, W, v, config, trajectories)
+    t, stopped = 0.0, False
     for k in range(config.max_steps + 1):
-        rec.observe(k, t, Wh, vh)
+        rec.observe(k, t, W, v)
         if k > 0 and (t >= config.t_end or rec.losses[-1] <= config.stop_loss * loss0):
             stopped = True
             break
@@ -228,18 +266,16 @@ def integrate(bk, X, y, W0, v0, config, step, trajectories=False):
             _check_step(rec.losses[-1], float(lo), t, step)
         rec.losses.append(float(lo))
         t += float(dt)
-        Wh, vh = bk.to_numpy(W), bk.to_numpy(v)
     _, _, lo = field(bk, Xb, yb, W, v, scale, logistic)
     if rec.losses:
         _check_step(rec.losses[-1], float(lo), t, step)
     rec.losses.append(float(lo))
     if trajectories and rec.snaps[-1][0] != t:
-        rec.snaps.append((t, Wh.copy(), vh.copy()))
-    bal = np.asarray(rec.bal)
+        rec.snap(t, W, v)
     out = {"t": np.asarray(rec.ts), "loss": np.asarray(rec.losses), "all_ok": np.asarray(rec.oks),
-           "frac_ok": np.asarray(rec.fracs), "bal_err": np.max(np.abs(bal - bal0), axis=1),
-           "bal_err_smooth": float(np.max(np.abs(bal[-1] - bal[rec.last_change]))),
-           "t_last_crossing": rec.ts[rec.last_change], "W": Wh, "v": vh, "lam": lam,
+           "frac_ok": np.asarray(rec.fracs), "bal_err": np.asarray(rec.bal_err),
+           "bal_err_smooth": rec.smooth_drift(), "t_last_crossing": rec.ts[rec.last_change],
+           "W": bk.to_numpy(W).copy(), "v": bk.to_numpy(v).copy(), "lam": lam,
            "truncated": not stopped}
     if trajectories:
         out["snaps"] = rec.snaps

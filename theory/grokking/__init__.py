@@ -193,8 +193,19 @@ def energy_grad(W: np.ndarray, X: np.ndarray, Yt: np.ndarray, act: str = "sqr") 
 
 def fourier_energy(W: np.ndarray, M: int) -> np.ndarray:
     """(2/M) sum_{k != 0} |u_k|^2 |v_k|^2 per row: E for sigma = x^2 on the full data set."""
-    U, V = np.fft.fft(W[:, :M], axis=1), np.fft.fft(W[:, M:], axis=1)
-    return 2.0 / M * np.sum((np.abs(U[:, 1:]) ** 2) * (np.abs(V[:, 1:]) ** 2), axis=1)
+    return power_energy(*power_spectra(W, M), M)
+
+
+def power_spectra(W: np.ndarray, M: int) -> tuple[np.ndarray, np.ndarray]:
+    """|u_k|^2 and |v_k|^2 (rows x M, k = 0..M-1): the DFT power of the a-part u = w[:M] and the
+    b-part v = w[M:2M] of every row."""
+    return (np.abs(np.fft.fft(W[:, :M], axis=1)) ** 2,
+            np.abs(np.fft.fft(W[:, M:2 * M], axis=1)) ** 2)
+
+
+def power_energy(Pa: np.ndarray, Pb: np.ndarray, M: int) -> np.ndarray:
+    """E = (2/M) sum_{k != 0} Pa_k Pb_k per row, from the power spectra of :func:`power_spectra`."""
+    return 2.0 / M * np.sum(Pa[:, 1:] * Pb[:, 1:], axis=1)
 
 
 def fourier_feature(M: int, k: int, phi: float = 0.0, psi: float = 0.0) -> np.ndarray:
@@ -219,15 +230,17 @@ def ipr(spectra: np.ndarray) -> np.ndarray:
 
 def folded_spectrum(W: np.ndarray, M: int) -> tuple[np.ndarray, np.ndarray]:
     """Power of the a-part and b-part of each row in the frequency classes {0}, {1, M-1}, ..."""
+    Pa, Pb = power_spectra(W, M)
+    return fold_power(Pa, M), fold_power(Pb, M)
+
+
+def fold_power(P: np.ndarray, M: int) -> np.ndarray:
+    """DFT power (rows x M) summed over the classes {0}, {1, M-1}, {2, M-2}, ... (and {M/2})."""
     h = (M - 1) // 2
-    out = []
-    for part in (W[:, :M], W[:, M:2 * M]):
-        P = np.abs(np.fft.fft(part, axis=1)) ** 2
-        fold = np.concatenate([P[:, :1], P[:, 1:h + 1] + P[:, M - h:][:, ::-1]], axis=1)
-        if M % 2 == 0:
-            fold = np.concatenate([fold, P[:, h + 1:h + 2]], axis=1)
-        out.append(fold)
-    return out[0], out[1]
+    fold = np.concatenate([P[:, :1], P[:, 1:h + 1] + P[:, M - h:][:, ::-1]], axis=1)
+    if M % 2 == 0:
+        fold = np.concatenate([fold, P[:, h + 1:h + 2]], axis=1)
+    return fold
 
 
 # ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
