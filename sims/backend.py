@@ -48,6 +48,13 @@ class Backend:
         """Host data -> float64 array of this backend (the only way data enters a simulator)."""
         return self.xp.asarray(np.asarray(a, dtype=np.float64))
 
+    def stream(self, seed: Any) -> "HostStream | DeviceStream":
+        """A stream of random numbers (``random``, ``standard_normal``) that arrive as this
+        backend's arrays: drawn on the host from ``np.random.default_rng(seed)`` (every CPU
+        backend: the same numbers), or, on ``cupy``, on the device, so that Monte-Carlo draws
+        never cross the bus (same law and seed, other numbers)."""
+        return DeviceStream(self, seed) if self.name == "cupy" else HostStream(self, seed)
+
     def to_numpy(self, a: Any) -> np.ndarray:
         """Backend array -> numpy array on the host (the only way results leave it)."""
         if isinstance(a, np.ndarray):
@@ -57,6 +64,36 @@ class Backend:
         if self.name == "cupy":
             return a.get()
         return np.from_dlpack(a)
+
+
+class HostStream:
+    """Draws from numpy's Generator on the host, then :meth:`Backend.asarray`."""
+
+    def __init__(self, bk: Backend, seed: Any):
+        self.bk, self.gen = bk, np.random.default_rng(seed)
+
+    def random(self, shape: tuple[int, ...]) -> Any:
+        """U[0, 1) of the given shape."""
+        return self.bk.asarray(self.gen.random(shape))
+
+    def standard_normal(self, shape: tuple[int, ...]) -> Any:
+        """N(0, 1) of the given shape."""
+        return self.bk.asarray(self.gen.standard_normal(shape))
+
+
+class DeviceStream:
+    """CuPy's Generator on the device, seeded by one integer drawn from the host stream of the
+    same seed (deterministic for a seed; not the host stream's numbers)."""
+
+    def __init__(self, bk: Backend, seed: Any):
+        cupy = importlib.import_module("cupy")
+        self.gen = cupy.random.default_rng(int(np.random.default_rng(seed).integers(2**63)))
+
+    def random(self, shape: tuple[int, ...]) -> Any:
+        return self.gen.random(shape, dtype="float64")
+
+    def standard_normal(self, shape: tuple[int, ...]) -> Any:
+        return self.gen.standard_normal(shape, dtype="float64")
 
 
 def cupy_available() -> bool:

@@ -69,24 +69,26 @@ def log_steps_of(c: ScalingLawsConfig) -> np.ndarray:
 
 
 def _sgd(c: ScalingLawsConfig, bk, pr, gamma, log_steps, seed) -> dict:
-    """Monte-Carlo SGD, ``runs`` runs as one batch: mean loss and its s.e. at every logged step."""
+    """Monte-Carlo SGD, ``runs`` runs as one batch: mean loss and its s.e. at every logged step.
+    The normals are drawn where the runs live (:meth:`Backend.stream`); two numbers per logged
+    step come back."""
     xp = bk.xp
     K = pr["K"]
     L = np.linalg.cholesky(K + 1e-14 * np.trace(K) * np.eye(len(K)))
-    rng = np.random.default_rng(seed)
-    theta = bk.asarray(np.zeros((c.runs, c.d)))
+    normals = bk.stream(seed)
+    theta = xp.zeros((c.runs, c.d), dtype=xp.float64)
     Lb, H, ts = bk.asarray(L), bk.asarray(pr["H"]), bk.asarray(pr["theta_star"])
     mc, mc_se, k = [], [], 0
     for target in log_steps:
         while k < target:
             n = min(target - k, 16)
-            theta = sgd_chunk(bk, theta, bk.asarray(rng.standard_normal((n, c.runs, c.d + 1))),
-                              Lb, gamma)
+            theta = sgd_chunk(bk, theta, normals.standard_normal((n, c.runs, c.d + 1)), Lb, gamma)
             k += n
         delta = theta - ts[None, :]
-        per_run = bk.to_numpy(0.5 * xp.sum((delta @ H) * delta, axis=1)) + pr["p_inf"]
-        mc.append(per_run.mean())
-        mc_se.append(per_run.std(ddof=1) / np.sqrt(c.runs))
+        per_run = 0.5 * xp.sum((delta @ H) * delta, axis=1) + pr["p_inf"]
+        mean, std = bk.to_numpy(xp.stack([xp.mean(per_run), xp.std(per_run, correction=1)]))
+        mc.append(mean)
+        mc_se.append(std / np.sqrt(c.runs))
     return {"mc_loss": np.asarray(mc), "mc_se": np.asarray(mc_se)}
 
 

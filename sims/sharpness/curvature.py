@@ -111,13 +111,25 @@ class Curvature:
             i += n
         return out
 
-    def matvec(self, v, gauss_newton=False):
+    def _products(self, V, gauss_newton):
+        """H V (or G V) for V shaped like Ws, on this backend's arrays."""
         if gauss_newton not in self._primal:        # this state's V-independent pass, once
             self._primal[gauss_newton] = curvature_primal(self.bk, self.Ws, self.mults, self.X,
                                                           self.y, self.act, gauss_newton)
-        out = hvp(self.bk, self.Ws, self.mults, self.X, self.y, self.act, self._split(v),
-                  gauss_newton, self._primal[gauss_newton])
+        return hvp(self.bk, self.Ws, self.mults, self.X, self.y, self.act, V, gauss_newton,
+                   self._primal[gauss_newton])
+
+    def matvec(self, v, gauss_newton=False):
+        """H v for a host vector v (ARPACK's side): one upload, one download of P numbers."""
+        out = self._products(self._split(v), gauss_newton)
         return np.concatenate([self.bk.to_numpy(o).ravel() for o in out])
+
+    def quadratic(self, v, gauss_newton=False) -> float:
+        """v^T H v, summed where the products live: one upload, one number back."""
+        xp = self.bk.xp
+        V = self._split(v)
+        HV = self._products(V, gauss_newton)
+        return float(self.bk.to_numpy(sum(xp.sum(a * b) for a, b in zip(V, HV))))
 
     def top_eig(self, rng, tol=1e-10, gauss_newton=False, v0=None, vector=False):
         """Largest algebraic eigenvalue by ARPACK Lanczos (eigsh, which='LA'); the start vector is
@@ -134,5 +146,5 @@ class Curvature:
         vals = np.empty(probes)
         for k in range(probes):
             v = rng.choice(np.array([-1.0, 1.0]), size=self.dim)
-            vals[k] = v @ self.matvec(v, gauss_newton)
+            vals[k] = self.quadratic(v, gauss_newton)
         return float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(probes))

@@ -62,8 +62,12 @@ def probabilities(n: int, alpha: float, density: float) -> np.ndarray:
 
 def draw(rng: np.random.Generator, p: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """x_i = Bernoulli(p_i) U(0, 2) from one uniform u per entry: given u < p_i, u / p_i ~ U(0, 1)."""
-    u = rng.random(shape + (len(p),))
-    return np.where(u < p, 2.0 * u / p, 0.0)
+    return sparse_inputs(np, rng.random(shape + (len(p),)), p)
+
+
+def sparse_inputs(xp, u, p):
+    """The inputs of :func:`draw` from its uniforms u (..., n) in any array namespace."""
+    return xp.where(u < p, 2.0 * u / p, 0.0)
 
 
 def schedule(c: SuperpositionConfig) -> np.ndarray:
@@ -184,9 +188,9 @@ def _train(c: SuperpositionConfig, bk, widths, inits, data_seed, Xe) -> list[dic
              for m, (W, b) in ((m, inits[m]) for m in widths)}
     lrs = schedule(c)
     train = {m: np.empty(c.steps) for m in widths}
-    rng = np.random.default_rng(data_seed)
+    uniforms, pb = bk.stream(data_seed), bk.asarray(p)      # drawn where the widths train
     for t0 in range(0, c.steps, c.chunk):
-        X = bk.asarray(draw(rng, p, (min(c.chunk, c.steps - t0), c.batch)))
+        X = sparse_inputs(xp, uniforms.random((min(c.chunk, c.steps - t0), c.batch, c.n)), pb)
         lr_chunk = lrs[t0:t0 + X.shape[0]]
         for m in widths:
             *st, losses = train_chunk(bk, *state[m], X, lr_chunk, t0, c.gamma, 0.9, 0.999, 1e-8)
