@@ -128,5 +128,59 @@ if __name__ == "__main__":
 
 
 # Whole runs (benchmarks/whole_runs.py): the quick linear sweep; the paper sweeps with fewer seeds.
+PEER = "benchmarks.double_descent:whole_run_torch"
 WHOLE_RUNS = {"quick": [("linear", {}), ("random_features", {})],
-              "paper": [("linear", {"seeds": 400}), ("random_features", {"seeds": 10})]}
+              "paper": [("linear", {"seeds": 400}, PEER), ("random_features", {"seeds": 10}, PEER)]}
+
+
+def whole_run_torch(row) -> float:
+    """Seconds of the whole sweep in PyTorch as a researcher writes it with the spectral method:
+    per seed and width the data drawn as the suite's (host numpy), ``torch.linalg.svd`` of the
+    design, then the min-norm, GD-budget (closed-form filter) and ridge solutions from it, each
+    one's test risk (relu_rf: MSE on the test inputs; linear: |a - beta|^2) and train loss, the
+    condition number, and for seed 0 ``check_steps`` explicit GD steps; float64, the seeds one
+    after another on torch's threads over every core (a torch user's default)."""
+    import time
+
+    import torch
+
+    from sims.config import from_mapping, load_profile_file
+    from sims.registry import get_simulator
+    from sims.threads import available_cores
+    sim = get_simulator("double_descent")
+    c = from_mapping(sim.config, {**load_profile_file("double_descent", row.size)["experiments"][
+        row.experiment], **row.overrides})
+    torch.set_num_threads(available_cores())
+    budgets = torch.tensor(c.budgets, dtype=torch.float64)
+    lambdas = torch.tensor(c.ridge, dtype=torch.float64)
+    widths = dd_model.widths_of(c)
+    start = time.perf_counter()
+    for k, seed in enumerate(np.random.SeedSequence(c.seed).spawn(c.seeds)):
+        data = dd_model._draw(c, np.random.default_rng(seed), max(widths))
+        for p in widths:
+            if c.model == "linear":
+                g = data["g"][:p]
+                beta = torch.tensor(c.signal * g / np.linalg.norm(g))
+                Z = torch.tensor(data["X"][:, :p])
+                y = Z @ beta + torch.tensor(data["eps"])
+            else:
+                Z, y = torch.tensor(data["Z"][:, :p]), torch.tensor(data["y"])
+            U, s, Vh = torch.linalg.svd(Z, full_matrices=False)
+            keep = s > max(c.n, p) * np.finfo(float).eps * s[0]
+            s = torch.where(keep, s, torch.ones_like(s))
+            decay = 1.0 - c.lr / s[0] ** 2 * s**2
+            phi = torch.cat([(1 / s)[None], (1 - decay[None] ** budgets[:, None]) / s[None],
+                             s[None] / (s[None] ** 2 + c.n * lambdas[:, None])]) * keep
+            A = Vh.T @ (phi * (U.T @ y)[None]).T                      # (p, filters)
+            train = ((Z @ A - y[:, None]) ** 2).sum(0) / (2 * c.n)
+            if c.model == "linear":
+                risk = ((A - beta[:, None]) ** 2).sum(0)
+            else:
+                risk = ((torch.tensor(data["Zt"][:, :p]) @ A
+                         - torch.tensor(data["yt"])[:, None]) ** 2).mean(0)
+            _ = (risk.numpy(), train.numpy(), (s[0] / s[keep].min()).item())
+            if k == 0:
+                a = torch.zeros(p, dtype=torch.float64)
+                for _ in range(c.check_steps):
+                    a = a - c.lr / s[0] ** 2 * (Z.T @ (Z @ a - y))
+    return time.perf_counter() - start

@@ -68,7 +68,7 @@ if __name__ == "__main__":
 # Whole runs (benchmarks/whole_runs.py; the Li2 headline is a named row there): a quick run and the
 # threshold sweep; a paper run cut to 1000 steps.
 WHOLE_RUNS = {"quick": [("grok", {}), ("sweep", {})],
-              "paper": [("grok", {"steps": 1000})]}
+              "paper": [("grok", {"steps": 1000}, "benchmarks.grokking:whole_run_torch")]}
 
 
 def whole_run_torch(row) -> float:

@@ -78,5 +78,92 @@ if __name__ == "__main__":
 
 
 # Whole runs (benchmarks/whole_runs.py): GD to convergence at quick size; paper sizes, step-capped.
+PEER = "benchmarks.neural_collapse:whole_run_torch"
 WHOLE_RUNS = {"quick": [("balanced", {}), ("sweep", {})],
-              "paper": [("imbalanced", {"max_steps": 20000}), ("sweep", {"max_steps": 20000})]}
+              "paper": [("imbalanced", {"max_steps": 20000}, PEER),
+                        ("sweep", {"max_steps": 20000}, PEER)]}
+
+
+def _nc_torch(torch, F, C, Y, counts):
+    """NC1-NC3 of features F under classifier C, as the suite's ``nc_metrics`` defines them."""
+    K, N = Y.shape
+    means = (F @ Y.T) / counts[None, :]
+    cen = means - means.mean(1, keepdim=True)
+    within = F - means @ Y
+    nc1 = torch.trace((within @ within.T / N) @ torch.linalg.pinv(cen @ cen.T / K)) / K
+    gram = cen.T @ cen
+    etf = torch.eye(K, dtype=F.dtype) - 1.0 / K
+    nc2 = (gram / gram.norm() - etf / etf.norm()).norm()
+    nc3 = (C.T / C.norm() - means / means.norm()).norm()
+    return nc1.item(), nc2.item(), nc3.item()
+
+
+def whole_run_torch(row) -> float:
+    """Seconds of the whole experiment in PyTorch: every (depth, ratio) run from the suite's init,
+    H, W_1..W_{M-1}, W_out as parameters, the MSE loss with weight decay and ``backward()``,
+    ``torch.optim.SGD(momentum)`` (the same heavy-ball recursion), and at the suite's log-spaced
+    marks the full gradient norm (stop below tol) and NC1-NC3; at the end NC1-NC3 at every layer;
+    runs one after another on torch's threads over every core."""
+    import time
+
+    import torch
+
+    from sims.config import from_mapping, load_profile_file
+    from sims.neural_collapse import model
+    from sims.registry import get_simulator
+    from sims.threads import available_cores
+    sim = get_simulator("neural_collapse")
+    c = from_mapping(sim.config, {**load_profile_file("neural_collapse", row.size)[
+        "experiments"][row.experiment], **row.overrides})
+    if c.loss != "mse" or c.bias:
+        raise ValueError("the peer is the MSE model without bias")
+    torch.set_num_threads(available_cores())
+    runs = model.runs_of(c)
+    marks = np.unique(np.round(np.geomspace(1, c.max_steps, c.records)).astype(int))
+    start = time.perf_counter()
+    for (M, ratio), seed in zip(runs, np.random.SeedSequence(c.seed).spawn(len(runs))):
+        counts = model.class_counts(c, ratio)
+        H, Ws, Wout, _, Y = (torch.tensor(a) for a in model.init_state(
+            c, counts, M, np.random.default_rng(seed)))
+        cnt = torch.tensor(counts, dtype=torch.float64)
+        params = [H, *Ws, Wout]
+        for q in params:
+            q.requires_grad_()
+        opt = torch.optim.SGD(params, lr=c.lr, momentum=c.momentum)
+        N = Y.shape[1]
+
+        def loss_fn():
+            F = params[0]
+            for W in params[1:-1]:
+                F = W @ F
+            return ((params[-1] @ F - Y) ** 2).sum() / (2 * N) + 0.5 * (
+                c.lambda_H * (params[0] ** 2).sum()
+                + c.lambda_W * sum((W ** 2).sum() for W in params[1:]))
+        done = 0
+        for t in marks:
+            for _ in range(int(t) - done):
+                opt.zero_grad()
+                loss_fn().backward()
+                opt.step()
+            done = int(t)
+            opt.zero_grad()
+            loss = loss_fn()
+            loss.backward()
+            gnorm = torch.sqrt(sum((q.grad ** 2).sum() for q in params)).item()
+            with torch.no_grad():
+                C = params[-1]
+                for W in reversed(params[1:-1]):
+                    C = C @ W
+                _nc_torch(torch, params[0], C, Y, cnt)
+            if gnorm < c.tol:
+                break
+        with torch.no_grad():
+            feats = [params[0]]
+            for W in params[1:-1]:
+                feats.append(W @ feats[-1])
+            C = params[-1]
+            for l in range(len(feats) - 1, -1, -1):
+                _nc_torch(torch, feats[l], C, Y, cnt)
+                if l:
+                    C = C @ params[l]
+    return time.perf_counter() - start

@@ -66,5 +66,75 @@ if __name__ == "__main__":
 
 
 # Whole runs (benchmarks/whole_runs.py): every paper experiment is a minute or less, so whole.
+PEER = "benchmarks.neuron_alignment:whole_run_torch"
 WHOLE_RUNS = {"quick": [("n_mu_sweep", {}), ("base", {})],
-              "paper": [("n_mu_sweep", {}), ("base", {})]}
+              "paper": [("n_mu_sweep", {}, PEER), ("base", {}, PEER)]}
+
+
+def whole_run_torch(row) -> float:
+    """Seconds of the whole experiment in PyTorch: every (n, mu, eps) point on the suite's data
+    and init, the same RK4 in the time change tau with each field from autograd (as the per-step
+    peer), and per step what the suite records (loss; every neuron's cosine to its centre,
+    activation pattern and alignment flag; the balancedness drift), until t_end or the stop
+    loss; grid points one after another on torch's threads over every core."""
+    import math
+    import time
+
+    import torch
+
+    from sims.config import from_mapping, load_profile_file
+    from sims.neuron_alignment import model
+    from sims.registry import get_simulator
+    from sims.threads import available_cores
+    sim = get_simulator("neuron_alignment")
+    c = from_mapping(sim.config, {**load_profile_file("neuron_alignment", row.size)[
+        "experiments"][row.experiment], **row.overrides})
+    torch.set_num_threads(available_cores())
+    data_ss, init_ss = np.random.SeedSequence(c.seed).spawn(2)
+    W0dir, v0sign = model.make_init(c.width, c.d, 1.0, np.random.default_rng(init_ss))
+    start = time.perf_counter()
+    for n in c.n:
+        for mu in c.mu:
+            Xh, yh = model.make_data(n, c.d, mu, np.random.default_rng(data_ss))
+            X, y = torch.tensor(Xh), torch.tensor(yh)
+            pos = y > 0
+            xc = [X[pos].sum(0), X[~pos].sum(0)]
+            scale = model.loss_scale(c, n)
+            lam = scale * max(float(v.norm()) for v in xc)
+            for eps in c.eps:
+                W, v = torch.tensor(eps * W0dir), torch.tensor(eps * v0sign)
+
+                def field(W, v):
+                    W, v = W.detach().requires_grad_(), v.detach().requires_grad_()
+                    loss = scale * torch.exp(-y * (torch.relu(X @ W.T) @ v)).sum()
+                    gW, gv = torch.autograd.grad(loss, (W, v))
+                    return -gW, -gv, loss.item()
+                loss0 = field(W, v)[2]
+                bal0 = v * v - (W * W).sum(1)
+                t, dtau = 0.0, c.step / lam
+                for k in range(c.max_steps + 1):
+                    with torch.no_grad():
+                        norms = W.norm(dim=1).clamp_min(1e-300)
+                        cos = [W @ x / (norms * x.norm()) for x in xc]
+                        act = (X @ W.T) > 0
+                        ok = (~act.any(0) | ((v > 0) & (act == pos[:, None]).all(0)
+                                             & (cos[0] >= 0.99))
+                              | ((v < 0) & (act == ~pos[:, None]).all(0) & (cos[1] >= 0.99)))
+                        _ = (ok.all().item(), ok.double().mean().item(),
+                             (v * v - (W * W).sum(1) - bal0).abs().max().item())
+                    if k == c.max_steps:
+                        break
+                    stages, Wk, vk, dt = [], W, v, 0.0
+                    for f in (0.0, 0.5, 0.5, 1.0):
+                        if stages:
+                            Wk, vk = W + f * dtau * stages[-1][0], v + f * dtau * stages[-1][1]
+                        a, b, lo = field(Wk, vk)
+                        sp = model.speed(lo, loss0)
+                        stages.append((sp * a, sp * b, sp, lo))
+                    w6 = (1, 2, 2, 1)
+                    W = W + dtau / 6 * sum(q * st[0] for q, st in zip(w6, stages))
+                    v = v + dtau / 6 * sum(q * st[1] for q, st in zip(w6, stages))
+                    t += dtau / 6 * sum(q * st[2] for q, st in zip(w6, stages))
+                    if t >= c.t_end or stages[0][3] <= c.stop_loss * loss0 or not math.isfinite(t):
+                        break
+    return time.perf_counter() - start

@@ -124,6 +124,108 @@ if __name__ == "__main__":
 
 
 # Whole runs (benchmarks/whole_runs.py): an SGD sweep, the MRS sweep and a compute-optimal frontier.
+# compute_optimal_II has no peer: its curves come from the blocked deterministic-equivalent
+# recursion (sims.plrf_equivalent), which has no PyTorch counterpart a researcher would write.
+PEER = "benchmarks.scaling_laws:whole_run_torch"
 WHOLE_RUNS = {"quick": [("plrf", {}), ("mrs", {}), ("compute_optimal_II", {})],
-              "paper": [("plrf", {"steps": 1000}), ("mrs", {"seeds": 4}),
+              "paper": [("plrf", {"steps": 1000}, PEER), ("mrs", {"seeds": 4}, PEER),
                         ("compute_optimal_II", {})]}
+
+
+def _config(row):
+    from sims.config import from_mapping, load_profile_file
+    from sims.registry import get_simulator
+    sim = get_simulator("scaling_laws")
+    return from_mapping(sim.config, {**load_profile_file("scaling_laws", row.size)[
+        "experiments"][row.experiment], **row.overrides})
+
+
+def whole_run_torch(row) -> float:
+    """Seconds of the whole experiment in PyTorch (float64, torch's threads over every core).
+    ``plrf``: the problem built as the suite's (host numpy), the exact expected-loss recursion at
+    lr and lr/2 as a torch loop, the SGD Monte Carlo (``runs`` x d leaf tensor, autograd steps on
+    samples (z, s) = L xi drawn with torch) with the mean loss and its s.e. at the logged steps,
+    and the limit loss P_inf for every width and draw (``torch.linalg.solve``). ``mrs``: per seed
+    the suite's draws, and every min-norm (``torch.linalg.pinv``) and ridge fit of the sweeps with
+    its exact test loss."""
+    import time
+
+    import torch
+
+    from sims.scaling_laws import mrs, plrf
+    from sims.threads import available_cores
+    c = _config(row)
+    torch.set_num_threads(available_cores())
+    start = time.perf_counter()
+    if c.model == "plrf":
+        s_prob, _, s_lim = np.random.SeedSequence(c.seed).spawn(3)
+        pr = plrf.plrf_problem(c.alpha, c.beta, c.d, c.v_ratio * c.d, np.random.default_rng(s_prob))
+        gamma = float(c.lr / pr["gamma_den"])
+        H, ts = torch.tensor(pr["H"]), torch.tensor(pr["theta_star"])
+        lam, Uh = torch.linalg.eigh(H)
+        a0 = (Uh.T @ ts) ** 2
+        log_steps = plrf.log_steps_of(c)
+        for g in (gamma, gamma / 2):
+            a, k = a0.clone(), 0
+            for target in log_steps:
+                while k < target:
+                    P = 0.5 * (lam * a).sum() + pr["p_inf"]
+                    a = (1 - 2 * g * lam + 2 * g**2 * lam**2) * a + 2 * g**2 * lam * P
+                    k += 1
+                _ = (0.5 * (lam * a).sum()).item()
+        K = torch.tensor(pr["K"])
+        L = torch.linalg.cholesky(K + 1e-14 * torch.trace(K) * torch.eye(len(K), dtype=K.dtype))
+        theta = torch.zeros((c.runs, c.d), dtype=torch.float64, requires_grad=True)
+        gen, k = torch.Generator().manual_seed(0), 0
+        for target in log_steps:
+            while k < target:
+                zs = torch.randn((c.runs, c.d + 1), dtype=torch.float64, generator=gen) @ L.T
+                loss = 0.5 * (((zs[:, :c.d] * theta).sum(1) - zs[:, c.d]) ** 2).sum()
+                (grad,) = torch.autograd.grad(loss, theta)
+                with torch.no_grad():
+                    theta -= gamma * grad
+                k += 1
+            with torch.no_grad():
+                delta = theta - ts
+                per = 0.5 * ((delta @ H) * delta).sum(1)
+                _ = (per.mean().item(), per.std().item())
+        rng = np.random.default_rng(s_lim)
+        for dd in c.d_grid:
+            for _ in range(c.w_draws):
+                v = c.v_ratio * dd
+                j = torch.arange(1, v + 1, dtype=torch.float64)
+                Dg, b = j ** (-2 * c.alpha), j ** (-c.beta)
+                W = torch.tensor(rng.standard_normal((v, dd))) / dd**0.5
+                Hd, gd = W.T @ (Dg[:, None] * W), W.T @ (Dg * b)
+                _ = (0.5 * (b @ (Dg * b) - gd @ torch.linalg.solve(Hd, gd))).item()
+    elif c.model == "mrs":
+        for seed in np.random.SeedSequence(c.seed).spawn(c.seeds):
+            rng = np.random.default_rng(seed)
+            for M, sizes in ((c.m_latent, "sweeps"), (c.m_finite, "finite")):
+                lam = torch.arange(1, M + 1, dtype=torch.float64) ** (-(1 + c.alpha))
+                w = torch.tensor(rng.choice([-1.0, 1.0], M))
+                if sizes == "sweeps":
+                    nmax = max(c.p_big, round(max(c.spike_ratios) * c.p_spike))
+                    X = lam.sqrt()[None] * torch.tensor(rng.standard_normal((c.p_big, M)))
+                    U = torch.tensor(rng.standard_normal((nmax, M)))
+                    spike = [max(1, round(q * c.p_spike)) for q in c.spike_ratios]
+                    fits = ([(c.p_big, n, None) for n in c.n_grid]
+                            + [(p, c.p_big, None) for p in c.n_grid]
+                            + [(c.p_spike, n, None) for n in spike]
+                            + [(c.p_spike, n, c.mrs_ridge) for n in spike])
+                else:
+                    P = max(c.p_big, 4 * M)
+                    X = lam.sqrt()[None] * torch.tensor(rng.standard_normal((P, M)))
+                    U = torch.tensor(rng.standard_normal((4 * M, M)))
+                    fits = [(P, n, None) for n in mrs.finite_ns(c)]
+                for P, N, ridge in fits:
+                    F, y = X[:P] @ U[:N].T, X[:P] @ w
+                    if ridge is None:
+                        theta = torch.linalg.pinv(F) @ y
+                    else:
+                        theta = torch.linalg.solve(F.T @ F + P * ridge * torch.eye(
+                            N, dtype=F.dtype), F.T @ y)
+                    _ = (0.5 * (lam * (U[:N].T @ theta - w) ** 2).sum()).item()
+    else:
+        raise ValueError(f"no whole-run peer for model {c.model!r}")
+    return time.perf_counter() - start

@@ -204,5 +204,103 @@ if __name__ == "__main__":
 
 
 # Whole runs (benchmarks/whole_runs.py): the width sweep and the edge-of-stability runs.
+PEER = "benchmarks.sharpness:whole_run_torch"
 WHOLE_RUNS = {"quick": [("width_sweep", {}), ("eos", {})],
-              "paper": [("width_sweep", {}), ("eos", {})]}
+              "paper": [("width_sweep", {}, PEER), ("eos", {}, PEER)]}
+
+
+def whole_run_torch(row) -> float:
+    """Seconds of the whole experiment in PyTorch as Cohen et al.'s code does it: per run the
+    suite's init and data, full-batch GD with autograd gradients, and at every logged step the
+    loss and the Hessian's top eigenvalue by ARPACK Lanczos (``scipy.sparse.linalg.eigsh``,
+    which='LA', warm-started from the previous eigenvector, the suite's tolerance) on
+    Hessian-vector products by double backward (width_sweep also the feature movement); eos's
+    lambda_0 first; runs one after another on torch's threads over every core."""
+    import time
+
+    import torch
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    from sims.config import from_mapping, load_profile_file
+    from sims.registry import get_simulator
+    from sims.sharpness import experiments as ex, net
+    from sims.threads import available_cores
+    sim = get_simulator("sharpness")
+    c = from_mapping(sim.config, {**load_profile_file("sharpness", row.size)["experiments"][
+        row.experiment], **row.overrides})
+    torch.set_num_threads(available_cores())
+    act = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z}[c.act]
+    seeds = np.random.SeedSequence(c.seed).spawn(2)
+
+    def f(Ws, mults, X):
+        h, hidden = X, None
+        for l, W in enumerate(Ws):
+            z = mults[l] * (W @ h)
+            if l < len(Ws) - 1:
+                h = act(z)
+                hidden = h if hidden is None else hidden
+        return z, hidden
+
+    def loss_of(Ws, mults, X, y):
+        return ((f(Ws, mults, X)[0] - y[None, :]) ** 2).sum() / (2 * X.shape[1])
+
+    def top_eig(Ws, mults, X, y, rng, v0):
+        Ws = [W.detach().requires_grad_() for W in Ws]
+        grads = torch.autograd.grad(loss_of(Ws, mults, X, y), Ws, create_graph=True)
+        sizes = [W.numel() for W in Ws]
+
+        def hvp(v):
+            vs = torch.split(torch.from_numpy(np.ravel(v).copy()), sizes)
+            dot = sum((g * u.view_as(g)).sum() for g, u in zip(grads, vs))
+            return torch.cat([h.reshape(-1) for h in torch.autograd.grad(
+                dot, Ws, retain_graph=True)]).numpy()
+        P = sum(sizes)
+        start = rng.standard_normal(P) if v0 is None else v0
+        vals, vecs = eigsh(LinearOperator((P, P), matvec=hvp, dtype=np.float64), k=1,
+                           which="LA", v0=start, tol=c.lanczos_tol, ncv=min(P - 1, 20))
+        return float(vals[-1]), vecs[:, -1]
+
+    def train(Ws0, mults, Xh, yh, lr, rng, logs, move=False):
+        X, y = torch.tensor(Xh), torch.tensor(yh)
+        Ws = [torch.tensor(W).requires_grad_() for W in Ws0]
+        h0 = f(Ws, mults, X)[1].detach() if move else None
+        done, vec = 0, None
+        for t in logs:
+            for _ in range(int(t) - done):
+                grads = torch.autograd.grad(loss_of(Ws, mults, X, y), Ws)
+                with torch.no_grad():
+                    for W, g in zip(Ws, grads):
+                        W -= lr * g
+            done = int(t)
+            loss = loss_of(Ws, mults, X, y).item()
+            if not np.isfinite(loss) or loss > 1e10:
+                break
+            _, vec = top_eig(Ws, mults, X, y, rng, vec)
+            if move:
+                with torch.no_grad():
+                    _ = ((f(Ws, mults, X)[1] - h0).norm() / h0.norm()).item()
+
+    start = time.perf_counter()
+    if c.kind == "eos":
+        X, y = net.chebyshev_data(c.n_data)
+        rng = np.random.default_rng(seeds[0])
+        Ws, mults, _ = net.init_net(c, "standard", c.widths[0], rng)
+        lam0 = top_eig([torch.tensor(W) for W in Ws], mults, torch.tensor(X), torch.tensor(y),
+                       rng, None)[0]
+        factors = list(c.lrs) + ([c.control_factor] if c.control_factor else [])
+        logs = np.arange(0, c.steps + 1, c.log_every)
+        for fac, ss in zip(factors, seeds[1].spawn(len(factors))):
+            train(Ws, mults, X, y, 2 / (fac * lam0), np.random.default_rng(ss), logs)
+    elif c.kind == "width_sweep":
+        X, y = net.teacher_data(c.d, c.n_data, c.task, np.random.default_rng(seeds[0]))
+        logs = ex._logs(c)
+        kids = iter(ex._grandchildren(seeds[1], len(c.params) * len(c.widths), c.seeds))
+        for p in c.params:
+            for width in c.widths:
+                for _ in range(c.seeds):
+                    rng = np.random.default_rng(next(kids))
+                    Ws, mults, lrf = net.init_net(c, p, width, rng)
+                    train(Ws, mults, X, y, c.lrs[0] * lrf, rng, logs, move=True)
+    else:
+        raise ValueError(f"no whole-run peer for kind {c.kind!r}")
+    return time.perf_counter() - start

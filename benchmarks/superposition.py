@@ -67,6 +67,65 @@ if __name__ == "__main__":
     main_for(cases)
 
 
-# Whole runs (benchmarks/whole_runs.py): both regimes; paper sizes with a tenth of the steps.
+# Whole runs (benchmarks/whole_runs.py): both regimes; paper sizes with a tenth of the steps, with
+# the whole-run PyTorch peer.
 WHOLE_RUNS = {"quick": [("strong", {}), ("weak", {})],
-              "paper": [("weak", {"steps": 2000})]}
+              "paper": [("weak", {"steps": 2000}, "benchmarks.superposition:whole_run_torch")]}
+
+
+def whole_run_torch(row) -> float:
+    """Seconds of the whole weak-regime run in PyTorch as a researcher writes it: per width, W and
+    b as parameters, the init evaluated on the held-out samples, ``torch.optim.AdamW`` (weight
+    decay gamma on W, none on b) with the warm-up + cosine schedule, one fresh batch per step
+    (the same for every width, drawn on the CPU as the suite's), the batch loss kept at every step,
+    then the held-out loss, the row norms and the overlaps; float64, same sizes as the row."""
+    import time
+
+    import torch
+
+    from sims.config import from_mapping, load_profile_file
+    from sims.registry import get_simulator
+    from sims.threads import default_threads
+    sim = get_simulator("superposition")
+    c = from_mapping(sim.config, {**load_profile_file("superposition", row.size)["experiments"][
+        row.experiment], **row.overrides})
+    if c.gamma < 0:
+        raise ValueError("the peer is AdamW: the weak regime (gamma >= 0) only")
+    torch.set_num_threads(default_threads(sim, c))
+    rng = np.random.default_rng(0)
+    p = sp.probabilities(c.n, c.alpha, c.density)
+    Xe = torch.tensor(sp.draw(rng, p, (c.eval_batch,)))
+    pt = torch.tensor(p)
+    lrs = sp.schedule(c)
+    start = time.perf_counter()
+    params = {m: (torch.tensor(rng.standard_normal((c.n, m)) / np.sqrt(m)).requires_grad_(),
+                  torch.zeros(c.n, dtype=torch.float64).requires_grad_()) for m in c.m_grid}
+
+    def evaluate(W, b):
+        with torch.no_grad():
+            per = ((torch.relu(Xe @ W @ W.T + b) - Xe) ** 2).mean(1)
+            norms = W.norm(dim=1)
+            U = W[norms > sp.REPRESENTED] / norms[norms > sp.REPRESENTED, None]
+            G = (U @ U.T) ** 2
+            return per.mean().item(), per.std().item(), G.sum().item(), norms.numpy()
+    for W, b in params.values():
+        evaluate(W, b)
+    opts = {m: torch.optim.AdamW([{"params": [W], "weight_decay": c.gamma},
+                                  {"params": [b], "weight_decay": 0.0}], lr=c.lr)
+            for m, (W, b) in params.items()}
+    losses = {m: torch.empty(c.steps, dtype=torch.float64) for m in c.m_grid}
+    for t in range(c.steps):
+        u = torch.rand((c.batch, c.n), dtype=torch.float64)
+        x = torch.where(u < pt, 2.0 * u / pt, 0.0)
+        for m, (W, b) in params.items():
+            opt = opts[m]
+            for g in opt.param_groups:
+                g["lr"] = float(lrs[t])
+            opt.zero_grad()
+            loss = ((torch.relu(x @ W @ W.T + b) - x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses[m][t] = loss.detach()
+    for W, b in params.values():
+        evaluate(W, b)
+    return time.perf_counter() - start

@@ -4,7 +4,9 @@ peer of the whole run.
 
 Each simulator's benchmark module lists its rows in ``WHOLE_RUNS = {"quick": [...], "paper": [...]}``:
 ``(experiment, overrides)`` pairs, an experiment of that profile with optional changes (paper rows
-keep the paper's sizes and cut only step or seed counts, so that a row takes about a minute).
+keep the paper's sizes and cut only step or seed counts, so that a row takes about a minute), or
+``(experiment, overrides, "module:function")`` with the row's whole-run PyTorch peer (a function
+of the row returning its seconds).
 ``HEADLINES`` (here) are named rows with an outside reference time. Every (row, backend) runs in a
 fresh child process on every core the CLI would give it by default (``sims.threads.plan``: sweep
 points on worker processes, BLAS threads by the dimension rule), numba's on-disk cache warm; the
@@ -80,8 +82,8 @@ def rows(sizes=("quick", "paper"), only=None) -> list[WholeRun]:
             continue
         mod = importlib.import_module(path)
         for size in sizes:
-            for exp, over in getattr(mod, "WHOLE_RUNS", {}).get(size, []):
-                out.append(WholeRun(name, size, exp, dict(over)))
+            for exp, over, *peer in getattr(mod, "WHOLE_RUNS", {}).get(size, []):
+                out.append(WholeRun(name, size, exp, dict(over), torch=peer[0] if peer else None))
     out += [h for h in HEADLINES if (not only or h.sim in only) and h.size in sizes]
     return out
 
