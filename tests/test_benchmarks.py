@@ -131,3 +131,28 @@ def test_every_case_runs_on_numpy_and_ratios_are_consistent():
     lines = targets(records)
     assert any("3x PyTorch" in line for line in lines)
     assert any("CuPy" in line for line in lines)
+
+
+# the whole-run peers, cut to a few steps on the quick experiment of the same name
+SMOKE = {"double_descent": {"seeds": 1}, "grokking": {"steps": 20},
+         "neural_collapse": {"max_steps": 200}, "neuron_alignment": {"max_steps": 40},
+         "sharpness": {"steps": 20}, "scaling_laws": {"steps": 20, "seeds": 1},
+         "superposition": {"steps": 20}}
+
+
+@torch_only
+def test_every_whole_run_peer_runs():
+    """Every paper row's named whole-run peer resolves and runs (on the quick experiment of the
+    same name, a few steps), returning its seconds; simulators without a peer say why in their
+    module. At least one peer per simulator but scaling_laws' compute-optimal row."""
+    from benchmarks import whole_runs
+    from sims.config import load_profile_file
+    rows = [r for r in whole_runs.rows(("paper",)) if r.torch]
+    assert {r.sim for r in rows} == set(SMOKE)
+    for r in rows:
+        if r.experiment not in load_profile_file(r.sim, "quick")["experiments"]:
+            continue
+        quick = whole_runs.WholeRun(r.sim, "quick", r.experiment, SMOKE[r.sim], torch=r.torch)
+        module, fn = r.torch.split(":")
+        seconds = getattr(importlib.import_module(module), fn)(quick)
+        assert 0 < seconds < 60, (r.sim, r.experiment, seconds)
