@@ -144,12 +144,8 @@ def whole_run_torch(row) -> float:
 
     import torch
 
-    from sims.config import from_mapping, load_profile_file
-    from sims.registry import get_simulator
     from sims.threads import available_cores
-    sim = get_simulator("double_descent")
-    c = from_mapping(sim.config, {**load_profile_file("double_descent", row.size)["experiments"][
-        row.experiment], **row.overrides})
+    c = row.config()
     torch.set_num_threads(available_cores())
     budgets = torch.tensor(c.budgets, dtype=torch.float64)
     lambdas = torch.tensor(c.ridge, dtype=torch.float64)

@@ -80,12 +80,10 @@ def whole_run_torch(row) -> float:
 
     import torch
 
-    from sims.config import from_mapping, load_profile_file
     from sims.threads import default_threads
     from sims.registry import get_simulator
     sim = get_simulator("grokking")
-    c = from_mapping(sim.config, {**load_profile_file("grokking", row.size)["experiments"][
-        row.experiment], **row.overrides})
+    c = row.config()
     torch.set_num_threads(default_threads(sim, c))
     rng = np.random.default_rng(0)
     X, y, Yt = theory.dataset(c.M)

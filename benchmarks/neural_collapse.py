@@ -108,13 +108,9 @@ def whole_run_torch(row) -> float:
 
     import torch
 
-    from sims.config import from_mapping, load_profile_file
     from sims.neural_collapse import model
-    from sims.registry import get_simulator
     from sims.threads import available_cores
-    sim = get_simulator("neural_collapse")
-    c = from_mapping(sim.config, {**load_profile_file("neural_collapse", row.size)[
-        "experiments"][row.experiment], **row.overrides})
+    c = row.config()
     if c.loss != "mse" or c.bias:
         raise ValueError("the peer is the MSE model without bias")
     torch.set_num_threads(available_cores())

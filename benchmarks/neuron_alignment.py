@@ -82,13 +82,9 @@ def whole_run_torch(row) -> float:
 
     import torch
 
-    from sims.config import from_mapping, load_profile_file
     from sims.neuron_alignment import model
-    from sims.registry import get_simulator
     from sims.threads import available_cores
-    sim = get_simulator("neuron_alignment")
-    c = from_mapping(sim.config, {**load_profile_file("neuron_alignment", row.size)[
-        "experiments"][row.experiment], **row.overrides})
+    c = row.config()
     torch.set_num_threads(available_cores())
     data_ss, init_ss = np.random.SeedSequence(c.seed).spawn(2)
     W0dir, v0sign = model.make_init(c.width, c.d, 1.0, np.random.default_rng(init_ss))

@@ -132,14 +132,6 @@ WHOLE_RUNS = {"quick": [("plrf", {}), ("mrs", {}), ("compute_optimal_II", {})],
                         ("compute_optimal_II", {})]}
 
 
-def _config(row):
-    from sims.config import from_mapping, load_profile_file
-    from sims.registry import get_simulator
-    sim = get_simulator("scaling_laws")
-    return from_mapping(sim.config, {**load_profile_file("scaling_laws", row.size)[
-        "experiments"][row.experiment], **row.overrides})
-
-
 def whole_run_torch(row) -> float:
     """Seconds of the whole experiment in PyTorch (float64, torch's threads over every core).
     ``plrf``: the problem built as the suite's (host numpy), the exact expected-loss recursion at
@@ -154,7 +146,7 @@ def whole_run_torch(row) -> float:
 
     from sims.scaling_laws import mrs, plrf
     from sims.threads import available_cores
-    c = _config(row)
+    c = row.config()
     torch.set_num_threads(available_cores())
     start = time.perf_counter()
     if c.model == "plrf":

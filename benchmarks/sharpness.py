@@ -221,13 +221,9 @@ def whole_run_torch(row) -> float:
     import torch
     from scipy.sparse.linalg import LinearOperator, eigsh
 
-    from sims.config import from_mapping, load_profile_file
-    from sims.registry import get_simulator
     from sims.sharpness import experiments as ex, net
     from sims.threads import available_cores
-    sim = get_simulator("sharpness")
-    c = from_mapping(sim.config, {**load_profile_file("sharpness", row.size)["experiments"][
-        row.experiment], **row.overrides})
+    c = row.config()
     torch.set_num_threads(available_cores())
     act = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z}[c.act]
     seeds = np.random.SeedSequence(c.seed).spawn(2)

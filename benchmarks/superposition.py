@@ -83,12 +83,10 @@ def whole_run_torch(row) -> float:
 
     import torch
 
-    from sims.config import from_mapping, load_profile_file
     from sims.registry import get_simulator
     from sims.threads import default_threads
     sim = get_simulator("superposition")
-    c = from_mapping(sim.config, {**load_profile_file("superposition", row.size)["experiments"][
-        row.experiment], **row.overrides})
+    c = row.config()
     if c.gamma < 0:
         raise ValueError("the peer is AdamW: the weak regime (gamma >= 0) only")
     torch.set_num_threads(default_threads(sim, c))

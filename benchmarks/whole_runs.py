@@ -39,6 +39,14 @@ class WholeRun:
     reference: str = ""                     # an outside time to compare with, in words
     torch: str | None = None                # "module:function" of a whole-run PyTorch peer
 
+    def config(self):
+        """The row's config: its profile's experiment with the row's overrides."""
+        from sims.config import from_mapping, load_profile_file
+        from sims.registry import get_simulator
+        return from_mapping(get_simulator(self.sim).config, {
+            **load_profile_file(self.sim, self.size)["experiments"][self.experiment],
+            **self.overrides})
+
 
 # The Li2 headline (issue: Tian 2025's setting; the authors' published run log shows ~28 s on a GPU).
 HEADLINES = [
