@@ -209,7 +209,7 @@ class _Record:
 
     def observe(self, k: int, t: float, W, v) -> None:
         xp = self.bk.xp
-        active, ok = _alignment(xp, self.X, self.pos, W, v, *self.centres)[3::4]
+        *_, active, _, _, _, ok = _alignment(xp, self.X, self.pos, W, v, *self.centres)
         self.bal = _balance(xp, W, v)
         changed = xp.any(active != self.pattern)
         okf = xp.astype(ok, xp.float64)
