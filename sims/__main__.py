@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import api
-from . import claims as claims_mod
+from . import ledger_table
 from . import config as cfg
 from . import results
 from . import threads
@@ -73,10 +73,11 @@ def cmd_claims(args) -> None:
         loaded[name] = results.load(path)
     out = Path(args.out) if args.out else (Path(args.results_dir) / profile / "claims"
                                            / f"{args.simulator}.json")
-    rows = claims_mod.write_claims(out, args.simulator, sim.check(loaded))
+    rows = ledger_table.write_claims(out, args.simulator, sim.check(loaded))
     for r in rows:
         label = f"{r['experiment']}: {r['name']}" if r.get("experiment") else r["name"]
-        print(f"{'PASS' if r['passed'] else 'FAIL'}  {args.simulator}.{label}")
+        note = f" ({r['reason']})" if r.get("reason") and r["outcome"] != "PASS" else ""
+        print(f"{r['outcome']}  {args.simulator}.{label}{note}")
 
 
 def cmd_ledger(args) -> None:
@@ -85,10 +86,10 @@ def cmd_ledger(args) -> None:
     files = args.inputs or sorted(base.glob("claims/*.json"))
     if not files:
         raise SimsError(f"no claims files under {base}")
-    counts = claims_mod.write_ledger(files, base / "claims.md", base / "claims.json",
+    counts = ledger_table.write_ledger(files, base / "claims.md", base / "claims.json",
                                      title=f"Claims ledger ({profile} profile)")
-    print(claims_mod.headline(counts).replace("**", "") + f" Ledger in {base / 'claims.md'}")
-    if args.strict and counts["passed"] != counts["total"]:
+    print(ledger_table.headline(counts).replace("**", "") + f" Ledger in {base / 'claims.md'}")
+    if args.strict and (counts["passed"] != counts["total"] or not counts["total"]):
         sys.exit(1)
 
 
@@ -128,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     led = sub.add_parser("ledger", help="merge every claims.json into claims.md / claims.json")
     led.add_argument("inputs", nargs="*", type=Path)
     profile_args(led)
-    led.add_argument("--strict", action="store_true", help="exit 1 if any claim fails")
+    led.add_argument("--strict", action="store_true",
+                     help="exit 1 unless every claim is PASS (FAIL, UNDERPOWERED and NOT_APPLICABLE "
+                          "rows fail it; so does an empty ledger)")
     return p
 
 

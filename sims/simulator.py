@@ -31,7 +31,7 @@ import functools
 import traceback
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from .claims import Claim, failed, symbolic as symbolic_rows
+from .verdicts import Claim, failed, symbolic as symbolic_rows
 from .results import Result
 
 ClaimFn = Callable[[str, Result, "Experiments"], Sequence[Claim]]

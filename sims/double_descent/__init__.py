@@ -21,7 +21,7 @@ treated as zero, as numpy's pinv does.
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import HASTIE, linear_claims, rf_claims
 from .model import (Config, DoubleDescentConfig, MODELS, Result, cost, gd_iterate, linear_model_risks,
