@@ -8,6 +8,7 @@
     sims.claims(res)                                       # the same, as a function
     sims.ledger({"double_descent": [res]})                 # the verdict, with its headline
     sims.save(res, "my_run")                               # my_run.npz + my_run.json
+    sims.plan("double_descent", "linear", n=300, seeds=50) # can its claims decide? cost?
 
 ``sims.claims`` is this module's function :func:`claims`; the module of claim rows and checks is
 :mod:`sims.verdicts` and the ledger's table is :mod:`sims.ledger_table`.
@@ -28,6 +29,7 @@ from .errors import SimsError
 from .ledger_table import headline, html_table, summary
 from .registry import get_simulator, names
 from .results import Result, load as _load, save as _save
+from .user_claims import declared
 from .verdicts import FAIL, NOT_APPLICABLE, PASS, UNDERPOWERED, Claim
 
 
@@ -57,6 +59,7 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
                                    only=experiment)
     for e, c in configs.items():
         cfg.check_footprint(sim, c, where=f"{name}/{simulator}.yaml:{e}")
+    declared(simulator, name, root)                  # the profile's own claims, validated
     out = {}
     for e, c in configs.items():
         with _threads.limited(*_threads.plan(sim, c, threads)):

@@ -47,7 +47,7 @@ import sympy as sp
 from .decide import decide, inapplicable, monte_carlo, not_applicable, underpowered
 from .errors import SimsError
 from .results import Result
-from .verdicts import Claim, close, controlled, within_se
+from .verdicts import FAIL, Claim, close, controlled, differences, within_se
 
 AUTO = "auto"
 
@@ -216,7 +216,9 @@ def compare(result: Result, formula, *, measured: str | Callable[[Result], Any],
         return inapplicable(label, reference, f"{what} against {formula}", not_applicable(
             f"where= leaves no point of the {mask.size} compared", where="a non-empty subset"))
     seeds = None if axis is None else values.shape[axis]
-    coords = grid.coords()
+    named = {result.coords.get(d) for d in cdims or []} | {v for v in at.values()
+                                                           if isinstance(v, str)}
+    coords = {k: v for k, v in grid.coords().items() if k in named}    # for a FAIL's reason
 
     def judge(vals: np.ndarray, vaxis: int | None, f, extra, res: Result = result
               ) -> tuple[Claim, np.ndarray]:
@@ -250,14 +252,18 @@ def compare(result: Result, formula, *, measured: str | Callable[[Result], Any],
         return monte_carlo(row, pred, rival_pred, se, seeds, z=z,
                            rival_label=f"the rival formula {rival}")
     if control is not None:
+        label = f"the control run {control.meta.get('experiment') or ''}".strip()
         cvals, _, caxis = _measured(control, measured, seed_axis)
-        cshape = cvals.shape if caxis is None else np.delete(cvals.shape, caxis)
-        if tuple(cshape) != mean.shape:
-            raise SimsError(f"the control run's {what} compares {tuple(cshape)} points, the "
-                            f"result's {mean.shape}")
+        cshape = tuple(int(s) for i, s in enumerate(cvals.shape) if i != caxis)
+        differ = differences(result.config, control.config, share)
+        if cshape != mean.shape:
+            differ = ", ".join(x for x in (differ, f"{what} over {mean.shape} points vs "
+                                                   f"{cshape}") if x)
+        if differ:
+            return replace(main, passed=False, outcome=FAIL, control=label,
+                           reason=f"control not comparable: {differ}")
         ctrl, _ = judge(cvals, caxis, formula, None, control)
-        return controlled(main, ctrl, f"the control run {control.meta.get('experiment') or ''}"
-                          .strip(), share=share, configs=(result.config, control.config))
+        return controlled(main, ctrl, label)
     return main
 
 
