@@ -61,8 +61,10 @@ def _expr(formula) -> sp.Expr:
         except KeyError:
             try:
                 return parse(formula)
-            except ValueError as exc:
-                raise SimsError(str(exc)) from None
+            except Exception as exc:  # noqa: BLE001 - whatever the parser raises: one line
+                text = " ".join(str(exc).split())
+                raise SimsError(text if text.startswith("cannot parse") else
+                                f"cannot parse {formula!r} as a formula ({text})") from None
     expr = getattr(formula, "expr", None)
     return expr if expr is not None else sp.sympify(formula)
 
@@ -165,6 +167,14 @@ def _measured(result: Result, measured, seed_axis) -> tuple[np.ndarray, list[str
         if not -values.ndim <= int(seed_axis) < values.ndim:
             raise SimsError(f"seed_axis={seed_axis}: {what} has {values.ndim} axes")
         axis = int(seed_axis) % values.ndim
+    if dims is None and axis is not None:         # dims from the arrays of the compared shape
+        rest = tuple(n for i, n in enumerate(values.shape) if i != axis)
+        same = {tuple(d for d in result.dims[k] if d != "seed") for k, a in result.arrays.items()
+                if k in result.dims and tuple(n for d, n in zip(result.dims[k], np.shape(a))
+                                              if d != "seed") == rest}
+        if len(same) == 1:
+            dims = list(same.pop())
+            dims.insert(axis, "seed")
     if axis is not None and values.shape[axis] < 2:
         raise SimsError(f"{what} has {values.shape[axis]} seed(s): a standard error needs two; "
                         "give rtol/atol and why (and seed_axis=None)")

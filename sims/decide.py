@@ -27,9 +27,10 @@ when
 The standard error scales as 1/sqrt(seeds), se_j(S') = se_j sqrt(S / S'), so the fewest seeds that
 separate at j are S'_j = S ((z + z_beta) se_j / (|pred_j - rival_j| - 2 b))^2 (none when the gap
 is <= 2 b: only a larger size shrinks b), and the claim can decide when min_j S'_j <= S. When the
-model says it can but the rival passes all the same (a 1-in-20 draw at the threshold), the row is
-UNDERPOWERED too, with the seeds at which the two bands no longer overlap at all:
-S ((2 z se_j) / (|pred_j - rival_j| - 2 b))^2.
+model says it can but the rival passes all the same (a 1-in-20 draw at the threshold) while the
+two bands still overlap, the row is UNDERPOWERED too, with the seeds at which they no longer
+overlap at all: S ((2 z se_j) / (|pred_j - rival_j| - 2 b))^2. A rival that passes although the
+bands are apart is no power issue: the row stays a FAIL (the control does not discriminate).
 
 **Order claims** (an argmax, an argmin, a monotone sequence) have no tolerance: a predicted
 difference d_j between two grid points, measured as the mean of paired per-seed differences with
@@ -129,8 +130,9 @@ def monte_carlo(claim: Claim, predicted, rival, se, seeds: int, *, z: float, bia
     rejected although the check passed; a check that fails on the result stays FAIL."""
     label = rival_label or claim.control or "the rival"
     blocker = separation(predicted, rival, se, seeds, z=z, bias=bias, rival_label=label)
-    if blocker is None and claim.check_passed is not False and claim.control_passed:
-        need = seeds_to_separate(predicted, rival, se, seeds, z=z, bias=bias, power_z=z)
+    need = seeds_to_separate(predicted, rival, se, seeds, z=z, bias=bias, power_z=z)
+    if blocker is None and claim.check_passed is not False and claim.control_passed \
+            and need > seeds:       # bands still overlap: a power issue (else: a defect, FAIL)
         blocker = underpowered(f"{label} also lies within {z:g} s.e. at {seeds} seeds (the power "
                                f"model expected it rejected); the two bands no longer overlap at "
                                f">= {need:.0f} seeds",

@@ -91,6 +91,7 @@ def parse(data: Mapping[str, Any] | None, experiments: Mapping[str, Any], where:
         at = f"{where}: claims.{name}"
         require(str(name).isidentifier(), f"{at}: claim names must be Python identifiers")
         require(isinstance(entry, Mapping), f"{at}: expected a mapping, got {entry!r}")
+        entry = {k: v for k, v in entry.items() if v is not None}     # `key:` with no value
         known = (*REQUIRED, *OPTIONAL)
         for key in entry:
             require(key in known, f"{at}: unknown key {key!r}{_mean(key, known)}; known: "
@@ -99,7 +100,7 @@ def parse(data: Mapping[str, Any] | None, experiments: Mapping[str, Any], where:
         require(not missing, f"{at}: missing {', '.join(missing)}")
         exp = str(entry["experiment"])
         require(exp in experiments, f"{at}: no experiment {exp!r} in this profile"
-                                    f"{_mean(exp, experiments)}")
+                                    f"{_mean(exp, experiments)}; known: {', '.join(experiments)}")
         require(("rival" in entry) != ("control" in entry),
                 f"{at}: give a negative control: rival (a formula) or control (a run), one of them")
         for key in ("at", "rival_at"):
