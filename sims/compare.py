@@ -141,7 +141,8 @@ def predict(result: Result, formula, at: Mapping[str, Any], grid: _Grid | None =
         return np.asarray(fn(*(_value(result, grid, at[n], f"at[{n!r}]") for n in names)), float)
 
 
-def _measured(result: Result, measured, seed_axis) -> tuple[np.ndarray, list[str] | None, int | None]:
+def _measured(result: Result, measured, seed_axis
+              ) -> tuple[np.ndarray, list[str] | None, int | None]:
     """(values, their dims or None, the seed axis or None)."""
     if callable(measured):
         values = np.asarray(measured(result), float)
@@ -154,7 +155,8 @@ def _measured(result: Result, measured, seed_axis) -> tuple[np.ndarray, list[str
             raise SimsError(f"no array {measured!r} in the result"
                             f"{_did_you_mean(measured, result.arrays)}; arrays: "
                             f"{', '.join(result.arrays)}")
-        values, dims, what = np.asarray(result[measured], float), result.dims.get(measured), measured
+        values, what = np.asarray(result[measured], float), measured
+        dims = result.dims.get(measured)
     if seed_axis == AUTO:
         axis = dims.index("seed") if dims and "seed" in dims else None
     elif seed_axis is None:

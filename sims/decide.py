@@ -24,6 +24,10 @@ when
 
     |pred_j - rival_j| >= (z + z_beta) se_j + 2 b,        z_beta = Z_POWER = 1.645 (95% power).
 
+When the control is another measurement (a control run, another estimator) whose mean is rival_j,
+with its own standard error se'_j, judged by the same check against pred_j, it is rejected with
+that power when |pred_j - rival_j| >= z se_j + z_beta se'_j + b (``control_se=``).
+
 The standard error scales as 1/sqrt(seeds), se_j(S') = se_j sqrt(S / S'), so the fewest seeds that
 separate at j are S'_j = S ((z + z_beta) se_j / (|pred_j - rival_j| - 2 b))^2 (none when the gap
 is <= 2 b: only a larger size shrinks b), and the claim can decide when min_j S'_j <= S. When the
@@ -91,31 +95,35 @@ def _points(*arrays) -> tuple[np.ndarray, ...]:
     return tuple(a[ok] for a in out)
 
 
-def seeds_to_separate(predicted, rival, se, seeds: int, *, z: float, bias=0.0,
+def seeds_to_separate(predicted, rival, se, seeds: int, *, z: float, bias=0.0, control_se=None,
                       power_z: float = Z_POWER) -> float:
     """The fewest seeds at which a ``z``-s.e. (plus ``bias``) check of a mean rejects ``rival``
     with power Phi(``power_z``) when ``predicted`` holds, at the best point (module docstring);
-    ``se`` is the standard error at ``seeds`` seeds. ``math.inf``: no seed count does (the gap is
-    within twice the bias, or no finite point)."""
-    p, r, e, b = _points(predicted, rival, se, bias)
-    room = np.abs(p - r) - 2 * b
+    ``se`` is the standard error at ``seeds`` seeds. ``control_se=None``: the rival is a formula
+    judged on the same measurement (the gap must exceed (z + power_z) se + 2 bias); else the
+    control is another measurement whose mean is ``rival``, with standard error ``control_se``
+    (the gap must exceed z se + power_z control_se + bias). ``math.inf``: no seed count does (the
+    bias alone covers the gap, or no finite point)."""
+    twice = control_se is None
+    p, r, e, c, b = _points(predicted, rival, se, se if twice else control_se, bias)
+    room = np.abs(p - r) - (2 if twice else 1) * b
     ok = room > 0
     if not np.any(ok):
         return math.inf
-    need = seeds * ((z + power_z) * e[ok] / room[ok]) ** 2
+    need = seeds * ((z * e[ok] + power_z * c[ok]) / room[ok]) ** 2
     return float(max(2.0, math.ceil(float(np.min(need)))))
 
 
-def separation(predicted, rival, se, seeds: int, *, z: float, bias=0.0,
+def separation(predicted, rival, se, seeds: int, *, z: float, bias=0.0, control_se=None,
                rival_label: str = "the rival") -> Undecided | None:
     """None when a ``z``-s.e. check at ``seeds`` seeds tells ``predicted`` from ``rival`` (95%
     power); else UNDERPOWERED with the seeds that would (module docstring)."""
-    need = seeds_to_separate(predicted, rival, se, seeds, z=z, bias=bias)
+    need = seeds_to_separate(predicted, rival, se, seeds, z=z, bias=bias, control_se=control_se)
     if need <= seeds:
         return None
     if math.isinf(need):
-        return underpowered(f"no seed count separates the prediction from {rival_label}: their "
-                            f"gap is within twice the size-bias allowance; a larger size would",
+        return underpowered(f"no seed count separates the prediction from {rival_label}: the "
+                            f"size-bias allowance covers their gap; a larger size would",
                             size="larger")
     return underpowered(f"{z:g} s.e. cannot separate the prediction from {rival_label} at "
                         f"{seeds} seeds: needs >= {int(need)} seeds (s.e. ~ 1/sqrt(seeds), 95% "
@@ -123,14 +131,18 @@ def separation(predicted, rival, se, seeds: int, *, z: float, bias=0.0,
 
 
 def monte_carlo(claim: Claim, predicted, rival, se, seeds: int, *, z: float, bias=0.0,
-                rival_label: str | None = None) -> Claim:
+                control_se=None, rival_label: str | None = None) -> Claim:
     """A controlled Monte-Carlo claim (its check: the mean within ``z`` s.e. + ``bias`` of
-    ``predicted``; its control: the same check against ``rival``), decided: UNDERPOWERED when the
-    power model says the bands cannot separate at ``seeds`` seeds, or when the rival was not
-    rejected although the check passed; a check that fails on the result stays FAIL."""
+    ``predicted``; its control: the same check against a ``rival`` formula, or on a control
+    measurement whose mean is ``rival`` with standard error ``control_se``), decided:
+    UNDERPOWERED when the power model says they cannot separate at ``seeds`` seeds, or when the
+    control was not rejected although the check passed and the bands still overlap; a check that
+    fails on the result stays FAIL."""
     label = rival_label or claim.control or "the rival"
-    blocker = separation(predicted, rival, se, seeds, z=z, bias=bias, rival_label=label)
-    need = seeds_to_separate(predicted, rival, se, seeds, z=z, bias=bias, power_z=z)
+    blocker = separation(predicted, rival, se, seeds, z=z, bias=bias, control_se=control_se,
+                         rival_label=label)
+    need = seeds_to_separate(predicted, rival, se, seeds, z=z, bias=bias, control_se=control_se,
+                             power_z=z)
     if blocker is None and claim.check_passed is not False and claim.control_passed \
             and need > seeds:       # bands still overlap: a power issue (else: a defect, FAIL)
         blocker = underpowered(f"{label} also lies within {z:g} s.e. at {seeds} seeds (the power "

@@ -51,15 +51,18 @@ class ClaimPlan:
     """Whether one claim can decide at the planned settings (see the module docstring)."""
 
     claim: str                 # the claim's name, as in the ledger (or "claims of kind K")
-    decides: bool | None       # True: it can; False: it cannot (outcome says why); None: after the run
+    decides: bool | None       # True: it can; False: it cannot (see outcome); None: after the run
     outcome: str | None = None     # NOT_APPLICABLE / UNDERPOWERED when it cannot; a pilot's outcome
     reason: str = ""
     needs: Mapping[str, Any] = dataclasses.field(default_factory=dict)   # {"seeds": 1700}
     source: str = ""           # "config", "variance model (pilot of 64 seeds)", "pilot ...", ...
 
+    def verdict(self) -> str:
+        return {True: "decides", False: self.outcome or "cannot decide",
+                None: "decided after the run"}[self.decides]
+
     def line(self) -> str:
-        verdict = {True: "decides", False: self.outcome or "cannot decide",
-                   None: "decided after the run"}[self.decides]
+        verdict = self.verdict()
         needs = ", ".join(f"{k} >= {v}" if isinstance(v, (int, float)) else f"{k}: {v}"
                           for k, v in self.needs.items())
         tail = "; ".join(x for x in (self.reason or (f"needs {needs}" if needs else ""),
@@ -84,7 +87,7 @@ class Cost:
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    """The plan of one experiment: its claims' :class:`ClaimPlan` rows and the run's :class:`Cost`."""
+    """The plan of one experiment: a :class:`ClaimPlan` per claim and the run's :class:`Cost`."""
 
     simulator: str
     experiment: str
@@ -109,8 +112,7 @@ class Plan:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(c.claim)}</td><td>{html.escape(c.line().split(c.claim)[0].strip())}"
-            f"</td><td>{html.escape(c.reason)}</td><td>{html.escape(str(dict(c.needs) or ''))}</td>"
+            f"<tr><td>{html.escape(c.claim)}</td><td>{html.escape(c.verdict())}</td><td>{html.escape(c.reason)}</td><td>{html.escape(str(dict(c.needs) or ''))}</td>"
             f"<td>{html.escape(c.source)}</td></tr>" for c in self.claims)
         return (f"<p><b>{html.escape(self.simulator)}/{html.escape(self.experiment)}</b> "
                 f"({html.escape(self.kind)}): {html.escape(str(self.cost))}</p><table><thead><tr>"
@@ -255,7 +257,8 @@ def generic(sim, experiment: str, config: Any, pilot: Pilot | None) -> list[Clai
     rows = [r for r in sim.check({experiment: result}, symbolic=False) if r.kind == "simulation"]
     seeds = getattr(config, "seeds", None)
     used = getattr(small, "seeds", None)
-    source = f"pilot ({used} of {seeds} seeds)" if small is not config else "pilot (the full config)"
+    source = f"pilot ({used} of {seeds} seeds)" if small is not config else \
+        "pilot (the full config)"
     return [from_pilot(r, full_seeds=seeds, exact=small is config, source=source) for r in rows]
 
 

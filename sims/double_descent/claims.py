@@ -76,7 +76,7 @@ def _broken(kind: str, res: Result) -> list[Claim]:
                    "config asked for", why)] if why else []
 
 
-# ---- applicability, from the grid alone -----------------------------------------------------------
+# ---- applicability, from the grid alone ----------------------------------------------------------
 def mc_points(g: Grid) -> np.ndarray:
     return np.flatnonzero(np.abs(g.widths - g.n) >= MIN_GAP)
 
@@ -128,7 +128,7 @@ def minimum_applicable(g: Grid) -> Undecided | None:
     return None
 
 
-# ---- power, from the per-seed spread (``risk`` [seed, ratio]; standard errors at ``seeds``) --------
+# ---- power, from the per-seed spread (``risk`` [seed, ratio]; standard errors at ``seeds``) -------
 def _se(a: np.ndarray, seeds: int) -> np.ndarray:
     return a.std(0, ddof=1) / np.sqrt(seeds)
 
@@ -140,31 +140,43 @@ def finite_power(g: Grid, risk: np.ndarray, seeds: int):
             theory.min_norm_risk(g.ratios[mc], g.signal, g.noise), _se(risk[:, mc], seeds))
 
 
-def minimum_power(g: Grid, risk: np.ndarray, seeds: int) -> Undecided | None:
-    """The argmin is resolved when the risk at both neighbours of the point nearest gamma*
-    stands Z_MAX s.e. (paired per seed) above it (finite-n differences)."""
+def minimum_differences(g: Grid, risk: np.ndarray, seeds: int):
+    """(finite-n risk of both neighbours minus that of the point nearest gamma*, their paired
+    s.e.): the argmin is resolved when each stands Z_MAX s.e. above 0."""
     k, over = minimum_index(g)
     nb = [j for j in (k - 1, k + 1) if j in over]
     f = theory.min_norm_risk_finite(g.n, g.widths, g.signal, g.noise)
-    d = np.array([f[j] - f[k] for j in nb])
-    se = np.array([_se(risk[:, j] - risk[:, k], seeds) for j in nb])
-    return order_resolved(d, se, seeds, z=Z_MAX, what="the minimum against its neighbours")
+    return (np.array([f[j] - f[k] for j in nb]),
+            np.array([_se(risk[:, j] - risk[:, k], seeds) for j in nb]))
 
 
-def ridge_power(g: Grid, ridge: np.ndarray, seeds: int):
-    """(optimal-ridge formula, min-norm rival, s.e., bias) at the Monte-Carlo points (the
-    largest s.e. and bias: the claim's tolerance is their largest sum)."""
+def minimum_power(g: Grid, risk: np.ndarray, seeds: int) -> Undecided | None:
+    return order_resolved(*minimum_differences(g, risk, seeds), seeds, z=Z_MAX,
+                          what="the minimum against its neighbours")
+
+
+def ridge_power(g: Grid, ridge: np.ndarray, risk: np.ndarray, seeds: int) -> dict:
+    """The optimal-ridge formula's power model at the Monte-Carlo points: its check is the mean
+    ridge risk within one tolerance, the largest of Z_MAX s.e. + bias over the points (bounded by
+    the largest s.e. and the largest bias); the control is the min-norm curve, whose mean is the
+    finite-n formula, with its own s.e."""
     far = mc_points(g)
     theo = theory.optimal_ridge_risk(g.ratios[far], g.signal, g.noise)
-    rival = theory.min_norm_risk_finite(g.n, g.widths[far], g.signal, g.noise)
-    return theo, rival, float(np.max(_se(ridge[:, far], seeds))), float(np.max(RIDGE_BIAS / g.n
-                                                                                * theo))
+    return dict(predicted=theo, rival=theory.min_norm_risk_finite(g.n, g.widths[far], g.signal,
+                                                                   g.noise),
+                se=float(np.max(_se(ridge[:, far], seeds))), control_se=_se(risk[:, far], seeds),
+                bias=float(np.max(RIDGE_BIAS / g.n * theo)))
+
+
+def ridge_order_differences(g: Grid, ridge: np.ndarray, seeds: int):
+    """(the predicted increases of the optimal-ridge risk, the s.e. of the paired differences):
+    the monotone claim is resolved when each stands Z_MAX s.e. above 0."""
+    return (np.diff(theory.optimal_ridge_risk(g.ratios, g.signal, g.noise)),
+            _se(np.diff(ridge, axis=1), seeds))
 
 
 def ridge_order_power(g: Grid, ridge: np.ndarray, seeds: int) -> Undecided | None:
-    """Monotone: every predicted increase stands Z_MAX s.e. of the paired differences."""
-    d = np.diff(theory.optimal_ridge_risk(g.ratios, g.signal, g.noise))
-    return order_resolved(d, _se(np.diff(ridge, axis=1), seeds), seeds, z=Z_MAX,
+    return order_resolved(*ridge_order_differences(g, ridge, seeds), seeds, z=Z_MAX,
                           what="the increase of the optimal-ridge risk")
 
 
@@ -237,7 +249,8 @@ def linear_claims(name: str, res: Result, exps) -> list[Claim]:
         out.append(inapplicable(RIDGE_FORMULA, HASTIE + " Thm 5", "mean ridge risk", blocker))
     else:
         far = mc_points(g)
-        theo, rival, se_max, bias = ridge_power(g, ridge, S)
+        power = ridge_power(g, ridge, risk, S)
+        theo = power["predicted"]
 
         def ridge_formula(curve):
             m, e = curve[:, far].mean(0), _se(curve[:, far], S)
@@ -249,7 +262,7 @@ def linear_claims(name: str, res: Result, exps) -> list[Claim]:
                              "relative (1.5% measured at n = 200)")
         label = "min-norm least squares (lam = 0)"
         row = with_control(ridge_formula, ridge, risk, label)
-        out.append(monte_carlo(row, theo, rival, se_max, S, z=Z_MAX, bias=bias, rival_label=label))
+        out.append(monte_carlo(row, seeds=S, z=Z_MAX, rival_label=label, **power))
 
     blocker = peak_applicable(g)
     if blocker:
@@ -304,7 +317,8 @@ def rf_claims(name: str, res: Result, exps) -> list[Claim]:
         med = np.median(curve, axis=0)
         return at_least(RF_CLAIMS[0], "Mei & Montanari 2022 Thm 1 (divergence at N = n); " + LIU,
                         f"median test error ({S} seeds) at N = n over that at N = n/2 and at "
-                        "N = 4n", PEAK_FACTOR, {"vs n/2": med[j1] / med[jh], "vs 4n": med[j1] / med[j4]},
+                        "N = 4n", PEAK_FACTOR,
+                        {"vs n/2": med[j1] / med[jh], "vs 4n": med[j1] / med[j4]},
                         why="a bounded-risk estimator gives ratios <= ~1 (the oracle ridge "
                             "here); the min-norm risk diverges at N = n as n -> inf. A factor 10 "
                             "separates the two on a log scale")

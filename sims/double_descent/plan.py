@@ -9,9 +9,11 @@ claims without a variance model: their applicability is known before the run, th
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
-from ..decide import separation
+from ..decide import seeds_to_resolve, seeds_to_separate
+from ..verdicts import UNDERPOWERED
 from ..plan import ClaimPlan
 from . import claims as c
 from .model import widths_of
@@ -46,21 +48,29 @@ def plan_linear(config: Any, pilot: Callable[[Any], Any] | None) -> list[ClaimPl
     else:
         S, risk, ridge = g.seeds, res["min_norm_risk"], res["ridge_opt_risk"]
         src = f"variance model (s.e. ~ 1/sqrt(seeds), spread from a {k}-seed pilot)"
-        blockers = {
-            c.FINITE_N: lambda: separation(*c.finite_power(g, risk, S), S, z=c.Z_MAX,
-                                           rival_label="the asymptotic formula"),
-            c.MINIMUM: lambda: c.minimum_power(g, risk, S),
-            c.RIDGE_FORMULA: lambda: _ridge(g, ridge, S),
-            c.RIDGE_NO_PEAK: lambda: c.ridge_order_power(g, ridge, S),
+        needed = {
+            c.FINITE_N: lambda: seeds_to_separate(*c.finite_power(g, risk, S), S, z=c.Z_MAX),
+            c.MINIMUM: lambda: seeds_to_resolve(*c.minimum_differences(g, risk, S), S, z=c.Z_MAX),
+            c.RIDGE_FORMULA: lambda: _ridge_need(g, ridge, risk, S),
+            c.RIDGE_NO_PEAK: lambda: seeds_to_resolve(*c.ridge_order_differences(g, ridge, S), S,
+                                                      z=c.Z_MAX),
         }
         for name in open_:
-            out[name] = _from(name, blockers[name](), src)
+            need = needed[name]()
+            if need <= S:
+                out[name] = ClaimPlan(name, True, reason=f"needs >= {need:.0f} seeds, has {S}",
+                                      needs={"seeds": int(need)}, source=src)
+            elif math.isinf(need):
+                out[name] = ClaimPlan(name, False, UNDERPOWERED, "no seed count decides it at "
+                                      "this size", {"size": "larger"}, src)
+            else:
+                out[name] = ClaimPlan(name, False, UNDERPOWERED, f"needs >= {need:.0f} seeds, has "
+                                      f"{S} (s.e. ~ 1/sqrt(seeds))", {"seeds": int(need)}, src)
     return [out[name] for name in applicable]
 
 
-def _ridge(g, ridge, S):
-    theo, rival, se, bias = c.ridge_power(g, ridge, S)
-    return separation(theo, rival, se, S, z=c.Z_MAX, bias=bias, rival_label="min-norm least squares")
+def _ridge_need(g, ridge, risk, S) -> float:
+    return seeds_to_separate(seeds=S, z=c.Z_MAX, **c.ridge_power(g, ridge, risk, S))
 
 
 def plan_rf(config: Any, pilot: Callable[[Any], Any] | None) -> list[ClaimPlan]:
