@@ -82,6 +82,8 @@ def claims_table(rows: list[dict], table_id: str = "") -> str:
 
 
 def _fmt(value) -> str:
+    if isinstance(value, dict):                 # labelled values: "t_mem = 20, t_gen = 60"
+        return ", ".join(f"{k} = {_fmt(v)}" for k, v in value.items())
     if isinstance(value, list):
         inner = ", ".join(_fmt(v) for v in value[:8])
         return f"[{inner}{', ...' if len(value) > 8 else ''}]"
