@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from sims.claims import control_cell, headline, summary  # noqa: E402
+from sims.ledger_table import control_cell, headline, outcome_cell, summary  # noqa: E402
 from sims.config import profile_path  # noqa: E402
 from sims.results import atomic_write_text  # noqa: E402
 
@@ -69,7 +69,8 @@ def claims_table(rows: list[dict], table_id: str = "") -> str:
            "<th>predicted</th><th>measured</th><th>tolerance</th><th>why</th><th>control</th></tr>"
     body = []
     for r in rows:
-        mark = '<td class="pass">PASS</td>' if r["passed"] else '<td class="fail">FAIL</td>'
+        mark = '<td class="pass">PASS</td>' if r["passed"] else \
+            f'<td class="fail">{html.escape(outcome_cell(r, markdown=False))}</td>'
         label = f"{r['experiment']}: {r['name']}" if r.get("experiment") else r["name"]
         cells = [r["simulator"], r.get("kind", "simulation"), f"{label}: {r['statement']}",
                  r["reference"], r["predicted"], r["measured"], r["tolerance"], r["why"],
@@ -81,6 +82,8 @@ def claims_table(rows: list[dict], table_id: str = "") -> str:
 
 
 def _fmt(value) -> str:
+    if isinstance(value, dict):                 # labelled values: "t_mem = 20, t_gen = 60"
+        return ", ".join(f"{k} = {_fmt(v)}" for k, v in value.items())
     if isinstance(value, list):
         inner = ", ".join(_fmt(v) for v in value[:8])
         return f"[{inner}{', ...' if len(value) > 8 else ''}]"

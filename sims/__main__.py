@@ -1,5 +1,5 @@
-"""Command line: ``python -m sims list | run | claims | ledger`` (also installed as ``dltheory``).
-See ``python -m sims -h``."""
+"""Command line: ``python -m sims list | run | claims | ledger | plan`` (also installed as
+``dltheory``). See ``python -m sims -h``."""
 from __future__ import annotations
 
 import argparse
@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from . import api
-from . import claims as claims_mod
+from . import ledger_table
 from . import config as cfg
 from . import results
 from . import threads
+from . import user_claims
 from .errors import SimsError
 from .registry import get_simulator, names
 
@@ -41,6 +42,7 @@ def cmd_run(args) -> None:
         overrides["backend"] = args.backend
     configs = cfg.load_experiments(args.simulator, sim.config, profile, overrides,
                                    config_dir=root, only=args.experiment or None)
+    user_claims.declared(args.simulator, profile, root)       # a bad declaration fails here
     if args.out and len(configs) != 1:
         raise SimsError("--out needs a single --experiment")
     for name, config in configs.items():
@@ -64,6 +66,7 @@ def cmd_claims(args) -> None:
     sim = get_simulator(args.simulator)
     profile, root = cfg.resolve_profile(args.profile, args.profile_dir)
     names_ = cfg.load_profile_file(args.simulator, profile, root)["experiments"]
+    mine = user_claims.declared(args.simulator, profile, root)
     loaded = {}
     for name in names_:
         path = result_stem(args.results_dir, profile, args.simulator, name).with_suffix(".npz")
@@ -73,10 +76,21 @@ def cmd_claims(args) -> None:
         loaded[name] = results.load(path)
     out = Path(args.out) if args.out else (Path(args.results_dir) / profile / "claims"
                                            / f"{args.simulator}.json")
-    rows = claims_mod.write_claims(out, args.simulator, sim.check(loaded))
+    rows = ledger_table.write_claims(out, args.simulator,
+                                     sim.check(loaded) + user_claims.check(mine, loaded))
     for r in rows:
         label = f"{r['experiment']}: {r['name']}" if r.get("experiment") else r["name"]
-        print(f"{'PASS' if r['passed'] else 'FAIL'}  {args.simulator}.{label}")
+        note = f" ({r['reason']})" if r.get("reason") and r["outcome"] != "PASS" else ""
+        print(f"{r['outcome']}  {args.simulator}.{label}{note}")
+
+
+def cmd_plan(args) -> None:
+    from .plan import plan
+    plans = plan(args.simulator, args.experiment or None, args.profile,
+                 profile_dir=args.profile_dir, pilot=not args.no_pilot,
+                 **cfg.parse_overrides(args.set))
+    for p in ([plans] if args.experiment else plans.values()):
+        print(p)
 
 
 def cmd_ledger(args) -> None:
@@ -85,10 +99,10 @@ def cmd_ledger(args) -> None:
     files = args.inputs or sorted(base.glob("claims/*.json"))
     if not files:
         raise SimsError(f"no claims files under {base}")
-    counts = claims_mod.write_ledger(files, base / "claims.md", base / "claims.json",
+    counts = ledger_table.write_ledger(files, base / "claims.md", base / "claims.json",
                                      title=f"Claims ledger ({profile} profile)")
-    print(claims_mod.headline(counts).replace("**", "") + f" Ledger in {base / 'claims.md'}")
-    if args.strict and counts["passed"] != counts["total"]:
+    print(ledger_table.headline(counts).replace("**", "") + f" Ledger in {base / 'claims.md'}")
+    if args.strict and (counts["passed"] != counts["total"] or not counts["total"]):
         sys.exit(1)
 
 
@@ -125,16 +139,28 @@ def build_parser() -> argparse.ArgumentParser:
                           "run in that many processes; BLAS threads only for matrices of "
                           "dimension >= 2000")
     common(sub.add_parser("claims", help="check a simulator's claims against its result files"))
+    pl = sub.add_parser("plan", help="before a run: can each claim decide at these settings "
+                                     "(seeds or sizes needed), and the predicted time and memory")
+    pl.add_argument("simulator")
+    profile_args(pl)
+    pl.add_argument("--experiment", help="plan only this experiment of the profile")
+    pl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config value (YAML syntax), e.g. --set seeds=50")
+    pl.add_argument("--no-pilot", action="store_true",
+                    help="answer from the config alone (no short pilot run)")
     led = sub.add_parser("ledger", help="merge every claims.json into claims.md / claims.json")
     led.add_argument("inputs", nargs="*", type=Path)
     profile_args(led)
-    led.add_argument("--strict", action="store_true", help="exit 1 if any claim fails")
+    led.add_argument("--strict", action="store_true",
+                     help="exit 1 unless every claim is PASS (FAIL, UNDERPOWERED and NOT_APPLICABLE "
+                          "rows fail it; so does an empty ledger)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"list": cmd_list, "run": cmd_run, "claims": cmd_claims, "ledger": cmd_ledger}
+    handler = {"list": cmd_list, "run": cmd_run, "claims": cmd_claims, "ledger": cmd_ledger,
+               "plan": cmd_plan}
     try:
         handler[args.command](args)
     except SimsError as exc:

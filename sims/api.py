@@ -5,7 +5,13 @@
     res = sims.run("double_descent", "linear", profile="quick", n=300, seeds=50)
     res.to_xarray()                                        # named dims and coordinates
     res.claims()                                           # theory vs measured, in memory
+    sims.claims(res)                                       # the same, as a function
     sims.ledger({"double_descent": [res]})                 # the verdict, with its headline
+    sims.save(res, "my_run")                               # my_run.npz + my_run.json
+    sims.plan("double_descent", "linear", n=300, seeds=50) # can its claims decide? cost?
+
+``sims.claims`` is this module's function :func:`claims`; the module of claim rows and checks is
+:mod:`sims.verdicts` and the ledger's table is :mod:`sims.ledger_table`.
 
 Overrides are config fields (``n=300``) and are validated exactly as ``--set`` on the command
 line: a bad value raises :class:`sims.errors.ConfigError` with the same one-line message.
@@ -13,15 +19,18 @@ line: a bad value raises :class:`sims.errors.ConfigError` with the same one-line
 from __future__ import annotations
 
 import builtins
+import html
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import config as cfg
 from . import threads as _threads
-from .claims import Claim, headline, summary
 from .errors import SimsError
+from .ledger_table import headline, html_table, summary
 from .registry import get_simulator, names
-from .results import Result, load as _load
+from .results import Result, load as _load, save as _save
+from .user_claims import declared
+from .verdicts import FAIL, NOT_APPLICABLE, PASS, UNDERPOWERED, Claim
 
 
 def list() -> dict[str, str]:  # noqa: A001 - the API's verb
@@ -50,6 +59,7 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
                                    only=experiment)
     for e, c in configs.items():
         cfg.check_footprint(sim, c, where=f"{name}/{simulator}.yaml:{e}")
+    declared(simulator, name, root)                  # the profile's own claims, validated
     out = {}
     for e, c in configs.items():
         with _threads.limited(*_threads.plan(sim, c, threads)):
@@ -70,9 +80,19 @@ def load(path: str | Path) -> Result:
     return _load(Path(path))
 
 
+def save(result: Result, path: str | Path, format: str = "npz") -> tuple[Path, Path]:  # noqa: A002
+    """Write ``result`` to ``<path>.npz`` (``format="netcdf"``: ``<path>.nc``) plus the JSON
+    sidecar ``<path>.json``, atomically, with provenance; return both paths. ``path`` may end in
+    ``.npz``, ``.nc`` or ``.json`` (the stem is used)."""
+    if not isinstance(result, Result):
+        raise SimsError(f"save() needs a sims Result, got {type(result).__name__}")
+    return _save(Path(path), result, format=format)
+
+
 def claims(results: Result | Sequence[Result] | Mapping[str, Result],
            symbolic: bool = False) -> builtins.list[Claim]:
-    """The claims of one simulator's results (all from the same simulator)."""
+    """The claims of one simulator's results (all from the same simulator): ``sims.claims(res)``
+    is ``res.claims()``; a list or ``{experiment: result}`` lets claims find their controls."""
     rs = [results] if isinstance(results, Result) else builtins.list(
         results.values() if isinstance(results, Mapping) else results)
     sims_of = {r.simulator for r in rs}
@@ -82,7 +102,8 @@ def claims(results: Result | Sequence[Result] | Mapping[str, Result],
 
 
 class Ledger:
-    """Claims of several simulators with the ledger's headline counts (``str()`` is the headline)."""
+    """Claims of several simulators with the ledger's headline counts (``str()`` is the headline;
+    in a notebook it shows as a table)."""
 
     def __init__(self, rows: builtins.list[Claim]):
         self.claims = rows
@@ -92,12 +113,33 @@ class Ledger:
     def __str__(self) -> str:
         return headline(self.counts).replace("**", "")
 
+    def __repr__(self) -> str:
+        return f"<Ledger of {len(self.rows)} claims: {self}>"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(str(self))}</b></p>{html_table(self.rows)}"
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
     @property
     def passed(self) -> bool:
-        return all(r["passed"] for r in self.rows)
+        """True when there is at least one claim and every one is PASS (an empty ledger, an
+        UNDERPOWERED or a NOT_APPLICABLE row is not a pass)."""
+        return bool(self.rows) and all(r["outcome"] == PASS for r in self.rows)
+
+    def outcomes(self) -> dict[str, int]:
+        """How many rows have each outcome."""
+        return {o: sum(r["outcome"] == o for r in self.rows)
+                for o in (PASS, FAIL, UNDERPOWERED, NOT_APPLICABLE)}
 
     def failures(self) -> builtins.list[dict]:
-        return [r for r in self.rows if not r["passed"]]
+        """The FAIL rows (the measurement disagrees, or the result is broken)."""
+        return [r for r in self.rows if r["outcome"] == FAIL]
+
+    def undecided(self) -> builtins.list[dict]:
+        """The UNDERPOWERED and NOT_APPLICABLE rows, each saying what would decide."""
+        return [r for r in self.rows if r["outcome"] in (UNDERPOWERED, NOT_APPLICABLE)]
 
 
 def ledger(results: Mapping[str, Any] | Sequence[Result], symbolic: bool = False) -> Ledger:

@@ -172,8 +172,8 @@ def load_profile_file(simulator: str, profile: str, config_dir: Path | None = No
             f"{path}: expected a mapping with a non-empty 'experiments' mapping")
     bad = [e for e in data["experiments"] if not str(e).isidentifier()]
     require(not bad, f"{path}: experiment names must be Python identifiers: {bad}")
-    require(set(data) <= {"resources", "experiments"},
-            f"{path}: unknown top-level key(s) {sorted(set(data) - {'resources', 'experiments'})}")
+    top = {"resources", "experiments", "claims"}     # claims: validated by sims.user_claims
+    require(set(data) <= top, f"{path}: unknown top-level key(s) {sorted(set(data) - top)}")
     return data
 
 

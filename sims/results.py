@@ -81,10 +81,37 @@ class Result:
         return to_xarray(self)
 
     def claims(self, symbolic: bool = False):
-        """This result's claims (``sims.claims.Claim`` rows), checked in memory."""
+        """This result's claims (``sims.verdicts.Claim`` rows), checked in memory."""
         from .registry import get_simulator
         return get_simulator(self.simulator or "").check({self.meta.get("experiment") or
                                                           "result": self}, symbolic=symbolic)
+
+    def save(self, path: str | Path, format: str = "npz") -> tuple[Path, Path]:  # noqa: A002
+        """Write this result to ``<path>.npz`` (or ``.nc``) and its sidecar; see :func:`save`."""
+        return save(Path(path), self, format=format)
+
+    def __repr__(self) -> str:
+        return f"<Result {self._label()}: " + ", ".join(
+            f"{k}[{self._shape(k)}] {a.dtype}" for k, a in self.arrays.items()) + ">"
+
+    def _label(self) -> str:
+        parts = (self.simulator, self.meta.get("experiment") or self.meta.get("kind"))
+        return "/".join(str(x) for x in parts if x) or "(no simulator)"
+
+    def _shape(self, key: str) -> str:
+        a, dims = self.arrays[key], self.dims.get(key)
+        if dims and len(dims) == a.ndim:
+            return ", ".join(f"{d}={n}" for d, n in zip(dims, a.shape))
+        return ", ".join(map(str, a.shape))
+
+    def _repr_html_(self) -> str:
+        import html
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(self._shape(k))}</td>"
+                       f"<td>{a.dtype}</td></tr>" for k, a in self.arrays.items())
+        return (f"<p>Result {html.escape(self._label())}: config "
+                f"{html.escape(json.dumps(self.config, default=_jsonable))}</p><table><thead>"
+                f"<tr><th>array</th><th>dims</th><th>dtype</th></tr></thead><tbody>{rows}"
+                "</tbody></table>")
 
 
 def make_result(config: Any, arrays: Mapping[str, Any], dims: Mapping[str, Sequence[str]],

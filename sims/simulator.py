@@ -13,6 +13,7 @@ Each simulator module (or package) ends with one :class:`Simulator`::
         figure="figures.double_descent", figure_kinds=("linear", "relu_rf"),
         cost=cost,                             # config -> (work, bytes, largest matrix dim)
         benchmarks="benchmarks.double_descent",
+        plans={"linear": plan_linear},         # optional, by kind: (config, pilot) -> ClaimPlans
     )
 
 and ``sims/registry.py`` lists the module once. The CLI, the Snakefile, the cost model, the
@@ -31,10 +32,13 @@ import functools
 import traceback
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from .claims import Claim, failed, symbolic as symbolic_rows
+from .verdicts import Claim, failed, symbolic as symbolic_rows
 from .results import Result
 
 ClaimFn = Callable[[str, Result, "Experiments"], Sequence[Claim]]
+# a kind's planning model (sims.plan): (config, pilot) -> [sims.plan.ClaimPlan]; ``pilot(config)``
+# runs a reduced config when the cost model says it is cheap, else returns None
+PlanFn = Callable[[Any, Callable[[Any], "Result | None"] | None], Sequence[Any]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Simulator:
     cost: Callable[[Any], tuple[float, float, int]] | None = None
     benchmarks: str | None = None              # module with cases(size)
     auto: Callable[[Any], str] | None = None   # config -> "numba" | "numpy": the faster CPU path
+    plans: Mapping[str, PlanFn] = dataclasses.field(default_factory=dict)   # by kind (sims.plan)
     module: str = ""                           # filled in by the registry
 
     def kind_of(self, result: Result) -> str:

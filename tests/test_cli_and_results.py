@@ -14,7 +14,8 @@ import pytest
 
 from sims import config as cfg
 from sims import results
-from sims.claims import Claim, write_claims, write_ledger
+from sims.ledger_table import write_claims, write_ledger
+from sims.verdicts import Claim
 from sims.double_descent import Config
 from sims.errors import ConfigError
 
@@ -189,7 +190,7 @@ def test_ledger_counts_kinds_and_controls_apart_and_marks_failures(tmp_path):
     """write_ledger separates simulation claims from symbolic identities in its headline, shows
     each simulation claim's control with its outcome, marks the failing row **FAIL**, and keeps
     every row at 10 cells even when texts and values contain '|'."""
-    from sims.claims import controlled, symbolic
+    from sims.verdicts import controlled, symbolic
     ok = Claim("a", "ref A", "risk |a - beta|^2 is small", 1.0, 1.01, "rel 0.05", "MC", True)
     rejected = Claim("a", "ref A", "risk |a - beta|^2 is small", 1.0, 2.0, "rel 0.05", "MC", False)
     good = [controlled(ok, rejected, "the rival"), *symbolic({"identity": True}, "ref S", "theory.x")]

@@ -39,3 +39,22 @@ def test_readme_check_my_formula_example_runs():
     exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own example
     claim = scope["claim"]
     assert claim.passed and claim.control_passed is False
+
+
+@pytest.mark.slow
+def test_readme_workbench_example_reports_no_defect(tmp_path, monkeypatch):
+    """The README's workbench block as written (n = 300, 50 seeds; ~30 s of CPU): no "defect"
+    in the ledger; the finite-n claim is UNDERPOWERED and names the seeds it needs, every other
+    claim passes with its control rejected. The same behaviour at a smaller size is covered fast
+    by tests/test_plan.py::test_double_descent_model_predicts_the_runs_underpowered_row."""
+    monkeypatch.chdir(tmp_path)                 # the block saves my_run.npz
+    scope: dict = {}
+    exec(compile(_readme_block("example: workbench"), "README.md", "exec"), scope)  # noqa: S102
+    import sims
+    ledger = sims.ledger([scope["res"]])
+    assert "defect" not in str(ledger) and "1 underpowered" in str(ledger)
+    rows = {r["name"]: r for r in ledger.rows}
+    finite = rows.pop("min-norm risk = exact finite-n formula")
+    assert finite["outcome"] == "UNDERPOWERED" and finite["needs"]["seeds"] > 50
+    assert all(r["outcome"] == "PASS" and r["control_passed"] is False for r in rows.values())
+    assert (tmp_path / "my_run.npz").is_file()

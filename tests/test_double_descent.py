@@ -11,7 +11,7 @@ from array_api_compat import numpy as xnp
 from sims import double_descent as dd
 from sims.double_descent import model as ddm
 from sims.results import Result
-from sims.claims import Claim
+from sims.verdicts import Claim
 from sims.config import from_mapping
 from sims.double_descent import Config, simulate
 from sims.errors import ConfigError

@@ -12,7 +12,7 @@ from sims.__main__ import main
 
 from sims import neuron_alignment as na
 from sims.backend import cupy_available, get_backend
-from sims.claims import Claim
+from sims.verdicts import Claim
 from sims.errors import ConfigError
 from sims.results import Result
 

@@ -20,7 +20,7 @@ TOY = '''
 """A toy simulator: the mean of n Gaussian draws (for the registry test)."""
 import dataclasses
 import numpy as np
-from sims.claims import close, with_control
+from sims.verdicts import close, with_control
 from sims.config import BaseConfig
 from sims.errors import require
 from sims.results import make_result

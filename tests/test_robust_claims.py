@@ -74,6 +74,12 @@ def test_claims_on_a_mangled_result_fail_with_a_reason(sim_name, k, mangle, tiny
     failing = [r for r in rows if not r.passed]
     assert failing, "every claim passed on a mangled result"
     assert all(r.why and r.statement is not None for r in failing)
+    # a broken result is never undecided where the intact one decides: each claim FAILs or keeps
+    # the intact result's outcome (mangling an array a claim does not read changes nothing)
+    intact = {r.name: r.outcome for r in sim.check(tiny_results(sim_name, k), symbolic=False)}
+    undecided = [r.name for r in rows if r.outcome in ("NOT_APPLICABLE", "UNDERPOWERED")
+                 and intact.get(r.name) != r.outcome]
+    assert not undecided, f"a broken result called undecided: {undecided}"
 
 
 @pytest.mark.parametrize("sim_name, k", CASES, ids=[f"{s}-{k}" for s, k in CASES])

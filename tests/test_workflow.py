@@ -104,17 +104,19 @@ def test_a_damaged_result_is_rerun_not_trusted(tiny_run, tmp_path):
 
 def test_a_user_profile_folder_runs_end_to_end(tmp_path):
     """`--config profile_dir=DIR` runs any folder of <simulator>.yaml files; results, figures and
-    the ledger go under results/<folder name>/."""
-    from tiny import TINY_DD
+    the ledger go under results/<folder name>/; the claims the profile declares are in its
+    ledger with their outcomes (tiny.check_user_claims)."""
+    from tiny import TINY_DD, USER_CLAIMS, check_user_claims
     mine = tmp_path / "my_sweep"
     mine.mkdir()
-    (mine / "double_descent.yaml").write_text(TINY_DD)
+    (mine / "double_descent.yaml").write_text(TINY_DD + USER_CLAIMS)
     snakemake("figures", "--cores", "2", "-d", str(tmp_path / "work"), "--config",
               f"profile_dir={mine}")
     out = tmp_path / "work/results/my_sweep"
     assert (out / "figures/double_descent.png").is_file()
     ledger = json.loads((out / "claims.json").read_text())
     assert ledger["simulation"] > 0 and {c["simulator"] for c in ledger["claims"]} == {"double_descent"}
+    check_user_claims(out)
 
 
 def test_quick_profile_builds_every_figure_and_every_claim_passes(quick_workflow):

@@ -21,9 +21,10 @@ treated as zero, as numpy's pinv does.
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import HASTIE, linear_claims, rf_claims
+from .plan import plan_linear, plan_rf
 from .model import (Config, DoubleDescentConfig, MODELS, Result, cost, gd_iterate, linear_model_risks,
                     simulate, widths_of)
 from theory import double_descent as theory
@@ -38,6 +39,7 @@ SIMULATOR = Simulator(
     symbolic=theory.verify, symbolic_reference=HASTIE,
     figure="figures.double_descent", figure_kinds=("linear", "relu_rf"),
     cost=cost, benchmarks="benchmarks.double_descent",
+    plans={"linear": plan_linear, "relu_rf": plan_rf},
 )
 
 

@@ -32,7 +32,7 @@ bracket of fractions, absolute or in units of p*(M) = 2.7482 ln M / M, the autho
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import dihedral_claims, grok_claims, no_decay_claims, stage2_claims
 from .claims_sweep import sweep_claims

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim, at_least, at_most, close, failed, holds, with_control
+from ..verdicts import Claim, at_least, at_most, close, failed, holds, with_control
 from ..results import Result
 from . import metrics
 from theory import grokking as theory

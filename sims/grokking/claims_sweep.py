@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim, failed, with_control, within_se
+from ..verdicts import Claim, failed, with_control, within_se
 from ..fits import loglog_slope
 from ..results import Result
 from theory import grokking as theory

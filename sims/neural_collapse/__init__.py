@@ -28,7 +28,7 @@ Experiment kinds (:func:`kind`, from the config): ``narrow`` (d < K), ``cross_en
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import CLAIMS, DANG
 from .model import (Config, LOSSES, NeuralCollapseConfig, class_counts, cost, gd_chunk, init_state,

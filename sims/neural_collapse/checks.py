@@ -7,7 +7,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..claims import Claim, controlled, failed
+from ..verdicts import Claim, controlled, failed
 from ..results import Result
 from . import bounds as bd
 

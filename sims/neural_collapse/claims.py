@@ -5,7 +5,7 @@ NC1 has a rigorous bound, everything else a first-order distance bound delta = t
 minimiser. Controls: the untrained initial state (NC1, NC3, NC4), the rival frame (orthogonal
 frame vs simplex ETF) and the d < K run (frames), rival closed forms (see :mod:`.closed_form`).
 
-Each kind's function returns a list of :class:`sims.claims.Claim` rows (one per claim, named as in
+Each kind's function returns a list of :class:`sims.verdicts.Claim` rows (one per claim, named as in
 docs/simulators/neural_collapse.md) and reads the result arrays ``depth``, ``counts``, ``grad_norm``
 [run]; ``nc_layers``, ``nc_init`` [run, layer, metric]; ``grams`` [run, layer, class, class2];
 ``gains``, ``sb_pinv`` [run, layer]; ``WWt``, ``WHbar`` [run, class, class2]; ``means`` [run,
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..config import from_mapping
 from ..results import Result
 from . import bounds as bd

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..results import Result
 from . import bounds as bd
 from .checks import DELTA_WHY, ROUNDOFF, Run, against_rivals

@@ -29,7 +29,7 @@ whole trajectory), ``large_init`` (one point with eps >= 0.1: the paper's contra
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import PAPER, eps_claims, large_init_claims, trajectory_claims
 from .claims_sweep import n_mu_claims, order_claims

@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from ..claims import Claim, at_least, at_most, close, controlled, failed, holds, with_control
+from ..verdicts import Claim, at_least, at_most, close, controlled, failed, holds, with_control
 from ..results import Result
 from .model import ALIGN_COS, centres
 from theory import neuron_alignment as theory

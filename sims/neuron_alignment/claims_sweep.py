@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim, at_least, at_most, close
+from ..verdicts import Claim, at_least, at_most, close
 from ..results import Result
 from .claims import LARGE, THM1, against_rivals, built, completeness, label_of, row
 from .model import ALIGN_COS

@@ -31,7 +31,7 @@ Claims by kind: :mod:`.claims` (mrs, plrf, chinchilla) and :mod:`.claims_co` (co
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import chinchilla_claims, mrs_claims, plrf_claims
 from .claims_co import co_claims, exponents

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim, failed, holds, with_control, within_se
+from ..verdicts import Claim, failed, holds, with_control, within_se
 from ..fits import loglog_slope
 from ..results import Result
 from .rivals import against_rivals

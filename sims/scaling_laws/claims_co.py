@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..claims import Claim, failed
+from ..verdicts import Claim, failed
 from ..fits import loglog_slope
 from ..results import Result
 from .rivals import against_rivals, close_each, within_se_bias

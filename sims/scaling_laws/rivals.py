@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..claims import Claim, controlled, failed
+from ..verdicts import Claim, controlled, failed
 
 
 def against_rivals(check: Callable[[Any], Claim], own: Any, rivals: Mapping[str, Any],

@@ -28,7 +28,7 @@ sgd_lstsq and sgd_net (Wu & Su 2023). Claims by kind in ``claims``.
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import CLAIMS, REFERENCE
 from .curvature import Curvature, curvature_primal, empirical_ntk, hvp, jacobian, tangent_features

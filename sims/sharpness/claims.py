@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim, at_most, failed, with_control
-from ..claims import guarded_rows as _guard
+from ..verdicts import Claim, at_most, failed, with_control
+from ..verdicts import guarded_rows as _guard
 from ..results import Result
 from .stability_claims import eos_claims, sgd_lstsq_claims, sgd_net_claims
 from theory import sharpness as theory

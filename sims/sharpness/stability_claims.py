@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..claims import Claim, at_least, at_most, failed, holds, with_control
-from ..claims import guarded_rows as _guard
+from ..verdicts import Claim, at_least, at_most, failed, holds, with_control
+from ..verdicts import guarded_rows as _guard
 from ..results import Result
 from theory import sharpness as theory
 

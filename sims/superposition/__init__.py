@@ -29,7 +29,7 @@ held-out samples. Theory in :mod:`theory.superposition`; claims in :mod:`.claims
 """
 from __future__ import annotations
 
-from ..claims import Claim
+from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import LLG, strong_claims, weak_claims
 from .model import (Config, REPRESENTED, SuperpositionConfig, adam, cost, decay, draw, eval_loss,

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..claims import Claim, at_least, controlled, failed, holds, with_control, within_se
+from ..verdicts import Claim, at_least, controlled, failed, holds, with_control, within_se
 from ..fits import loglog_slope
 from ..results import Result
 from .model import REPRESENTED
