@@ -10,7 +10,9 @@ The Python API (see :mod:`sims.api`)::
 """
 from .api import experiments, ledger, list, load, run  # noqa: A004
 from .compare import compare
+from .grid import sweep
 from .registry import get_simulator, names
 
-__all__ = ["compare", "experiments", "get_simulator", "ledger", "list", "load", "names", "run"]
+__all__ = ["compare", "experiments", "get_simulator", "ledger", "list", "load", "names", "run",
+           "sweep"]
 __version__ = "0.1.0"

@@ -54,6 +54,7 @@ class Simulator:
     cost: Callable[[Any], tuple[float, float, int]] | None = None
     benchmarks: str | None = None              # module with cases(size)
     auto: Callable[[Any], str] | None = None   # config -> "numba" | "numpy": the faster CPU path
+    outputs: str | Mapping[str, Any] | None = None   # sims.outputs: module with OUTPUTS, or it
     module: str = ""                           # filled in by the registry
 
     def kind_of(self, result: Result) -> str:

@@ -38,6 +38,7 @@ SIMULATOR = Simulator(
     symbolic=theory.verify, symbolic_reference=HASTIE,
     figure="figures.double_descent", figure_kinds=("linear", "relu_rf"),
     cost=cost, benchmarks="benchmarks.double_descent",
+    outputs="sims.double_descent.outputs",
 )
 
 
