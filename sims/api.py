@@ -99,6 +99,11 @@ class Ledger:
     def failures(self) -> builtins.list[dict]:
         return [r for r in self.rows if not r["passed"]]
 
+    def to_latex(self) -> str:
+        """The claims as LaTeX macros (``claims.tex``; see :mod:`sims.latex`)."""
+        from .latex import to_latex
+        return to_latex(self.rows)
+
 
 def ledger(results: Mapping[str, Any] | Sequence[Result], symbolic: bool = False) -> Ledger:
     """The ledger of in-memory results: ``{simulator: results}`` or a flat list of results."""
