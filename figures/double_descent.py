@@ -86,8 +86,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(c) side by side."""
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), constrained_layout=True)
-    for ax, name in zip(axes, PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)

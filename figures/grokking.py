@@ -111,14 +111,18 @@ def threshold(exps, ax):
     for s in range(T.shape[1]):
         ax.plot(Ms, T[:, s], color="C0", label="bisected threshold" if s == 0 else None, **SIM)
     dense = np.geomspace(Ms.min() * 0.9, Ms.max() * 1.1, 100)
-    mean = np.exp(np.nanmean(np.log(T), axis=1))
-    for i, name in enumerate(theory.THRESHOLD_LAWS):
+    found = np.isfinite(T) & (T > 0)
+    mean = np.exp(np.nanmean(np.where(found, np.log(np.where(found, T, 1.0)), np.nan), axis=1)) \
+        if found.any() else np.full(len(Ms), np.nan)
+    ok = np.isfinite(mean)
+    for i, name in enumerate(theory.THRESHOLD_LAWS if ok.any() else ()):
         f = theory.law(name)
-        c = np.exp(np.nanmean(np.log(mean / f(Ms))))
+        c = np.exp(np.mean(np.log(mean[ok] / f(Ms[ok]))))
         style_kw = THEORY if name == theory.PREDICTED_LAW else dict(ls="--", lw=0.8, color=f"C{i + 1}")
         ax.plot(dense, c * f(dense), label=name, **style_kw)
     s, se, _ = claims_sweep.exponent(res)
-    ax.set(xscale="log", yscale="log", xlabel="M", ylabel="training fraction",
+    ax.set(xscale="log", yscale="log" if ok.any() else "linear", xlabel="M",
+           ylabel="training fraction",
            title=f"(e) threshold: exponent {s:.2f} +- {se:.2f}")
     ax.set_xticks(Ms, [f"{m:g}" for m in Ms], minor=False)
     ax.set_xticks([], minor=True)
@@ -151,8 +155,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(f) in two rows."""
-    fig, axes = plt.subplots(2, 3, figsize=(13, 6.6), constrained_layout=True)
-    for ax, name in zip(axes.ravel(), PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)

@@ -234,21 +234,19 @@ def panel(name, exps, ax=None):
     return style.panel(PANELS, name, exps, ax)
 
 
-def draw(exps):
-    """The whole figure: (a)-(h) in two rows, then one loss-vs-compute panel per experiment."""
-    co = _co(exps)
-    extra = -(-len(co) // 4)
-    fig = plt.figure(figsize=(13, 3.1 * (2 + extra)), constrained_layout=True)
-    gs = fig.add_gridspec(2 + extra, 4)
-    names = list(PANELS)[:8]
-    axes = [fig.add_subplot(gs[i // 4, i % 4]) for i in range(8)]
-    for ax, name in zip(axes, names):
-        PANELS[name](exps, ax)
-    for i, res in enumerate(co):
-        ax = fig.add_subplot(gs[2 + i // 4, i % 4])
-        compute_curves(res, ax, "ijklmnopqrst"[i])
-        axes.append(ax)
-    for ax in axes:
+def _plain_minor(fn):
+    """``fn`` with no labels on minor ticks (log axes spanning less than a decade label them)."""
+    def drawn(exps, ax):
+        fn(exps, ax)
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
-    return fig
+    return drawn
+
+
+def draw(exps):
+    """The whole figure: (a)-(h), then one loss-vs-compute panel per compute_optimal experiment, on
+    a grid that wraps to the current width (:func:`figures.style.use`)."""
+    panels = list(PANELS.values())[:8]
+    for i, res in enumerate(_co(exps)):
+        panels.append(lambda e, ax, res=res, letter="ijklmnopqrst"[i]: compute_curves(res, ax, letter))
+    return style.draw_panels([_plain_minor(fn) for fn in panels], exps)

@@ -112,8 +112,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(f) on a 2 x 3 grid."""
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6.4), constrained_layout=True)
-    for ax, name in zip(axes.ravel(), PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)
