@@ -37,12 +37,13 @@ def stages(exps, ax):
             ax.plot(ctrl["step"], ctrl["test_acc"], color="C1", ls=ls, label=f"test ({kind})")
     ax.plot(t, grok["ipr_top"], color="C2", label="top-node IPR")
     st = metrics.detect_stages(t, grok["train_acc"], grok["test_acc"], grok["ipr_top"], cfg["M"])
-    for key, lab in (("t_mem", "mem (I)"), ("t_feat", "feat (II)"), ("t_grok", "grok (III)")):
+    for key, lab, ls in (("t_mem", "stage I ends (memorised)", ":"),
+                         ("t_feat", "stage II (features rise)", "--"),
+                         ("t_grok", "stage III (test jump)", "-.")):
         if np.isfinite(st[key]):
-            ax.axvline(st[key], color="grey", lw=0.8, ls=":")
-            ax.text(st[key], 1.03, lab, fontsize=6.5, ha="center", va="bottom", color="dimgrey")
+            ax.axvline(st[key], color="grey", lw=0.8, ls=ls, label=lab)
     ax.set_xscale("symlog", linthresh=10)
-    ax.set(xlim=(0, t[-1]), xlabel="step", ylabel="accuracy / IPR", ylim=(-0.05, 1.12),
+    ax.set(xlim=(0, t[-1]), xlabel="step", ylabel="accuracy / IPR", ylim=(-0.05, 1.05),
            title=f"(a) M={cfg['M']}, p={cfg['train_fraction']}, delay {st['delay']:g}")
     ax.legend(loc="center right")
 

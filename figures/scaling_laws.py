@@ -17,6 +17,7 @@ frontier P*(f) = min_d P(f/d, d) and f^-y.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter
 
 from figures import style
@@ -25,9 +26,6 @@ from sims.scaling_laws.claims_co import MARGINS, exponents, tolerances
 from theory import scaling_laws as theory
 
 PHASE_COLORS = {"Ia": "C0", "II": "C1", "III": "C2", "Ib": "C4", "Ic": "C5", "IVa": "C6", "IVb": "C9"}
-PHASE_LABELS = {"Ia": (1.4, 0.22), "II": (1.5, 1.0), "III": (0.8, 1.7), "Ib": (0.33, 0.3),
-                "Ic": (0.12, 1.2), "IVa": (0.27, 1.9), "IVb": (0.4, 1.2)}
-
 
 def _co(exps):
     """Every compute_optimal result, in the order of the phase table (Ia, II, III, Ib, ...)."""
@@ -167,8 +165,6 @@ def phases(exps, ax):
             keep = np.array([theory.phase(x, y - eps) != theory.phase(x, y + eps) for x, y in zip(a, b)])
             ax.plot(a, np.where(keep, b, np.nan), "k", lw=0.9)
     ax.fill_between(a, 0, np.clip(0.5 - a, 0, None), color="0.85")
-    for name, (x, y) in PHASE_LABELS.items():
-        ax.text(x, y, name, fontsize=9, color=PHASE_COLORS[name], weight="bold", ha="center")
     for res in _co(exps):
         cfg, ph, m, tol = _measured(res)
         if m is None:
@@ -180,7 +176,24 @@ def phases(exps, ax):
                 label=f"({cfg['alpha']:g}, {cfg['beta']:g}): {'/'.join(hits) or 'no row'}")
     ax.set(xlim=(0.0, 2.0), ylim=(0.0, 2.0), xlabel=r"$\alpha$", ylabel=r"$\beta$",
            title="(g) phases: theory boundaries, measured points")
-    ax.legend(loc="upper right", fontsize=6)
+    _shade_phases(ax)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Patch(facecolor=PHASE_COLORS[k], alpha=0.35, label=f"row {k}") for k in PHASE_COLORS]
+    ax.legend(handles=handles, ncol=2)
+
+
+def _shade_phases(ax, n: int = 201) -> None:
+    """Each row's region of the (alpha, beta) plane in its colour (light), under the boundaries."""
+    from matplotlib.colors import to_rgba
+    g = np.linspace(0.0, 2.0, n)
+    img = np.zeros((n, n, 4))
+    for i, y in enumerate(g):
+        for j, x in enumerate(g):
+            name = theory.phase(x, y)
+            if name in PHASE_COLORS:
+                img[i, j] = to_rgba(PHASE_COLORS[name], 0.22)
+    ax.imshow(img, extent=(0, 2, 0, 2), origin="lower", aspect="auto", zorder=0,
+              interpolation="nearest")
 
 
 def d_star(exps, ax):
