@@ -30,7 +30,8 @@ PAD = 0.5          # pixels: boxes that merely touch do not overlap
 
 
 def renderer_of(fig):
-    fig.canvas.draw()
+    """Lay ``fig`` out (constrained layout, tick positions) without rasterising it; its renderer."""
+    fig.draw_without_rendering()
     return fig.canvas.get_renderer()
 
 
@@ -233,6 +234,17 @@ def problems(fig) -> list[str]:
                 hits = overlaps_data(box, axes, dpi)
                 if hits:
                     out.append(f"{what} covers data ({', '.join(hits[:3])})")
+    stack = [fig]
+    while stack:                                   # figure-level texts (suptitles, fig.text)
+        f = stack.pop()
+        stack += list(f.subfigs)
+        extra = [getattr(f, k, None) for k in ("_suptitle", "_supxlabel", "_supylabel")]
+        for t in dict.fromkeys([*f.texts, *[e for e in extra if e is not None]]):
+            if _visible(t):
+                what = f"figure: text {t.get_text()!r}"
+                boxes.append((what, t.get_window_extent(renderer), (f, "text")))
+                if truncated(t.get_text()):
+                    out.append(f"{what} looks truncated")
     for leg in _legends(fig):
         if not leg.get_visible():
             continue

@@ -106,8 +106,7 @@ def finish(fig, passes: int = 3):
     for _ in range(passes):
         renderer = layout.renderer_of(fig)
         _wrap_texts(fig, renderer)
-        renderer = layout.renderer_of(fig)
-        _thin_ticks(fig, renderer)
+        _thin_ticks(fig, layout.renderer_of(fig))
         moved = _place_legends(fig, renderer)
         grown = _fit_rows(fig, renderer)
         if not moved and not grown:
