@@ -30,7 +30,11 @@ PAD = 0.5          # pixels: boxes that merely touch do not overlap
 
 
 def renderer_of(fig):
-    """Lay ``fig`` out (constrained layout, tick positions) without rasterising it; its renderer."""
+    """Lay ``fig`` out (constrained layout, tick positions) without rasterising it; its renderer.
+    A figure whose canvas cannot render (shown and closed by a notebook) gets an Agg canvas."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        FigureCanvasAgg(fig)
     fig.draw_without_rendering()
     return fig.canvas.get_renderer()
 
