@@ -41,7 +41,7 @@ NOTEBOOKS = {
                  "       ylabel=ds['min_norm_risk'].attrs['long_name'][:22], title=f'min-norm risk, n = {n}')\n"
                  "ax.set_xticks([0.25, 0.5, 1, 2, 4], ['0.25', '0.5', '1', '2', '4'])\n"
                  "ax.xaxis.set_minor_formatter(NullFormatter())\n"
-                 "ax.legend(loc='upper left');"),
+                 "ax.legend(loc='lower right');"),
         ("md", "## Is my formula the suite's?\n\nSay you derived sigma^2 gamma / (1 - gamma) for the "
                "underparametrised risk. `theory.check` decides symbolic equivalence, or finds a "
                "counterexample:"),
