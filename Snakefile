@@ -14,4 +14,5 @@ rule figures:
     input:
         FIGURES,
         f"{RESULTS}/claims.md",
+        f"{RESULTS}/claims.tex",
     default_target: True

@@ -22,11 +22,26 @@ NOTEBOOKS = {
                  "res = sims.run('double_descent', 'linear', profile='quick', n=60, seeds=1500,\n"
                  "               ratios=[0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0])\n"
                  "ds = res.to_xarray()\nds['min_norm_risk']"),
-        ("md", "Every array has named dims (`seed`, `ratio`, ...) and the run's config and "
-               "provenance travel with it. The mean risk over seeds against p/n:"),
-        ("code", "mean = ds['min_norm_risk'].where(ds.ratio != 1.0).mean('seed')\n"
-                 "ax = mean.plot(marker='o', xscale='log', yscale='log')\n"
-                 "plt.title('mean min-norm risk, n = 60');"),
+        ("md", "Every array has named dims (`seed`, `ratio`, ...), units and a long name, and the "
+               "run's config (`ds.attrs['config_n']`, ...) and provenance travel with it. The mean "
+               "risk over seeds against p/n, with the suite's theory: the exact finite-n risk and "
+               "the asymptotic one (Hastie et al. 2022):"),
+        ("code", "from matplotlib.ticker import NullFormatter\n"
+                 "from theory import double_descent as dd\n\n"
+                 "mean = ds['min_norm_risk'].where(ds.ratio != 1.0).mean('seed')\n"
+                 "n, r, sigma = (ds.attrs[f'config_{k}'] for k in ('n', 'signal', 'noise'))\n"
+                 "q = ds.ratio.values\n"
+                 "dense = np.geomspace(0.2, 5.0, 2000)\n"
+                 "fig, ax = plt.subplots(figsize=(5, 3.3), layout='constrained')\n"
+                 "ax.plot(q, mean, 'o', color='C3', label='simulation (mean over seeds)')\n"
+                 "ax.plot(dense, dd.min_norm_risk_finite(n, dense * n, r, sigma), 'k-',\n"
+                 "        label=f'finite-n theory (n = {n})')\n"
+                 "ax.plot(dense, dd.min_norm_risk(dense, r, sigma), 'k:', label='asymptotic theory')\n"
+                 "ax.set(xscale='log', yscale='log', ylim=(0.05, 30), xlabel='p / n',\n"
+                 "       ylabel=ds['min_norm_risk'].attrs['long_name'][:22], title=f'min-norm risk, n = {n}')\n"
+                 "ax.set_xticks([0.25, 0.5, 1, 2, 4], ['0.25', '0.5', '1', '2', '4'])\n"
+                 "ax.xaxis.set_minor_formatter(NullFormatter())\n"
+                 "ax.legend(loc='lower right');"),
         ("md", "## Is my formula the suite's?\n\nSay you derived sigma^2 gamma / (1 - gamma) for the "
                "underparametrised risk. `theory.check` decides symbolic equivalence, or finds a "
                "counterexample:"),

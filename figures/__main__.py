@@ -31,8 +31,16 @@ def main(argv=None) -> int:
     p.add_argument("simulator")
     p.add_argument("results", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True, help="output stem (.pdf and .png)")
+    p.add_argument("--venue", default=style.DEFAULT_VENUE[0], choices=sorted(style.VENUES),
+                   help="venue whose text width and fonts the figure uses (default %(default)s)")
+    p.add_argument("--width", default=style.DEFAULT_VENUE[1],
+                   help="full, column or half (the venue's; default %(default)s)")
     a = p.parse_args(argv)
     try:
+        try:
+            style.use(a.venue, a.width)
+        except KeyError as exc:
+            raise SimsError(str(exc).strip("'\"")) from None
         sim = get_simulator(a.simulator)
         if not sim.figure:
             raise SimsError(f"simulator {a.simulator!r} declares no figure")

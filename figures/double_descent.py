@@ -4,8 +4,14 @@ Reads the experiments of kinds ``linear`` and ``relu_rf``; draws only (never sim
 (``PANELS``, each drawable alone with ``panel(name, experiments, ax)``):
 (a) isotropic linear model: mean min-norm risk (error bars: 1 s.e.) with the exact finite-n and
 asymptotic formulas of Hastie et al.; optimal ridge with its asymptotic formula; GD budgets.
-(b) ReLU random features: median test error of the exact solver, GD budgets and oracle ridge.
-(c) condition number of the feature matrix.
+(b) the finite-n correction made visible: the exact finite-n formula and the simulated mean, each
+divided by the asymptotic formula (1 = no finite-size effect).
+(c) ReLU random features: median test error of the exact solver, GD budgets and oracle ridge; the
+dotted line marks the divergence at N = n (Mei & Montanari 2022); the suite has no closed form for
+this risk curve.
+(d) condition number of the feature matrix, with the Marchenko-Pastur value
+(1 + sqrt(N/n)) / |1 - sqrt(N/n)| of i.i.d. Gaussian features (the ReLU features' mean adds an
+outlying top singular value, so the measured curve lies above it).
 """
 from __future__ import annotations
 
@@ -50,34 +56,63 @@ def linear_risk(exps, ax):
     ax.axvline(1, color="grey", lw=0.6)
     ax.set(xscale="log", yscale="log", ylim=(0.01, 50), xlabel="p / n",
            ylabel=r"excess risk $|a-\beta|^2$", title=f"(a) isotropic linear model, n={n}")
-    ax.legend(loc="upper left", ncol=1)
+    ax.legend(loc="upper left", ncol=2)
+
+
+def finite_n_ratio(exps, ax):
+    """(b) finite-n over asymptotic min-norm risk: the exact formula and the simulated mean."""
+    linear = one(exps, "linear")
+    cfg = linear.meta["config"]
+    n, r, sigma = cfg["n"], cfg["signal"], cfg["noise"]
+    q = linear["ratios"]
+    ok = np.abs(q - 1) * n > 1
+    asym = theory.min_norm_risk(q[ok], r, sigma)
+    risk = linear["min_norm_risk"][:, ok]
+    se = risk.std(0, ddof=1) / np.sqrt(len(risk))
+    ax.errorbar(q[ok], risk.mean(0) / asym, se / asym, color="C3", label="simulation / asymptotic",
+                **SIM)
+    dense = np.concatenate([np.linspace(0.05, 1 - 1.5 / n, 600), np.linspace(1 + 1.5 / n, q.max(),
+                                                                                600)])
+    ax.plot(dense, theory.min_norm_risk_finite(n, dense * n, r, sigma)
+            / theory.min_norm_risk(dense, r, sigma), **THEORY, label=f"finite-n / asymptotic (n={n})")
+    ax.axhline(1.0, color="k", ls=":", lw=1.0, label="asymptotic (ratio 1)")
+    ax.axvline(1, color="grey", lw=0.6)
+    ax.set(xscale="log", yscale="log", xlabel="p / n", ylabel="risk / asymptotic risk",
+           title="(b) finite-n correction")
+    ax.legend(loc="upper left")
 
 
 def rf_risk(exps, ax):
-    """(b) ReLU random features: median test error of the exact solver, GD budgets, oracle ridge."""
+    """(c) ReLU random features: median test error of the exact solver, GD budgets, oracle ridge."""
     rf = one(exps, "relu_rf")
     qr = rf["ratios"]
     ax.plot(qr, np.median(rf["min_norm_risk"], 0), color="C3", marker="o", label="min-norm (exact)")
     _gd(ax, rf, lambda a: np.median(a, 0))
     ax.plot(qr, np.median(rf["ridge_risk"], 0).min(1), color="C0", marker="s", ms=3,
             label="oracle ridge")
-    ax.axvline(1, color="grey", lw=0.6)
+    ax.axvline(1, color="k", ls=":", lw=1.0, label="theory: divergence at N = n")
     ax.set(xscale="log", yscale="log", xlabel="N / n", ylabel="test MSE (median over seeds)",
-           title=f"(b) ReLU random features, n={rf.meta['config']['n']}")
+           title=f"(c) ReLU random features, n={rf.meta['config']['n']}")
     ax.legend(loc="upper right")
 
 
 def rf_condition(exps, ax):
-    """(c) condition number of the random-features matrix."""
+    """(d) condition number of the random-features matrix, with the Marchenko-Pastur value."""
     rf = one(exps, "relu_rf")
     qr = rf["ratios"]
-    ax.plot(qr, np.median(rf["condition"], 0), color="C2", marker="o")
+    ax.plot(qr, np.median(rf["condition"], 0), color="C2", marker="o", label="ReLU features (sim)")
+    dense = np.geomspace(qr.min(), qr.max(), 800)
+    dense = dense[np.abs(dense - 1) > 1e-3]
+    mp = np.where(np.abs(dense - 1) < 1e-3, np.nan, theory.mp_condition(dense))
+    ax.plot(dense, mp, **THEORY, label="Marchenko-Pastur (Gaussian)")
     ax.axvline(1, color="grey", lw=0.6)
     ax.set(xscale="log", yscale="log", xlabel="N / n", ylabel=r"cond(Z) (median)",
-           title="(c) conditioning of the features")
+           title="(d) conditioning of the features")
+    ax.legend(loc="upper right")
 
 
-PANELS = {"linear_risk": linear_risk, "rf_risk": rf_risk, "rf_condition": rf_condition}
+PANELS = {"linear_risk": linear_risk, "finite_n_ratio": finite_n_ratio, "rf_risk": rf_risk,
+          "rf_condition": rf_condition}
 
 
 def panel(name, exps, ax=None):
@@ -86,8 +121,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(c) side by side."""
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), constrained_layout=True)
-    for ax, name in zip(axes, PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)

@@ -37,12 +37,13 @@ def stages(exps, ax):
             ax.plot(ctrl["step"], ctrl["test_acc"], color="C1", ls=ls, label=f"test ({kind})")
     ax.plot(t, grok["ipr_top"], color="C2", label="top-node IPR")
     st = metrics.detect_stages(t, grok["train_acc"], grok["test_acc"], grok["ipr_top"], cfg["M"])
-    for key, lab in (("t_mem", "mem (I)"), ("t_feat", "feat (II)"), ("t_grok", "grok (III)")):
+    for key, lab, ls in (("t_mem", "stage I ends (memorised)", ":"),
+                         ("t_feat", "stage II (features rise)", "--"),
+                         ("t_grok", "stage III (test jump)", "-.")):
         if np.isfinite(st[key]):
-            ax.axvline(st[key], color="grey", lw=0.8, ls=":")
-            ax.text(st[key], 1.03, lab, fontsize=6.5, ha="center", va="bottom", color="dimgrey")
+            ax.axvline(st[key], color="grey", lw=0.8, ls=ls, label=lab)
     ax.set_xscale("symlog", linthresh=10)
-    ax.set(xlim=(0, t[-1]), xlabel="step", ylabel="accuracy / IPR", ylim=(-0.05, 1.12),
+    ax.set(xlim=(0, t[-1]), xlabel="step", ylabel="accuracy / IPR", ylim=(-0.05, 1.05),
            title=f"(a) M={cfg['M']}, p={cfg['train_fraction']}, delay {st['delay']:g}")
     ax.legend(loc="center right")
 
@@ -111,14 +112,18 @@ def threshold(exps, ax):
     for s in range(T.shape[1]):
         ax.plot(Ms, T[:, s], color="C0", label="bisected threshold" if s == 0 else None, **SIM)
     dense = np.geomspace(Ms.min() * 0.9, Ms.max() * 1.1, 100)
-    mean = np.exp(np.nanmean(np.log(T), axis=1))
-    for i, name in enumerate(theory.THRESHOLD_LAWS):
+    found = np.isfinite(T) & (T > 0)
+    mean = np.exp(np.nanmean(np.where(found, np.log(np.where(found, T, 1.0)), np.nan), axis=1)) \
+        if found.any() else np.full(len(Ms), np.nan)
+    ok = np.isfinite(mean)
+    for i, name in enumerate(theory.THRESHOLD_LAWS if ok.any() else ()):
         f = theory.law(name)
-        c = np.exp(np.nanmean(np.log(mean / f(Ms))))
+        c = np.exp(np.mean(np.log(mean[ok] / f(Ms[ok]))))
         style_kw = THEORY if name == theory.PREDICTED_LAW else dict(ls="--", lw=0.8, color=f"C{i + 1}")
         ax.plot(dense, c * f(dense), label=name, **style_kw)
     s, se, _ = claims_sweep.exponent(res)
-    ax.set(xscale="log", yscale="log", xlabel="M", ylabel="training fraction",
+    ax.set(xscale="log", yscale="log" if ok.any() else "linear", xlabel="M",
+           ylabel="training fraction",
            title=f"(e) threshold: exponent {s:.2f} +- {se:.2f}")
     ax.set_xticks(Ms, [f"{m:g}" for m in Ms], minor=False)
     ax.set_xticks([], minor=True)
@@ -151,8 +156,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(f) in two rows."""
-    fig, axes = plt.subplots(2, 3, figsize=(13, 6.6), constrained_layout=True)
-    for ax, name in zip(axes.ravel(), PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)

@@ -12,7 +12,10 @@ frames) and CE with bias (simplex ETF);
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
+from matplotlib.lines import Line2D
 
 from figures import style
 from figures.style import SIM, THEORY, one, plt
@@ -22,23 +25,27 @@ from theory import neural_collapse as theory
 NAMES = ("NC1", "NC2", "NC3")
 
 
-def _history(ax, res, i, label, ls):
+def _history(ax, res, i, ls):
     t = res["hist_steps"]
     for j, c in enumerate(("C0", "C1", "C2")):
-        ax.plot(t, np.abs(res["hist"][i, 2 + j]), ls=ls, color=c, label=f"{NAMES[j]} {label}")
+        ax.plot(t, np.abs(res["hist"][i, 2 + j]), ls=ls, color=c)
 
 
 def history(exps, ax):
-    """(a) NC1-NC3 of the layer-0 features during training."""
+    """(a) NC1-NC3 of the layer-0 features during training (colour: metric; line: run)."""
     bal, ce = one(exps, "balanced"), one(exps, "cross_entropy")
-    _history(ax, bal, 0, f"MSE M={bal['depth'][0]}", "-")
+    runs = [(0, f"MSE, M = {bal['depth'][0]}", "-", bal)]
     deep = int(np.argmax(bal["depth"]))
     if deep:
-        _history(ax, bal, deep, f"MSE M={bal['depth'][deep]}", ":")
-    _history(ax, ce, 0, "CE", "--")
+        runs.append((deep, f"MSE, M = {bal['depth'][deep]}", ":", bal))
+    runs.append((0, "CE + bias", "--", ce))
+    for i, _, ls, res in runs:
+        _history(ax, res, i, ls)
+    handles = [Line2D([], [], color=c, label=n) for c, n in zip(("C0", "C1", "C2"), NAMES)]
+    handles += [Line2D([], [], color="grey", ls=ls, label=lab) for _, lab, ls, _ in runs]
     ax.set(xscale="log", yscale="log", ylim=(1e-32, 1e2), xlabel="GD step",
-           ylabel="metric (layer 0 features)", title="(a) NC metrics during training")
-    ax.legend(ncol=1, loc="lower left", fontsize=6)
+           ylabel="metric (layer-0 features)", title="(a) NC metrics during training")
+    ax.legend(handles=handles, ncol=2, loc="lower left")
 
 
 def layers(exps, ax):
@@ -58,7 +65,7 @@ def layers(exps, ax):
                 label="NC1 untrained")
     ax.set(xlabel=r"layer $l$ (features $W_l\cdots W_1 H$)", ylabel="metric at convergence",
            title=f"(b) NC at every layer, M = {M}, balanced")
-    ax.legend(fontsize=6)
+    ax.legend()
 
 
 def sweep(exps, ax):
@@ -79,29 +86,30 @@ def sweep(exps, ax):
                      ["mean_norm"] for m in dense])
     ax.plot(dense, pred[:, -1], label="theory, minority (global min.)", **THEORY)
     ax.plot(dense, pred[:, 0], ls="--", color="k", lw=0.8, label="theory, majority")
-    ax.set(xscale="log", xlabel=rf"minority class size $n_k$ (majority {n_maj})",
-           ylabel=r"$|\bar h_k|$", title=rf"(c) class-mean norms, M = {M}, $\lambda$={lw:g}")
-    ax.legend(loc="center right", fontsize=6)
+    ax.set(xscale="log", xlabel=rf"minority size $n_k$ (majority {n_maj})",
+           ylabel=r"$|\bar h_k|$", title="(c) class-mean norms\n" + rf"M = {M}, $\lambda$ = {lw:g}")
+    ax.legend(loc="center right")
 
 
 def frames(exps, ax):
     """(d) normalised Grams of the class means: orthogonal frames (bias-free) and an ETF (CE)."""
     tiles, labels = [], []
-    for kind, label in (("balanced", "MSE"), ("imbalanced", "MSE"), ("cross_entropy", "CE + bias")):
+    for kind, label in (("balanced", "MSE,\nbalanced"), ("imbalanced", "MSE,\nimbalanced"),
+                        ("cross_entropy", "CE + bias,\nbalanced")):
         res = exps.first(kind)
         if res is None:
             continue
         G = res["grams"][0, 0]
         tiles.append(G / np.abs(G).max())
-        labels.append(f"{label}\nn = {res['counts'][0].tolist()}")
+        labels.append(label)
     K = tiles[0].shape[0]
     gap = np.full((K, 1), np.nan)
     img = np.concatenate([x for t in tiles for x in (t, gap)][:-1], axis=1)
     ax.imshow(img, cmap="RdBu_r", vmin=-1, vmax=1)
-    ax.set_xticks([k * (K + 1) + (K - 1) / 2 for k in range(len(labels))], labels, fontsize=6)
+    ax.set_xticks([k * (K + 1) + (K - 1) / 2 for k in range(len(labels))], labels)
     ax.set_yticks([])
     ax.grid(False)
-    ax.set_title(r"(d) $\bar H^T \bar H$ / max: frames of the class means")
+    ax.set_title("(d) Gram of the class means\n" + r"$\bar H^T \bar H / \max$: frames")
 
 
 def rivals(exps, ax):
@@ -117,13 +125,18 @@ def rivals(exps, ax):
             shown.add("m")
             for j, (label, r) in enumerate(cf.bias_free_rivals(run).items()):
                 ax.plot(r["s2M"], meas, "x", color=f"C{j}", ms=3,
-                        label=None if label in shown else label[:38])
+                        label=None if label in shown else "rival: " + _short(label))
                 shown.add(label)
     lim = ax.get_xlim()
     ax.plot(lim, lim, **THEORY)
     ax.set(xlabel=r"predicted $(W W^T)_{kk}$", ylabel=r"measured $(W W^T)_{kk}$",
            title="(e) imbalanced: closed form vs rivals")
-    ax.legend(fontsize=5, loc="upper left")
+    ax.legend(loc="upper left")
+
+
+def _short(label: str) -> str:
+    """A rival's name without its explanation: 'depth M+1 (an off-by-one ...)' -> 'depth M+1'."""
+    return re.split(r" \(|: ", label)[0]
 
 
 PANELS = {"history": history, "layers": layers, "sweep": sweep, "frames": frames,
@@ -136,8 +149,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(e) side by side."""
-    fig, axes = plt.subplots(1, 5, figsize=(17, 3.4), constrained_layout=True)
-    for ax, name in zip(axes, PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)

@@ -120,8 +120,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(e) side by side."""
-    fig, axes = plt.subplots(1, 5, figsize=(17, 3.3), constrained_layout=True)
-    for ax, name in zip(axes, PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)

@@ -17,6 +17,7 @@ frontier P*(f) = min_d P(f/d, d) and f^-y.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter
 
 from figures import style
@@ -25,9 +26,6 @@ from sims.scaling_laws.claims_co import MARGINS, exponents, tolerances
 from theory import scaling_laws as theory
 
 PHASE_COLORS = {"Ia": "C0", "II": "C1", "III": "C2", "Ib": "C4", "Ic": "C5", "IVa": "C6", "IVb": "C9"}
-PHASE_LABELS = {"Ia": (1.4, 0.22), "II": (1.5, 1.0), "III": (0.8, 1.7), "Ib": (0.33, 0.3),
-                "Ic": (0.12, 1.2), "IVa": (0.27, 1.9), "IVb": (0.4, 1.2)}
-
 
 def _co(exps):
     """Every compute_optimal result, in the order of the phase table (Ia, II, III, Ib, ...)."""
@@ -167,8 +165,6 @@ def phases(exps, ax):
             keep = np.array([theory.phase(x, y - eps) != theory.phase(x, y + eps) for x, y in zip(a, b)])
             ax.plot(a, np.where(keep, b, np.nan), "k", lw=0.9)
     ax.fill_between(a, 0, np.clip(0.5 - a, 0, None), color="0.85")
-    for name, (x, y) in PHASE_LABELS.items():
-        ax.text(x, y, name, fontsize=9, color=PHASE_COLORS[name], weight="bold", ha="center")
     for res in _co(exps):
         cfg, ph, m, tol = _measured(res)
         if m is None:
@@ -180,7 +176,24 @@ def phases(exps, ax):
                 label=f"({cfg['alpha']:g}, {cfg['beta']:g}): {'/'.join(hits) or 'no row'}")
     ax.set(xlim=(0.0, 2.0), ylim=(0.0, 2.0), xlabel=r"$\alpha$", ylabel=r"$\beta$",
            title="(g) phases: theory boundaries, measured points")
-    ax.legend(loc="upper right", fontsize=6)
+    _shade_phases(ax)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Patch(facecolor=PHASE_COLORS[k], alpha=0.35, label=f"row {k}") for k in PHASE_COLORS]
+    ax.legend(handles=handles, ncol=2)
+
+
+def _shade_phases(ax, n: int = 201) -> None:
+    """Each row's region of the (alpha, beta) plane in its colour (light), under the boundaries."""
+    from matplotlib.colors import to_rgba
+    g = np.linspace(0.0, 2.0, n)
+    img = np.zeros((n, n, 4))
+    for i, y in enumerate(g):
+        for j, x in enumerate(g):
+            name = theory.phase(x, y)
+            if name in PHASE_COLORS:
+                img[i, j] = to_rgba(PHASE_COLORS[name], 0.22)
+    ax.imshow(img, extent=(0, 2, 0, 2), origin="lower", aspect="auto", zorder=0,
+              interpolation="nearest")
 
 
 def d_star(exps, ax):
@@ -234,21 +247,19 @@ def panel(name, exps, ax=None):
     return style.panel(PANELS, name, exps, ax)
 
 
-def draw(exps):
-    """The whole figure: (a)-(h) in two rows, then one loss-vs-compute panel per experiment."""
-    co = _co(exps)
-    extra = -(-len(co) // 4)
-    fig = plt.figure(figsize=(13, 3.1 * (2 + extra)), constrained_layout=True)
-    gs = fig.add_gridspec(2 + extra, 4)
-    names = list(PANELS)[:8]
-    axes = [fig.add_subplot(gs[i // 4, i % 4]) for i in range(8)]
-    for ax, name in zip(axes, names):
-        PANELS[name](exps, ax)
-    for i, res in enumerate(co):
-        ax = fig.add_subplot(gs[2 + i // 4, i % 4])
-        compute_curves(res, ax, "ijklmnopqrst"[i])
-        axes.append(ax)
-    for ax in axes:
+def _plain_minor(fn):
+    """``fn`` with no labels on minor ticks (log axes spanning less than a decade label them)."""
+    def drawn(exps, ax):
+        fn(exps, ax)
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
-    return fig
+    return drawn
+
+
+def draw(exps):
+    """The whole figure: (a)-(h), then one loss-vs-compute panel per compute_optimal experiment, on
+    a grid that wraps to the current width (:func:`figures.style.use`)."""
+    panels = list(PANELS.values())[:8]
+    for i, res in enumerate(_co(exps)):
+        panels.append(lambda e, ax, res=res, letter="ijklmnopqrst"[i]: compute_curves(res, ax, letter))
+    return style.draw_panels([_plain_minor(fn) for fn in panels], exps)

@@ -29,6 +29,9 @@ def _sharpness(exps, ax, param):
     for i, n in enumerate(sweep["widths"]):
         s = sweep["sharpness"][k, i] * sweep["eta"][k, i]
         ax.plot(sweep["logs"], np.nanmean(s, 0), marker="o", color=f"C{i}", label=f"n = {n}")
+    eta = float(sweep["eta"][k, 0])
+    ax.axhline(eta * float(theory.gd_threshold(eta)), **THEORY,
+               label=r"GD stability edge $\eta\lambda = 2$")
     label = "NTK" if param == "ntk" else "muP"
     ax.set(xlabel="GD step", ylabel=r"$\eta\,\lambda_{\max}(H)$",
            title=f"({'a' if param == 'ntk' else 'b'}) sharpness, {label}")
@@ -46,17 +49,33 @@ def sharpness_mup(exps, ax):
 
 
 def lr_transfer(exps, ax):
-    """(c) seed-mean loss after T GD steps vs base lr per width (dashed: standard, solid: muP)."""
+    """(c) seed-mean loss after T GD steps vs base lr per width (dashed: standard, solid: muP); a
+    star marks each curve's optimum, an x at the top each diverged lr; the grey arrows the
+    optimum's predicted move with width (exponent: theory.optimal_lr_exponent)."""
+    from sims.sharpness.claims import best_lr_index
     transfer = one(exps, "lr_transfer")
+    lrs = np.asarray(transfer["lrs"], float)
+    finite = transfer["final_loss"][np.isfinite(transfer["final_loss"])]
+    top = float(np.max(finite)) * 3 if finite.size else 1.0
     for k, p in enumerate(str(p) for p in transfer["params"]):
         m = np.mean(transfer["final_loss"][k], axis=-1)
+        best = best_lr_index(transfer["final_loss"][k])
         for i, n in enumerate(transfer["widths"]):
-            ax.plot(transfer["lrs"], np.where(np.isfinite(m[i]), m[i], np.nan),
-                    ls="--" if p == "standard" else "-", marker="o", color=f"C{i}",
-                    label=f"{p}, n = {n}")
+            ls = "--" if p == "standard" else "-"
+            ax.plot(lrs, np.where(np.isfinite(m[i]), m[i], np.nan), ls=ls, marker="o", ms=2.5,
+                    color=f"C{i}", label=f"{p}, n = {n}")
+            if best[i] >= 0:
+                ax.plot(lrs[best[i]], m[i, best[i]], marker="*", ms=9, color=f"C{i}", mec="k",
+                        mew=0.5, ls="none")
+            bad = ~np.isfinite(m[i])
+            ax.plot(lrs[bad], np.full(bad.sum(), top), marker="x", ls="none", color=f"C{i}",
+                    ms=3)
+    ax.plot([], [], marker="*", ms=7, color="grey", mec="k", ls="none", label="optimum")
+    ax.plot([], [], marker="x", ls="none", color="grey", label="diverged")
     ax.set(xscale="log", yscale="log", xlabel="base learning rate",
-           ylabel=f"loss after {transfer.meta['config']['steps']} steps", title="(c) lr transfer")
-    ax.legend(fontsize=5)
+           ylabel=f"loss after {transfer.meta['config']['steps']} steps",
+           title="(c) lr transfer: standard vs muP")
+    ax.legend(ncol=2)
 
 
 def edge_of_stability(exps, ax):
@@ -69,7 +88,7 @@ def edge_of_stability(exps, ax):
         ax.axhline(float(theory.gd_threshold(eos["eta"][k])), color=f"C{k}", ls=":", lw=0.8)
     ax.set(xlabel="GD step", ylabel=r"$\lambda_{\max}(H)$ (dotted: $2/\eta$)",
            title="(d) edge of stability (Chebyshev T3)")
-    ax.legend(fontsize=6)
+    ax.legend()
 
 
 def ntk_convergence(exps, ax):
@@ -95,7 +114,7 @@ def hessian_vs_ntk(exps, ax):
     ax.plot(t, gn["gn_top"], color="C1", ls="--", label=r"$\lambda_{\max}(J^TJ/N)$")
     ax.plot(t, gn["ntk_top_over_n"], color="k", ls=":", label=r"$\lambda_{\max}(\Theta)/N$")
     ax.set(xlabel="GD step", ylabel="top eigenvalue", title="(f) Hessian vs NTK")
-    ax.legend(fontsize=6, loc="center right")
+    ax.legend(loc="center right")
     twin = ax.twinx()
     twin.plot(t, gn["loss"], color="grey", lw=0.8)
     twin.set(yscale="log", ylabel="loss (grey)")
@@ -112,8 +131,6 @@ def panel(name, exps, ax=None):
 
 
 def draw(exps):
-    """The whole figure: panels (a)-(f) on a 2 x 3 grid."""
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6.4), constrained_layout=True)
-    for ax, name in zip(axes.ravel(), PANELS):
-        PANELS[name](exps, ax)
-    return fig
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels(list(PANELS.values()), exps)

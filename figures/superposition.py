@@ -98,11 +98,16 @@ def panel(name, exps, ax=None):
     return style.panel(PANELS, name, exps, ax)
 
 
-def draw(exps):
-    """The whole figure: panels (a)-(d) side by side."""
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), constrained_layout=True)
-    for ax, name in zip(axes, PANELS):
-        PANELS[name](exps, ax)
+def _plain_minor(fn):
+    """``fn`` with no labels on minor ticks (log axes spanning less than a decade label them)."""
+    def drawn(exps, ax):
+        fn(exps, ax)
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
-    return fig
+    return drawn
+
+
+def draw(exps):
+    """The whole figure: every panel of ``PANELS`` on a grid that wraps to the current width
+    (:func:`figures.style.use`)."""
+    return style.draw_panels([_plain_minor(fn) for fn in PANELS.values()], exps)

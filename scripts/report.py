@@ -4,7 +4,8 @@ config and its claims, then the whole claims ledger.
     python scripts/report.py --profile quick --ledger results/quick/claims.json \
         --out results/quick/report.html results/quick/figures/*.png
 
-The caption of ``figures/<sim>.png`` is ``figures/captions/<sim>.md`` if that file exists, else the
+The page starts with what it was built from: the git commit, the package versions, the machine and
+the date. The caption of ``figures/<sim>.png`` is ``figures/captions/<sim>.md`` if that file exists, else the
 docstring of the figure script ``figures/<sim>.py``, so a new simulator's figure needs nothing here.
 The page checks itself when loaded: ``<body data-figures-ok="k" data-figures-total="n"
 data-ledger-rows="m">`` count the figures decoded and the ledger rows laid out (tests/test_report.py
@@ -92,11 +93,33 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def provenance_table() -> str:
+    """Where and from what the report was built: commit, package versions, machine, date."""
+    import platform
+    from sims.results import provenance
+    prov = provenance()
+    git = prov["git"]
+    commit = (git.get("commit") or "not a git checkout") + (
+        " (with uncommitted changes)" if git.get("dirty") else "")
+    rows = [("commit", commit), ("date (UTC)", prov["created"]),
+            ("machine", f"{prov['platform']}, {platform.machine()}, {_cpus()} CPUs"),
+            *((f"{name}", version) for name, version in sorted(prov["versions"].items()))]
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in rows)
+    return f'<table id="provenance">{body}</table>'
+
+
+def _cpus() -> int:
+    import os
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 def build(profile: str, ledger: dict, figures: list[Path], config_dir: Path | None = None) -> str:
     head = headline(summary(ledger["claims"])).replace("**", "")
     parts = [f"<h1>dltheory-sims report ({html.escape(profile)} profile)</h1>",
              f"<p><b>{html.escape(head)}</b> Generated "
              f"{dt.date.today().isoformat()}; figures: {len(figures)}.</p>",
+             "<details open><summary>built from</summary>" + provenance_table() + "</details>",
              "<ul>" + "".join(f'<li><a href="#{f.stem}">{f.stem}</a></li>' for f in figures)
              + '<li><a href="#ledger">claims ledger</a></li></ul>']
     for fig in figures:

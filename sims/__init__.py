@@ -15,9 +15,10 @@ The Python API (see :mod:`sims.api`)::
 """
 from .api import claims, experiments, ledger, list, load, run, save  # noqa: A004
 from .compare import compare
+from .grid import sweep
 from .plan import plan
 from .registry import get_simulator, names
 
 __all__ = ["claims", "compare", "experiments", "get_simulator", "ledger", "list", "load", "names",
-           "plan", "run", "save"]
+           "plan", "run", "save", "sweep"]
 __version__ = "0.1.0"

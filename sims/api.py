@@ -141,6 +141,11 @@ class Ledger:
         """The UNDERPOWERED and NOT_APPLICABLE rows, each saying what would decide."""
         return [r for r in self.rows if r["outcome"] in (UNDERPOWERED, NOT_APPLICABLE)]
 
+    def to_latex(self) -> str:
+        """The claims as LaTeX macros (``claims.tex``; see :mod:`sims.latex`)."""
+        from .latex import to_latex
+        return to_latex(self.rows)
+
 
 def ledger(results: Mapping[str, Any] | Sequence[Result], symbolic: bool = False) -> Ledger:
     """The ledger of in-memory results: ``{simulator: results}`` or a flat list of results."""

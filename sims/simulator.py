@@ -59,6 +59,7 @@ class Simulator:
     benchmarks: str | None = None              # module with cases(size)
     auto: Callable[[Any], str] | None = None   # config -> "numba" | "numpy": the faster CPU path
     plans: Mapping[str, PlanFn] = dataclasses.field(default_factory=dict)   # by kind (sims.plan)
+    outputs: str | Mapping[str, Any] | None = None   # sims.outputs: module with OUTPUTS, or it
     module: str = ""                           # filled in by the registry
 
     def kind_of(self, result: Result) -> str:

@@ -326,12 +326,20 @@ def test_to_xarray_names_every_axis_and_netcdf_round_trips(tmp_path):
     assert ds["min_norm_risk"].dims == ("seed", "ratio")
     assert ds["gd_risk"].dims == ("seed", "ratio", "budget")
     assert list(ds["ratio"].values) == [0.5, 1.0, 2.0]
-    assert ds.attrs["kind"] == "linear" and "config" in json.loads(ds.attrs["meta_json"])
+    assert ds.attrs["kind"] == "linear" and "meta_json" not in ds.attrs
+    assert ds.attrs["config_n"] == 30 and list(ds.attrs["config_ratios"]) == [0.5, 1.0, 2.0]
+    assert list(ds["seed"].values) == [0, 1, 2] and "widths" in ds.coords   # index-like: coords
+    assert ds["min_norm_risk"].attrs["units"] and ds["ratio"].attrs["long_name"]
     results.save(tmp_path / "r", res, format="netcdf")
     back = results.load(tmp_path / "r.nc")
     assert set(back.arrays) == set(res.arrays) and back.dims == res.dims
+    assert back.coords == res.coords and back.config == res.config
     for k in res.arrays:
         assert back[k].dtype == res[k].dtype and np.array_equal(back[k], res[k]), k
+    import xarray as xr
+    with xr.open_dataset(tmp_path / "r.nc", engine="h5netcdf") as nc_ds:   # flat attributes
+        assert nc_ds.attrs["config_n"] == 30 and nc_ds.attrs["provenance_git_commit"]
+        assert nc_ds["gd_risk"].attrs["long_name"] and "seed" in nc_ds.coords
     out = sims_cli("run", "double_descent", "--experiment", "linear", "--format", "netcdf",
                    "--results-dir", str(tmp_path / "cli"), "--set", "seeds=2", "--set", "n=30",
                    "--set", "ratios=[0.5, 2.0]", "--threads", "1")

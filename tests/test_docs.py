@@ -22,6 +22,19 @@ def test_docs_build_strict(tmp_path):
                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert (tmp_path / "site" / "api" / "index.html").is_file()
+    site = tmp_path / "site"
+    assert (site / "assets" / "mathjax" / "MathJax.js").is_file()       # maths offline, no CDN
+    assert (site / "assets" / "mathjax" / "jax" / "input" / "TeX" / "jax.js").is_file()
+    for sim in ("double_descent", "neuron_alignment", "sharpness", "grokking", "neural_collapse",
+                "scaling_laws", "superposition"):
+        page = (site / "simulators" / sim / "index.html").read_text()
+        assert 'class="arithmatex"' in page, sim                        # equations in LaTeX
+        assert f"images/{sim}.png" in page and (site / "images" / f"{sim}.png").is_file(), sim
+        scripts = re.findall(r'<script[^>]+src="([^"]+)"', page)
+        assert any("assets/mathjax/MathJax.js" in src for src in scripts), scripts
+        assert not any(src.startswith(("http:", "https:", "//")) for src in scripts), scripts
+    for page in ("reference/config", "notebooks", "latex"):
+        assert (site / page / "index.html").is_file(), page
 
 
 def _readme_block(marker: str) -> str:

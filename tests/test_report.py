@@ -37,8 +37,35 @@ def test_report_rule_gathers_every_figure_and_the_ledger(tmp_path):
     plan = run([*SNAKEMAKE, "report", "-n", "--cores", "1", "-d", str(tmp_path)], cwd=REPO)
     assert "results/quick/report.html" in plan and "results/quick/claims.json" in plan
     for script in sorted((REPO / "figures").glob("*.py")):
-        if script.stem not in ("__init__", "__main__", "style"):
+        if script.stem not in ("__init__", "__main__", "style", "layout"):
             assert f"results/quick/figures/{script.stem}.png" in plan, script.stem
+
+
+def test_every_figure_has_a_readers_caption():
+    """Each figure's caption is a file written for a paper's reader (figures/captions/<sim>.md):
+    every panel letter, the theory line and the control named; no developer docstring."""
+    from sims.registry import get_simulator, names
+    import importlib
+    for sim in names():
+        if not get_simulator(sim).figure:
+            continue
+        text = (REPO / "figures" / "captions" / f"{sim}.md").read_text()
+        assert report.caption(sim) == text.strip()
+        panels = importlib.import_module(get_simulator(sim).figure).PANELS
+        for letter in "abcdefgh"[:len(panels)]:
+            assert f"({letter}" in text or f", {letter})" in text or f" {letter}," in text, \
+                (sim, letter)
+        assert "control" in text and ("black" in text.lower() or "theory" in text.lower()), sim
+        assert "PANELS" not in text and "never simulates" not in text
+
+
+def test_report_names_its_commit_versions_machine_and_date(tmp_path):
+    html_text = report.provenance_table()
+    from sims.results import git_commit
+    commit = git_commit()["commit"]
+    assert commit is None or commit in html_text
+    for key in ("numpy", "matplotlib", "python", "date (UTC)", "machine"):
+        assert key in html_text, key
 
 
 def test_captions_come_from_a_caption_file_or_the_figure_docstring(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sims
-from sims import sweep, threads
+from sims import parallel as sweep, threads
 from sims.errors import ConfigError
 
 
@@ -81,7 +81,7 @@ def test_pinning_does_not_start_numbas_pool_so_a_numba_sweep_still_forks():
     OpenMP pool would make sims.sweep fall back to a serial run (it cannot fork such a process)."""
     code = """
 import numba
-from sims import sweep, threads
+from sims import parallel as sweep, threads
 threads.pin(1)
 threads.set_workers(2)
 print(sweep._fork_safe())

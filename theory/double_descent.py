@@ -145,6 +145,10 @@ ridge_risk = sp.lambdify((gamma, lam, r, sigma), RIDGE_RISK, "numpy")
 optimal_ridge_lambda = sp.lambdify((gamma, r, sigma), RIDGE_LAMBDA_OPT, "numpy")
 optimal_ridge_risk = sp.lambdify((gamma, r, sigma), RIDGE_RISK_OPT, "numpy")
 overparam_minimiser = sp.lambdify((r, sigma), OVERPARAM_MINIMISER, "numpy")
+# Marchenko-Pastur: the nonzero singular values of an n x p matrix of i.i.d. entries fill
+# [|1 - sqrt(gamma)|, 1 + sqrt(gamma)] (times sqrt(n)) as n, p -> inf with p/n = gamma
+MP_CONDITION = (1 + sp.sqrt(gamma)) / sp.Abs(1 - sp.sqrt(gamma))
+mp_condition = sp.lambdify((gamma,), MP_CONDITION, "numpy")
 
 
 def min_norm_risk(gamma_, r_, sigma_):

@@ -40,6 +40,7 @@ SIMULATOR = Simulator(
     figure="figures.double_descent", figure_kinds=("linear", "relu_rf"),
     cost=cost, benchmarks="benchmarks.double_descent",
     plans={"linear": plan_linear, "relu_rf": plan_rf},
+    outputs="sims.double_descent.outputs",
 )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
 from ..errors import require
-from .. import sweep
+from .. import parallel as sweep
 from ..results import Result, make_result
 from theory import double_descent as theory
 

@@ -69,6 +69,7 @@ SIMULATOR = Simulator(
     figure="figures.grokking",
     figure_kinds=("grok", "no_decay", "shuffled", "stage2", "sweep", "dihedral"),
     cost=cost, benchmarks="benchmarks.grokking",
+    outputs="sims.grokking.outputs",
 )
 
 __all__ = ["ACT_CODE", "Config", "GrokkingConfig", "OPT_CODE", "SIMULATOR", "claims", "cost",

@@ -60,6 +60,7 @@ SIMULATOR = Simulator(
     figure="figures.neural_collapse", figure_kinds=("balanced", "imbalanced", "sweep",
                                                     "cross_entropy"),
     cost=cost, benchmarks="benchmarks.neural_collapse",
+    outputs="sims.neural_collapse.outputs",
 )
 
 

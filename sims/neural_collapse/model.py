@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from .. import sweep
+from .. import parallel as sweep
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
 from ..errors import ConfigError, require

@@ -57,6 +57,7 @@ SIMULATOR = Simulator(
     # the quick grid is numpy 1.24 s vs numba 1.62 s and the paper grid 2.48 s vs 2.35 s, so
     # numpy is within 1.06x everywhere
     auto=lambda config: "numpy",
+    outputs="sims.neuron_alignment.outputs",
 )
 
 

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import sweep
+from .. import parallel as sweep
 from ..backend import get_backend
 from ..results import Result, make_result
 from . import model

@@ -55,6 +55,7 @@ SIMULATOR = Simulator(
                        "Roberts & Sully 2022; Hoffmann et al. 2022",
     figure="figures.scaling_laws", figure_kinds=("mrs", "plrf", "chinchilla", "compute_optimal"),
     cost=cost, benchmarks="benchmarks.scaling_laws",
+    outputs="sims.scaling_laws.outputs",
 )
 
 __all__ = ["SIMULATOR", "CO_METHODS", "MODELS", "Config", "ScalingLawsConfig", "claims",

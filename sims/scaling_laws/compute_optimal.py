@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_backend
-from .. import sweep
+from .. import parallel as sweep
 from . import equivalent, plrf, streams
 from .config import ScalingLawsConfig
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_backend
-from .. import sweep
+from .. import parallel as sweep
 from .config import ScalingLawsConfig
 
 

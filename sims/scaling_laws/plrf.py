@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_backend, kernel
-from .. import sweep
+from .. import parallel as sweep
 from . import streams
 from .config import ScalingLawsConfig
 

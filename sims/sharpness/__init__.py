@@ -47,6 +47,7 @@ SIMULATOR = Simulator(
     symbolic=theory.verify, symbolic_reference=REFERENCE,
     figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init", "gauss_newton"),
     cost=cost, benchmarks="benchmarks.sharpness",
+    outputs="sims.sharpness.outputs",
 )
 
 

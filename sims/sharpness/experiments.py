@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import sweep
+from .. import parallel as sweep
 from ..backend import get_backend
 from ..results import Result, make_result
 from . import curvature, net

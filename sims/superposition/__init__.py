@@ -55,6 +55,7 @@ SIMULATOR = Simulator(
     symbolic=theory.verify, symbolic_reference=LLG,
     figure="figures.superposition", figure_kinds=("strong", "weak"),
     cost=cost, benchmarks="benchmarks.superposition",
+    outputs="sims.superposition.outputs",
 )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
 from ..errors import require
-from .. import sweep
+from .. import parallel as sweep
 from ..results import Result, make_result
 
 REPRESENTED = 0.5      # |W_i| above which feature i counts as represented (the authors' phi_1/2)

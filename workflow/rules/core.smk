@@ -73,6 +73,20 @@ rule ledger:
         "{params.py} -m sims ledger --profile-dir {params.profile_dir} {input} > {log} 2>&1 && cat {log}"
 
 
+rule claims_tex:
+    """The ledger as LaTeX macros for a paper: \\input{claims.tex} (sims/latex.py)."""
+    input:
+        f"{RESULTS}/claims.json",
+    output:
+        f"{RESULTS}/claims.tex",
+    log:
+        f"{RESULTS}/logs/claims-tex.log",
+    params:
+        py=PY,
+    shell:
+        "{params.py} -m sims.latex {input} --out {output} > {log} 2>&1"
+
+
 rule report:
     """One self-contained HTML page: every figure with its caption, the simulator's config and claims,
     and the whole ledger (`snakemake report`; captions: figures/captions/<sim>.md or the figure

@@ -1,0 +1,43 @@
+"""What the sharpness arrays mean (long name, unit); see :mod:`sims.outputs`."""
+from ..outputs import SEED, Output, coordinate, index
+
+OUTPUTS = {
+    "widths": Output("hidden width n", "1"),
+    "params": Output("parametrisation (ntk, mup, standard)", "1"),
+    "logs": Output("GD step of each record", "steps"),
+    "lrs": Output("learning rate (lr_transfer: base rate before the width scaling; sgd_net: the "
+                  "step eta used)", "1"),
+    "factors": Output("step-size factor c of eta = 2/(c lambda_0)", "1"),
+    "methods": Output("optimiser (gd: full batch, sgd: minibatch)", "1"),
+    "err_max": Output("largest entry error |Theta_n - Theta_inf| of the empirical NTK", "1"),
+    "err_rms": Output("RMS entry error of the empirical NTK", "1"),
+    "ntk_emp": Output("empirical NTK Theta_n = J J^T at initialisation", "1"),
+    "ntk_theory": Output("infinite-width ReLU NTK Theta_inf (arc-cosine kernel)", "1"),
+    "X": Output("training inputs, one column per sample", "1"),
+    "sharpness": Output("sharpness lambda_max(H) of the training loss", "1"),
+    "loss": Output("training loss (1/2N) sum_i (f(x_i) - y_i)^2", "1"),
+    "feature_move": Output("relative movement |h_1(t) - h_1(0)|/|h_1(0)| of the first hidden "
+                           "layer's features", "1"),
+    "eta": Output("GD step size eta", "1"),
+    "final_loss": Output("training loss after the run's GD steps (inf: diverged)", "1"),
+    "lambda0": Output("sharpness lambda_max(H) at initialisation", "1"),
+    "is_control": coordinate("whether the run is the small-step control (1/0)"),
+    "gn_top": Output("top eigenvalue of the Gauss-Newton matrix J^T J/N", "1"),
+    "ntk_top_over_n": Output("top eigenvalue of the empirical NTK divided by N", "1"),
+    "rel_error": Output("relative prediction error |X(w - w*)|/|X(w_0 - w*)| at the end "
+                        "(inf: overflowed)", "1"),
+    "lambda_max": Output("largest eigenvalue of the least-squares Hessian H", "1"),
+    "trace": Output("trace of the Hessian (sgd_net: Hutchinson estimate)", "1"),
+    "lam": Output("sharpness lambda_max(H) at the end of the run", "1"),
+    "trace_se": Output("standard error of the Hutchinson trace estimate", "1"),
+    "seed": SEED,
+    "width": index("hidden width"),
+    "param": index("parametrisation"),
+    "step": index("recorded GD step"),
+    "lr": index("learning rate"),
+    "run": index("run (step-size factor)"),
+    "method": index("optimiser"),
+    "sample": index("training sample i"),
+    "sample_": index("training sample j"),
+    "feature": index("input coordinate"),
+}

@@ -1,0 +1,24 @@
+"""What the superposition arrays mean (long name, unit); see :mod:`sims.outputs`."""
+from ..outputs import Output, index
+
+OUTPUTS = {
+    "m_grid": Output("hidden dimension m", "1"),
+    "p": Output("activation probability p_i of feature i (rank order)", "1"),
+    "loss": Output("test loss (MSE over held-out samples and features)", "1"),
+    "loss_se": Output("standard error of the test loss over samples", "1"),
+    "overlap": Output("mean squared cosine of pairs of represented rows (|W_i| > 1/2)", "1"),
+    "weighted_overlap": Output("mean squared cosine of represented rows, weighted by p_i p_j",
+                               "1"),
+    "norms": Output("row norm |W_i| after training", "1"),
+    "bias": Output("bias b_i after training", "1"),
+    "train_steps": Output("AdamW step of each recorded batch loss", "steps"),
+    "train_loss": Output("batch training loss", "1"),
+    "init_loss": Output("test loss of the untrained model (control)", "1"),
+    "init_loss_se": Output("standard error of the untrained test loss", "1"),
+    "init_overlap": Output("mean squared cosine of represented rows at initialisation", "1"),
+    "init_weighted_overlap": Output("p_i p_j-weighted mean squared cosine at initialisation", "1"),
+    "init_norms": Output("row norm |W_i| at initialisation", "1"),
+    "width": index("hidden dimension"),
+    "feature": index("feature i (rank order)"),
+    "log": index("recorded training step"),
+}
