@@ -1,6 +1,6 @@
 """The claims ledger as LaTeX macros, so a paper can ``\\input`` its numbers and verdicts.
 
-Every ledger row (:class:`sims.claims.Claim`) gives four macros, named from its simulator, its
+Every ledger row (:class:`sims.verdicts.Claim`) gives four macros, named from its simulator, its
 experiment and its claim name (letters only, as TeX macro names must be; digits are spelled out)::
 
     \\newcommand{\\DDLinearRiskPeakVerdict}{PASS}
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import SimsError
+from .verdicts import outcome_of
 
 FIELDS = ("Verdict", "Predicted", "Measured", "Tolerance")
 _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
@@ -148,6 +149,8 @@ def value(v: Any) -> str:
         return "--"
     if isinstance(v, (bool, int, float)):
         return number(v)
+    if isinstance(v, Mapping):          # labelled numbers (sims.verdicts.labelled)
+        return ", ".join(f"{escape(str(k))} = {value(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
         items = [value(x) for x in v[:LIST_ITEMS]]
         more = r", \ldots" if len(v) > LIST_ITEMS else ""
@@ -171,7 +174,7 @@ def macros(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             raise SimsError(f"claims {owner[stem]!r} and {label!r} give the same LaTeX macro "
                             f"\\{stem}...; give one of them a distinct name")
         owner[stem] = label
-        body = {"Verdict": "PASS" if r.get("passed") else "FAIL",
+        body = {"Verdict": outcome_of(r).replace("_", " "),
                 "Predicted": value(r.get("predicted")),
                 "Measured": value(r.get("measured")),
                 "Tolerance": value(r.get("tolerance"))}
