@@ -21,13 +21,15 @@ How a verdict is decided (:class:`Verdict` says which way):
    counterexample, **NOT equivalent**, with the point, both values and their relative difference.
 3. **Symbolic.** Integrals, sums, products, limits and derivatives are done (``doit``, kept only
    where the result agrees with the unevaluated form at a probe point); the difference is
-   simplified (``cancel``, then ``simplify``), within the time budget: 0 is **equivalent (proved
+   simplified (its expanded numerator, the same with trigonometric functions written with
+   ``exp``, ``cancel``, then ``simplify``), within the time budget: 0 is **equivalent (proved
    symbolically)**; a constant that mpmath shows nonzero is **NOT equivalent**.
 4. **Numeric.** Both sides at ``points`` points of the domain (:mod:`theory.sample`: assumptions
-   and the stated domain, edges, far out, integers for integer symbols; two of them again at 200
-   digits): a counterexample is **NOT equivalent**; agreement at every point where both have a
-   value (at least 8 points) is **equivalent (numeric)**, "equal at N points to D digits" on the
-   domain it states; fewer is **undecided**.
+   and the stated domain, edges, far out, integers for integer symbols): a counterexample is **NOT
+   equivalent**; so is a difference (as sympy left it) that is nonzero beyond its own rounding
+   error at one of 3 agreeing points (``1 + x/10**40`` against ``1``); agreement at every point
+   where both have a value (at least 8 points) is **equivalent (numeric)**, "equal at N points to
+   D digits" on the domain it states; fewer is **undecided**.
 
 A symbol found on one side only is named in the verdict, with "did you mean" against the other
 side's symbols. Nothing depends on the hash seed (symbols in name order, a seeded generator), and
@@ -99,7 +101,8 @@ class Verdict:
                 f"{_show(c.get('against'))} (relative difference " \
                 f"{_show(c.get('relative_difference'), 3)})"
             text = f"NOT equivalent ({self.method}): " + "; ".join(
-                [*lead, self.detail if self.method == "symbolic" else values])
+                [*lead, self.detail] if self.method == "symbolic" else
+                [*lead, values, *([self.detail] if self.detail else [])])
         return text + "".join(f"; note: {n}" for n in other)
 
 
@@ -223,6 +226,19 @@ def check(expr, against, assumptions: Mapping[str, Any] | None = None,
     ``(lo, hi)`` (``sp.oo``, ``"oo"`` allowed), replacing a registered formula's own. ``points``
     numeric points at ``dps`` digits; ``budget`` seconds of CPU time in all."""
     assumptions, domain = dict(assumptions or {}), dict(domain or {})
+    clock = Clock(budget)
+    try:
+        with clock.limit():
+            a, b, ranges, labels, notes = _read(expr, against, assumptions, domain)
+    except OutOfTime:
+        raise FormulaError(f"reading the formulas took more than the budget of {budget:g} s "
+                           f"CPU time") from None
+    verdict = _Decide(a, b, ranges, clock, points, dps, seed).run()
+    return Verdict(**{**verdict, "expr": labels[0], "against": labels[1], "notes": notes})
+
+
+def _read(expr, against, assumptions, domain):
+    """Both sides over one table of symbols, their sampling ranges, labels and notes."""
     declared = {n: sp.Symbol(n) for n in (*assumptions, *domain)}
     rhs = _side(against, declared)
     declared.update({s.name: s for s in rhs.expr.free_symbols if isinstance(s, sp.Symbol)})
@@ -244,9 +260,36 @@ def check(expr, against, assumptions: Mapping[str, Any] | None = None,
         _one_sided(names_r, names_l, right, left) + lhs.notes + rhs.notes
     dom = {**lhs.domain, **rhs.domain, **domain}
     ranges = {s: sample.symbol_range(s, dom.get(s.name)) for s in canon.values()}
-    verdict = _Decide(a, b, ranges, Clock(budget), points, dps, seed).run()
-    return Verdict(**{**verdict, "expr": lhs.label, "against": rhs.label,
-                      "notes": tuple(notes)})
+    shown = (lhs.label if len(lhs.label) <= 60 else left, rhs.label if len(rhs.label) <= 60
+             else right)
+    return a, b, ranges, shown, tuple(notes)
+
+
+def _plain(d):
+    """``d`` over symbols without assumptions: pure algebra on it is faster, and a 0 it proves
+    holds for every value, so under any assumptions too."""
+    return d.xreplace({s: sp.Symbol(s.name) for s in d.free_symbols})
+
+
+def _numerator(d):
+    """The expanded numerator of ``d`` (0 exactly when ``d`` is 0 where it is defined)."""
+    return sp.expand(_plain(d).as_numer_denom()[0])
+
+
+_TRIG = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc, sp.sinh, sp.cosh, sp.tanh, sp.coth,
+         sp.sech, sp.csch)
+
+
+def _exponential(d):
+    """The expanded numerator of ``d`` with trigonometric and hyperbolic functions written with
+    ``exp`` (proves the usual trigonometric identities fast); ``d`` itself where it has none."""
+    if not d.has(*_TRIG):
+        return d
+    return sp.expand(_plain(d).rewrite(sp.exp).as_numer_denom()[0])
+
+
+def _cancel(d):
+    return 0 if sp.cancel(_plain(d)) == 0 else sp.cancel(d)
 
 
 class _Decide:
@@ -278,15 +321,22 @@ class _Decide:
                 continue
             if not out.equal:
                 return self.differ(out, p, "numeric")
-            self.valid.append(out)
-            if len([o for o in self.valid if o.dps >= 4 * self.dps]) < 2 and not self.approx:
-                try:
-                    deep = self.outcome(self.a, self.b, p, 4 * self.dps)
-                except (numeric.Undefined, OutOfTime):
-                    continue
-                if not deep.equal:
-                    return self.differ(deep, p, "numeric")
-                self.valid[-1] = deep
+            self.valid.append((p, out))
+        return None
+
+    def residual_at_points(self, d) -> dict | None:
+        """The difference itself (simplified by sympy, or as it stands) at 3 agreeing points:
+        nonzero beyond its own rounding error is a difference the 30-digit comparison of the two
+        values could not see (``1 + x/10**40`` against ``1``)."""
+        for p, out in self.valid[:3]:
+            try:
+                zero = self.outcome(d, sp.Integer(0), p)
+            except (numeric.Undefined, OutOfTime):
+                continue
+            if not zero.equal:
+                found = self.differ(out, p, "numeric")
+                found["detail"] = f"their difference {sp.sstr(d)} is {_show(zero.a)} there, not 0"
+                return found
         return None
 
     def doit(self, e):
@@ -305,26 +355,27 @@ class _Decide:
         return done
 
     def residual(self):
+        """The difference, simplified as far as the budget allows (0 when proved)."""
         d = self.a - self.b
-        for step, share in ((sp.cancel, 0.15), (sp.simplify, 0.5)):
+        for step, share in ((_numerator, 0.1), (_exponential, 0.1), (_cancel, 0.15),
+                            (sp.simplify, 0.4)):
             if d == 0:
                 break
             try:
                 with self.clock.limit(self.clock.left() * share):
-                    d = step(d)
+                    r = step(d)
             except (OutOfTime, Exception):             # noqa: BLE001
                 continue
+            d = 0 if r == 0 else d if step in (_numerator, _exponential) else r
         return d
 
     def run(self) -> dict:
         if self.a == self.b:
             return dict(equivalent=True, method="symbolic", detail="identical once read")
-        self.approx = self.a.has(*_BOUND) or self.b.has(*_BOUND)
         found = self.probe(self.pts[:3])
         if found:
             return found
         self.a, self.b = self.doit(self.a), self.doit(self.b)
-        self.approx = self.a.has(*_BOUND) or self.b.has(*_BOUND)
         d = self.residual()
         if d == 0:
             return dict(equivalent=True, method="symbolic", detail="the difference simplifies to 0")
@@ -343,7 +394,10 @@ class _Decide:
             return found
         n = len(self.valid)
         if n >= MIN_POINTS:
-            digits = min(o.digits for o in self.valid)
+            found = self.residual_at_points(d)
+            if found:
+                return found
+            digits = min(o.digits for _, o in self.valid)
             return dict(equivalent=True, method="numeric", points=n, digits=digits,
                         domain=self.domain, detail=f"no symbolic proof; equal at {n} points")
         why = "ran out of time" if self.clock.left() <= 0 else "had no value on both sides"

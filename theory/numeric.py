@@ -8,17 +8,19 @@ second run with 15 more digits), a finite one is summed term by term (at most 10
 ``Derivative`` is ``mp.diff``, ``Limit`` is sympy's ``limit`` at the exact point. A pole, a
 non-finite value, a divergent sum or an unsupported node raises :class:`Undefined`.
 
-:func:`compare` decides one point, by precision doubling rather than a fixed tolerance:
+Each value carries a first-order bound on its rounding error (``err``: sums add the errors of
+their terms, products their relative errors, a function multiplies its argument's error by its
+slope; a quadrature or a series adds its own error estimate). :func:`compare` decides one point:
 
-1. at ``dps`` digits the two values agree to ``dps - 20`` significant digits: **equal**;
-2. otherwise both are evaluated again at ``2*dps`` and ``4*dps`` digits (``+20``, ``+40`` where a
-   quadrature or a series is involved). A real difference does not depend on the precision: when
-   the difference of two successive levels agrees to 6 digits, the point is a **counterexample**
-   (so ``x*exp(-400)`` against ``0`` differs, though the values are 1e-174 apart). Rounding
-   leftovers shrink with the precision: when a level agrees to its own ``p - 20`` digits, or the
-   last difference is below ``10**-(p - 20)`` times the largest magnitude met while evaluating
-   (terms of a sum, arguments of functions: the absolute tolerance), the point is **equal** (an
-   exact 0 against a 1e-160 leftover is equal);
+1. the values are **equal** when their difference is within the tolerance
+   ``10**-(dps - 20) * max(|a|, |b|) + 10**6 * (err_a + err_b)``: a relative part (``dps - 20``
+   digits, half the digits where a quadrature or a series is involved) and an absolute part, the
+   rounding error of each side (widened a million times), so an exact 0 against a 1e-160
+   leftover of a cancellation, or ``erfc(x)`` against ``1 - erf(x)`` where ``erf(x)`` rounds to 1,
+   is equal, while ``x*exp(-400)`` against ``0`` is not;
+2. otherwise both are evaluated again at ``2*dps`` and ``4*dps`` digits (``+20``, ``+40`` for a
+   quadrature or a series): a difference that comes back within the tolerance is equal, one that
+   stays the same to 6 digits on two successive levels is a **counterexample**;
 3. a difference that neither settles nor vanishes raises :class:`Undefined` (the point is skipped).
 """
 from __future__ import annotations
@@ -65,7 +67,7 @@ _CAUGHT = (ArithmeticError, ValueError, TypeError, NotImplementedError, mp.libmp
            RecursionError, KeyError, AttributeError, IndexError)
 
 
-def _number(v, exact=False):
+def _number(v):
     """A point's value (Fraction or (re, im)) as an mpmath number at the working precision."""
     if isinstance(v, tuple):
         return mp.mpc(_number(v[0]), _number(v[1]))
@@ -74,15 +76,29 @@ def _number(v, exact=False):
     return v
 
 
+def _slope(name: str, x, v):
+    """|f'(x)| of the one-argument function ``name`` where a formula gives it (None: unknown)."""
+    rule = {"exp": lambda: abs(v), "log": lambda: 1 / abs(x), "sin": lambda: abs(mp.cos(x)),
+            "cos": lambda: abs(mp.sin(x)), "tan": lambda: abs(1 + v * v),
+            "sinh": lambda: abs(mp.cosh(x)), "cosh": lambda: abs(mp.sinh(x)),
+            "tanh": lambda: abs(1 - v * v), "atan": lambda: 1 / abs(1 + x * x),
+            "asin": lambda: 1 / abs(mp.sqrt(1 - x * x)), "acos": lambda: 1 / abs(mp.sqrt(1 - x * x)),
+            "erf": lambda: 2 * abs(mp.exp(-x * x)) / mp.sqrt(mp.pi),
+            "erfc": lambda: 2 * abs(mp.exp(-x * x)) / mp.sqrt(mp.pi),
+            "gamma": lambda: abs(v * mp.digamma(x)), "loggamma": lambda: abs(mp.digamma(x)),
+            "factorial": lambda: abs(v * mp.digamma(x + 1)), "Abs": lambda: 1, "re": lambda: 1,
+            "im": lambda: 1, "conjugate": lambda: 1, "floor": lambda: 0, "ceiling": lambda: 0}
+    return rule[name]() if name in rule else None
+
+
 class _Eval:
+    """Evaluates a node to ``(value, err)``: ``err`` bounds the absolute rounding error, carried
+    through each operation (first-order: sums add errors, products add relative errors,
+    functions multiply the error of their argument by their slope)."""
+
     def __init__(self, point: Mapping[sp.Symbol, object]):
         self.point = dict(point)
-        self.scale = mp.mpf(0)
         self.approx = False
-
-    def note(self, *vals):
-        for v in vals:
-            self.scale = max(self.scale, abs(v))
 
     def real(self, v):
         if isinstance(v, mp.mpc):
@@ -91,26 +107,36 @@ class _Eval:
             return v.real
         return v
 
+    def value(self, e):
+        return self(e)[0]
+
     def __call__(self, e):
+        eps = mp.eps
         if e.is_Integer:
-            return mp.mpf(int(e))
+            return mp.mpf(int(e)), mp.mpf(0)
         if e.is_Rational:
-            return mp.mpf(int(e.p)) / int(e.q)
+            v = mp.mpf(int(e.p)) / int(e.q)
+            return v, eps * abs(v)
         if e.is_Float:
-            return mp.mpf(e._mpf_)
+            v = mp.mpf(e._mpf_)
+            return v, eps * abs(v)
         if e is sp.I:
-            return mp.mpc(0, 1)
+            return mp.mpc(0, 1), mp.mpf(0)
         if isinstance(e, sp.Symbol):
-            return _number(self.point[e])
+            raw = self.point[e]
+            v = _number(raw)
+            exact = isinstance(raw, Fraction) and raw.denominator == 1
+            return v, mp.mpf(0) if exact else eps * abs(v)
         if e.is_NumberSymbol:
-            return _CONST[type(e).__name__]() if type(e).__name__ in _CONST else \
+            v = _CONST[type(e).__name__]() if type(e).__name__ in _CONST else \
                 mp.mpf(sp.Float(e.evalf(mp.mp.dps + 5), mp.mp.dps + 5)._mpf_)
+            return v, eps * abs(v)
         if isinstance(e, sp.Add):
-            terms = [self(a) for a in e.args]
-            self.note(*terms)
-            return mp.fsum(terms)
+            parts = [self(a) for a in e.args]
+            v = mp.fsum([p[0] for p in parts])
+            return v, mp.fsum([p[1] for p in parts]) + eps * abs(v)
         if isinstance(e, sp.Mul):
-            return mp.fprod([self(a) for a in e.args])
+            return self.product([self(a) for a in e.args])
         if isinstance(e, sp.Pow):
             return self.power(e)
         name = type(e).__name__
@@ -118,23 +144,57 @@ class _Eval:
         if method is not None:
             return method(e)
         if name in _FN or name in _REAL:
-            args = [self(a) for a in e.args]
-            self.note(*args)
-            if name in _REAL:
-                return _REAL[name](*(self.real(a) for a in args))
-            return _FN[name](*args)
+            return self.function(name, [self(a) for a in e.args])
         raise Undefined(f"cannot evaluate {name} numerically")
+
+    @staticmethod
+    def product(parts):
+        v = mp.fprod([p[0] for p in parts])
+        zeros = [k for k, p in enumerate(parts) if p[0] == 0]
+        if not zeros:
+            rel = mp.fsum([p[1] / abs(p[0]) for p in parts])
+            return v, abs(v) * rel + mp.eps * abs(v)
+        err = mp.fsum([parts[k][1] * mp.fprod([abs(p[0]) for j, p in enumerate(parts) if j != k])
+                       for k in zeros])
+        return v, err
+
+    def function(self, name, args):
+        vals = [a[0] for a in args]
+        f = _FN.get(name)
+        if f is None:
+            f = _REAL[name]
+            vals = [self.real(x) for x in vals]
+        v = f(*vals)
+        err = 8 * mp.eps * abs(v)
+        if name in ("Min", "Max"):
+            return v, max(a[1] for a in args)
+        for k, (x, ex) in enumerate(args):
+            if ex == 0:
+                continue
+            slope = _slope(name, x, v) if len(args) == 1 else None
+            if slope is None:                       # a finite difference of that one function
+                h = max(abs(x), 1) * mp.mpf(10) ** (-mp.mp.dps // 3)
+                moved = list(vals)
+                moved[k] = vals[k] + h
+                slope = abs(f(*moved) - v) / h
+            err += slope * ex
+        return v, err
 
     def power(self, e):
         base, ex = e.args
-        b = self(base)
+        b, eb = self(base)
         if ex is sp.S.Half:
-            return mp.sqrt(b)
+            v = mp.sqrt(b)
+            return v, (eb / (2 * abs(v)) if v != 0 else mp.sqrt(eb)) + mp.eps * abs(v)
         if ex.is_Integer:
-            return mp.power(b, int(ex))
-        x = self(ex)
-        self.note(b, x)
-        return mp.power(b, x)
+            n = int(ex)
+            v = mp.power(b, n)
+            rel = abs(n) * eb / abs(b) if b != 0 else mp.mpf(0)
+            return v, abs(v) * rel + mp.eps * abs(v)
+        x, ex_err = self(ex)
+        v = mp.power(b, x)
+        rel = (abs(x) * eb / abs(b) if b != 0 else 0) + (abs(mp.log(b)) * ex_err if b != 0 else 0)
+        return v, abs(v) * rel + mp.eps * abs(v)
 
     def truth(self, c) -> bool:
         if c in (sp.true, True):
@@ -148,10 +208,10 @@ class _Eval:
         if isinstance(c, sp.Not):
             return not self.truth(c.args[0])
         if isinstance(c, (sp.Eq, sp.Ne)):
-            same = self(c.lhs) == self(c.rhs)
+            same = self.value(c.lhs) == self.value(c.rhs)
             return same if isinstance(c, sp.Eq) else not same
         if isinstance(c, sp.core.relational.Relational):
-            lhs, rhs = self.real(self(c.lhs)), self.real(self(c.rhs))
+            lhs, rhs = self.real(self.value(c.lhs)), self.real(self.value(c.rhs))
             return {"<": lhs < rhs, "<=": lhs <= rhs, ">": lhs > rhs, ">=": lhs >= rhs}[c.rel_op]
         raise Undefined(f"cannot decide the condition {c}")
 
@@ -163,24 +223,27 @@ class _Eval:
 
     def eval_hyper(self, e):
         ap, bq, z = e.args
-        return mp.hyper([self(a) for a in ap], [self(b) for b in bq], self(z))
+        v = mp.hyper([self.value(a) for a in ap], [self.value(b) for b in bq], self.value(z))
+        return self.approximate(v, mp.mpf(0))
+
+    def approximate(self, v, err):
+        self.approx = True
+        return v, err + mp.mpf(10) ** (-mp.mp.dps // 2) * abs(v)
 
     def sub(self, var, value):
-        inner = _Eval({**self.point, var: value})
-        return inner
+        return _Eval({**self.point, var: value})
 
     def bound(self, b):
-        return mp.inf if b is sp.oo else -mp.inf if b is -sp.oo else self.real(self(b))
+        return mp.inf if b is sp.oo else -mp.inf if b is -sp.oo else self.real(self.value(b))
 
     def eval_Integral(self, e):
-        self.approx = True
         limits = e.limits
         if any(len(lim) != 3 for lim in limits):
             raise Undefined("an indefinite integral has no value at a point")
 
         def integrate(point_eval, k):
             if k < 0:
-                return point_eval(e.function)
+                return point_eval.value(e.function)
             var, a, b = limits[k]
             lo, hi = point_eval.bound(a), point_eval.bound(b)
             v, err = mp.quad(lambda t: integrate(point_eval.sub(var, t), k - 1), [lo, hi],
@@ -188,27 +251,27 @@ class _Eval:
             if not mp.isfinite(abs(v)) or err > mp.mpf(10) ** (-mp.mp.dps // 2) * max(abs(v), 1):
                 raise Undefined("the integral did not converge numerically")
             return v
-        return integrate(self, len(limits) - 1)
+        return self.approximate(integrate(self, len(limits) - 1), mp.mpf(0))
 
     def series(self, e, total, infinite):
-        self.approx = True
         if len(e.limits) != 1:
             return self(e.func(e.func(e.function, *e.limits[:1]), *e.limits[1:]))
         var, a, b = e.limits[0]
         lo, hi = self.bound(a), self.bound(b)
-        term = lambda k: self.sub(var, k)(e.function)      # noqa: E731
+        term = lambda k: self.sub(var, k).value(e.function)      # noqa: E731
         if lo == -mp.inf or not mp.isint(lo) or (hi != mp.inf and not mp.isint(hi)):
             raise Undefined("a sum or product over a range that is not integers")
         if hi != mp.inf:
             if hi - lo + 1 > _MAX_TERMS or hi < lo - 1:
                 raise Undefined("too many terms to add exactly")
-            return total([term(mp.mpf(k)) for k in range(int(lo), int(hi) + 1)])
+            return self.approximate(total([term(mp.mpf(k)) for k in range(int(lo), int(hi) + 1)]),
+                                    mp.mpf(0))
         v1 = infinite(term, [lo, mp.inf])
         with mp.extradps(15):
             v2 = infinite(term, [lo, mp.inf])
         if abs(v1 - v2) > mp.mpf(10) ** (-mp.mp.dps // 2) * max(abs(v2), 1):
             raise Undefined("the series did not converge numerically")
-        return v2
+        return self.approximate(+v2, abs(v1 - v2))
 
     def eval_Sum(self, e):
         return self.series(e, mp.fsum, mp.nsum)
@@ -217,16 +280,15 @@ class _Eval:
         return self.series(e, mp.fprod, mp.nprod)
 
     def eval_Derivative(self, e):
-        self.approx = True
         pairs = list(e.variable_count)
         vars_ = [v for v, _ in pairs]
-        at = [self(v) for v in vars_]
+        at = [self.value(v) for v in vars_]
 
         def f(*ts):
-            inner = _Eval({**self.point, **dict(zip(vars_, ts))})
-            return inner(e.expr)
-        return mp.diff(f, at[0] if len(at) == 1 else tuple(at),
-                       int(pairs[0][1]) if len(at) == 1 else tuple(int(n) for _, n in pairs))
+            return _Eval({**self.point, **dict(zip(vars_, ts))}).value(e.expr)
+        v = mp.diff(f, at[0] if len(at) == 1 else tuple(at),
+                    int(pairs[0][1]) if len(at) == 1 else tuple(int(n) for _, n in pairs))
+        return self.approximate(v, mp.mpf(0))
 
     def eval_Limit(self, e):
         exact = {s: (sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else
@@ -241,11 +303,12 @@ class _Eval:
 
 @dataclass(frozen=True)
 class Value:
-    """``value`` of an expression at a point; ``scale``: the largest magnitude met evaluating it;
-    ``approx``: a quadrature, series or numerical derivative was involved."""
+    """``value`` of an expression at a point; ``err``: a first-order bound on its absolute
+    rounding error (or the error estimate of a quadrature or series); ``approx``: a quadrature,
+    series or numerical derivative was involved."""
 
     value: object
-    scale: object
+    err: object
     approx: bool
 
 
@@ -254,7 +317,7 @@ def evaluate(expr: sp.Basic, point: Mapping[sp.Symbol, object], dps: int = 50) -
     ev = _Eval(point)
     with mp.workdps(dps):
         try:
-            v = ev(expr)
+            v, err = ev(expr)
         except Undefined:
             raise
         except _CAUGHT as exc:
@@ -262,7 +325,7 @@ def evaluate(expr: sp.Basic, point: Mapping[sp.Symbol, object], dps: int = 50) -
         if not (mp.isfinite(v.real) and mp.isfinite(v.imag)) if isinstance(v, mp.mpc) else \
                 not mp.isfinite(v):
             raise Undefined("not finite")
-        return Value(+v, max(ev.scale, abs(v)), ev.approx)
+        return Value(+v, +err, ev.approx)
 
 
 @dataclass(frozen=True)
@@ -284,10 +347,13 @@ def _plain(v) -> complex | float:
     return c.real if c.imag == 0 else c
 
 
+SAFETY = 10**6          # the propagated error bounds are first-order estimates: widened 1e6 times
+
+
 def compare(a: sp.Basic, b: sp.Basic, point: Mapping[sp.Symbol, object], dps: int = 50,
             digits: int | None = None) -> Outcome:
-    """Are ``a`` and ``b`` equal at ``point``? (module docstring: precision doubling). Raises
-    :class:`Undefined` where either side has no finite value or the point cannot be decided."""
+    """Are ``a`` and ``b`` equal at ``point``? (module docstring). Raises :class:`Undefined`
+    where either side has no finite value or the point cannot be decided."""
     slack = dps - (digits if digits is not None else dps - 20)
     va, vb = evaluate(a, point, dps), evaluate(b, point, dps)
     approx = va.approx or vb.approx
@@ -302,12 +368,10 @@ def compare(a: sp.Basic, b: sp.Basic, point: Mapping[sp.Symbol, object], dps: in
             d = va.value - vb.value
             size = max(abs(va.value), abs(vb.value))
             rel = float(abs(d) / size) if size else 0.0
-            if abs(d) <= mp.mpf(10) ** (slack - p) * size:
+            tol = mp.mpf(10) ** (slack - p) * size + SAFETY * (va.err + vb.err)
+            if abs(d) <= tol:
                 return Outcome(True, _plain(va.value), _plain(vb.value), rel, p, p - slack)
             if prev is not None and abs(d - prev) <= abs(d) * mp.mpf("1e-6"):
                 return Outcome(False, _plain(va.value), _plain(vb.value), rel, p, 0)
             prev = d
-    with mp.workdps(p):
-        if abs(d) <= mp.mpf(10) ** (slack - p) * max(va.scale, vb.scale):
-            return Outcome(True, _plain(va.value), _plain(vb.value), rel, p, p - slack)
     raise Undefined("the difference neither settles nor vanishes with the precision")

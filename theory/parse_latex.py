@@ -34,6 +34,11 @@ _WORD = re.compile(r"\\(?:operatorname|mathrm|rm|mathit)\s*\{\s*([A-Za-z]+)\s*\}
 _REFUSED = re.compile(r"\\(mathbf|boldsymbol|bm|text|textrm|mathcal|mathbb|vec|hat|tilde|bar)\b")
 _DECIMAL = re.compile(r"\d*\.\d+|\d+\.\d*")
 _LATEX_NAMES = {"Gamma": "gamma", "sgn": "sign"}
+_GREEK = "|".join(sorted((n for n in GREEK_NAMES if n not in ("pi",)), key=len, reverse=True))
+_SUBSCRIPT = re.compile(r"(\\(?:var)?(?:" + _GREEK + r")(?![A-Za-z])|(?<![\\A-Za-z])[A-Za-z])\s*_\s*"
+                        r"(\{\s*(?:[A-Za-z0-9]|\\(?:" + _GREEK + r")(?![A-Za-z])|\s)+\}|[A-Za-z0-9])")
+_PRODUCT = re.compile(r"(\\(?:var)?(?:" + "|".join(n for n in _GREEK.split("|") if n != "Gamma") +
+                      r"|subscripted[A-Z]+)(?![A-Za-z])|(?<![\\A-Za-z])[A-Za-z])\s*(?=\(|\\left\s*\()")
 _ALLOWED = {sp.Add, sp.Mul, sp.Pow, sp.Tuple, *BOUND.values(),
             *(fn for fn, _, _ in FUNCTIONS.values() if isinstance(fn, type))}
 
@@ -50,6 +55,9 @@ def parse_latex(text: str, symbols: Mapping[str, sp.Symbol] | None = None,
         raise FormulaError(f"\\{m.group(1)} is not supported in a formula (in {text.strip()!r})")
     pre = re.sub(r"\\(?:mathrm|operatorname|rm)\s*\{\s*d\s*\}", " d", text)
     pre = _WORD.sub(lambda m: _word(m.group(1), text), pre)
+    pre = _brace_arguments(pre)
+    pre, subscripted = _subscripts(pre)
+    pre = _PRODUCT.sub(lambda m: _product(m, subscripted, notes), pre)
     exact = {float(d): sp.Rational(d) for d in _DECIMAL.findall(pre)}
     try:
         from sympy.parsing.latex import parse_latex as antlr_parse
@@ -64,7 +72,7 @@ def parse_latex(text: str, symbols: Mapping[str, sp.Symbol] | None = None,
     except (LaTeXParsingError, TypeError, ValueError, AttributeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FormulaError(f"cannot read the LaTeX {text.strip()!r}: {first}") from None
-    return _Rebuild(text, pre, symbols, notes, exact).node(raw)
+    return _Rebuild(text, pre, symbols, notes, exact, subscripted).node(raw)
 
 
 def _word(name: str, text: str) -> str:
@@ -75,23 +83,64 @@ def _word(name: str, text: str) -> str:
     raise FormulaError(f"unknown function \\operatorname{{{name}}} in {text.strip()!r}")
 
 
+def _brace_arguments(pre: str) -> str:
+    """``\\opnameacos{x}`` and ``\\log{x}`` (sympy's printer) as ``\\opnameacos\\left(x\\right)``."""
+    out, i = [], 0
+    for m in re.finditer(r"\\(?:" + _OPNAME + r"[A-Za-z]+|log|ln|exp|sin|cos|tan)\s*\{", pre):
+        if m.start() < i:
+            continue
+        depth, j = 1, m.end()
+        while j < len(pre) and depth:
+            depth += {"{": 1, "}": -1}.get(pre[j], 0)
+            j += 1
+        out += [pre[i:m.end() - 1].rstrip(), r"\left(", pre[m.end():j - 1], r"\right)"]
+        i = j
+    return "".join(out) + pre[i:]
+
+
+def _subscripts(pre: str) -> tuple[str, dict[str, str]]:
+    """``X_{min}``, ``\\zeta_{\\xi}``, ``a_1`` as one placeholder command each (the grammar would
+    read ``min`` as a product), with the names they stand for: ``X_min``, ``zeta_xi``, ``a_1``."""
+    names: dict[str, str] = {}
+
+    def one(m):
+        base = m.group(1).lstrip("\\")
+        sub = re.sub(r"[\\{}\s]", "", m.group(2))
+        key = "subscripted" + "".join(chr(65 + int(c)) for c in str(len(names)))
+        names[key] = f"{base}_{sub}"
+        return f" \\{key} "
+    pre = _SUBSCRIPT.sub(one, pre)
+    return pre, names
+
+
+def _product(m, subscripted: dict, notes: list) -> str:
+    name = m.group(1).lstrip("\\")
+    notes.append(f"{subscripted.get(name, name)}(...) was read as the product "
+                 f"{subscripted.get(name, name)}*(...)")
+    return f"{m.group(1)} \\cdot "
+
+
 class _Rebuild:
     """The ANTLR parser's expression, node by node, through the whitelist (evaluating sympy's
     automatic simplifications as a plain formula would)."""
 
-    def __init__(self, text, pre, symbols, notes, exact):
+    def __init__(self, text, pre, symbols, notes, exact, subscripted):
         self.text, self.pre, self.symbols, self.notes, self.exact = text, pre, symbols, notes, exact
+        self.subscripted = subscripted
         self.made: dict[str, sp.Symbol] = {}
 
     def fail(self, why: str):
         raise FormulaError(f"{why} (in {self.text.strip()!r})")
 
     def symbol(self, raw: str):
-        name = raw.replace("\\", "").replace("{", "").replace("}", "").replace(" ", "")
+        name = self.subscripted.get(raw, raw)
+        name = name.replace("\\", "").replace("{", "").replace("}", "").replace(" ", "")
+        name = re.sub(r"^var(?=[a-z])", "", name) if name[3:].split("_")[0] in GREEK_NAMES else name
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
             self.fail(f"cannot read the symbol {raw!r}")
-        if name in self.symbols:
-            return self.symbols[name]
+        for candidate in (name, name.replace("_", "")):  # C_{0} is the declared C0
+            if candidate in self.symbols:
+                return self.symbols[candidate]
         if name in ("pi", "e"):
             return CONSTANTS[name]
         return self.made.setdefault(name, sp.Symbol(name))
@@ -116,10 +165,7 @@ class _Rebuild:
             name = self.function_name(e)
             if name:
                 return self.call(name, [self.node(a) for a in e.args])
-            return self.product(e, sp.Integer(1))
-        if isinstance(e, sp.Pow) and isinstance(e.base, AppliedUndef) and \
-                not self.function_name(e.base):
-            return self.product(e.base, self.node(e.exp))     # \gamma(1-\gamma)^{-1}
+            return self.product(e)
         if isinstance(e, sp.Limit):
             body, z, z0, d = e.args
             return sp.Limit(self.node(body), self.node(z), self.node(z0), dir=str(d))
@@ -141,14 +187,14 @@ class _Rebuild:
             self.fail(f"{name}() takes {lo} to {hi} argument(s), got {len(args)}")
         return fn(*args)
 
-    def product(self, f, power):
+    def product(self, f):
         name = type(f).__name__
-        base = name.split("_")[0]
+        base = self.subscripted.get(name, name).split("_")[0]
         if len(f.args) != 1 or not (len(base) == 1 or base in GREEK_NAMES):
             self.fail(f"unknown function {name!r}: write \\operatorname{{name}}(...) with a "
                       f"known function, or a product with \\cdot")
         self.notes.append(f"{name}(...) was read as the product {name}*(...)")
-        return self.symbol(name) * self.node(f.args[0]) ** power
+        return self.symbol(name) * self.node(f.args[0])
 
     def differentials(self, e: sp.Integral):
         for lim in e.limits:
