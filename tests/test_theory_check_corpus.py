@@ -32,6 +32,8 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import theory
 from theory.budget import Clock, OutOfTime
@@ -551,6 +553,23 @@ def _assert_all_right(pairs):
 
 def test_zero_wrong_verdicts_no_crash_no_check_over_budget(pairs):
     _assert_all_right(pairs)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(coeffs=st.lists(st.integers(-9, 9), min_size=2, max_size=6), k=st.integers(3, 12),
+       j=st.integers(0, 5), positive=st.booleans())
+def test_polynomials_factored_expanded_and_a_tiny_change(coeffs, k, j, positive):
+    """Hypothesis draws the polynomial: its factored and expanded forms are equivalent, and
+    adding 10**-k * x**j (k up to 12) is not."""
+    x = sp.Symbol("x")
+    p = sp.Add(*(c * x**i for i, c in enumerate(coeffs)))
+    assume(p.has(x))
+    assumptions = {"x": "positive" if positive else "real"}
+    same = theory.check(_text(sp.factor(p)), _text(sp.expand(p)), assumptions)
+    assert same.equivalent is True, str(same)
+    other = theory.check(_text(sp.factor(p)), _text(p + x**j / sp.Integer(10)**k), assumptions)
+    assert other.equivalent is False, str(other)
 
 
 @pytest.mark.slow
