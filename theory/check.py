@@ -13,8 +13,9 @@ How a verdict is decided (:class:`Verdict` says which way):
 
 1. **One table of symbols.** A name is the same symbol on both sides, with the assumptions of the
    registered formula and of ``assumptions=`` (``{"x": "positive"}``, ``"positive integer"``, or
-   a dict of sympy flags) attached to it on both sides; a symbol with no assumption is real
-   (``complex`` makes it complex). Decimals are exact (``0.97`` is 97/100; so are the floats of
+   a dict of sympy flags) attached to it on both sides (a ``domain=`` interval within (0, oo) or
+   (-oo, 0) adds positive or negative); a symbol with no assumption is real (``complex`` makes it
+   complex). Decimals are exact (``0.97`` is 97/100; so are the floats of
    a sympy expression, read as their shortest decimal).
 2. **Probe.** Both sides at 3 points inside the domain (:mod:`theory.numeric`: mpmath, 50
    digits, precision doubling): a difference that does not move with the precision is a
@@ -248,6 +249,12 @@ def _read(expr, against, assumptions, domain):
     _unknown("an assumption", assumptions, names_l | names_r)
     _unknown("the domain", domain, names_l | names_r)
     extra = {n: _flags(n, a) for n, a in assumptions.items()}
+    for name, span in domain.items():            # an open interval's sign is an assumption too
+        lo, hi = (sample._fraction(v) for v in span)
+        sign = "positive" if lo is not None and lo >= 0 else \
+            "negative" if hi is not None and hi <= 0 else None
+        if sign and "complex" not in extra.get(name, {}):
+            extra.setdefault(name, {}).setdefault(sign, True)
     seen: dict[str, list] = {}
     for s in (*lhs.expr.free_symbols, *rhs.expr.free_symbols):
         seen.setdefault(s.name, []).append(s)
