@@ -28,11 +28,11 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, assume, given, settings
+import hypothesis
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import theory
@@ -564,7 +564,7 @@ def test_polynomials_factored_expanded_and_a_tiny_change(coeffs, k, j, positive)
     adding 10**-k * x**j (k up to 12) is not."""
     x = sp.Symbol("x")
     p = sp.Add(*(c * x**i for i, c in enumerate(coeffs)))
-    assume(p.has(x))
+    hypothesis.assume(p.has(x))
     assumptions = {"x": "positive" if positive else "real"}
     same = theory.check(_text(sp.factor(p)), _text(sp.expand(p)), assumptions)
     assert same.equivalent is True, str(same)
