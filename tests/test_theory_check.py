@@ -91,7 +91,8 @@ def test_a_misspelt_formula_name_says_did_you_mean_not_the_whole_list():
 # -- verdicts ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["sigma**2*gamma/(1 - gamma)", "sigma**2/(1/gamma - 1)",
                                   "-gamma*sigma**2/(gamma - 1)", "sigma^2 gamma/(1 - gamma)",
-                                  "σ**2*γ/(1 - γ)", "σ²γ/(1 − γ)", r"\frac{\sigma^2\gamma}{1-\gamma}",
+                                  "σ**2*γ/(1 - γ)", "σ²γ/(1 − γ)",
+                                  r"\frac{\sigma^2\gamma}{1-\gamma}",
                                   r"\sigma^{2}\gamma(1-\gamma)^{-1}"])
 def test_rewritten_forms_of_a_shipped_formula_are_equivalent(text):
     verdict = theory.check(text, "double_descent.risk_under")

@@ -170,7 +170,7 @@ class _Decide:
             return numeric.compare(a, b, point, dps or self.dps)
 
     def differ(self, out: numeric.Outcome, point, how: str) -> dict:
-        shown = {s.name: numeric._plain(numeric._number(v)) for s, v in point.items()}
+        shown = {s.name: numeric.as_python(numeric.as_mpmath(v)) for s, v in point.items()}
         return dict(equivalent=False, method=how, counterexample={
             "point": shown, "expr": out.a, "against": out.b,
             "relative_difference": out.relative})

@@ -67,10 +67,10 @@ _CAUGHT = (ArithmeticError, ValueError, TypeError, NotImplementedError, mp.libmp
            RecursionError, KeyError, AttributeError, IndexError)
 
 
-def _number(v):
+def as_mpmath(v):
     """A point's value (Fraction or (re, im)) as an mpmath number at the working precision."""
     if isinstance(v, tuple):
-        return mp.mpc(_number(v[0]), _number(v[1]))
+        return mp.mpc(as_mpmath(v[0]), as_mpmath(v[1]))
     if isinstance(v, Fraction):
         return mp.mpf(v.numerator) / v.denominator
     return v
@@ -82,7 +82,8 @@ def _slope(name: str, x, v):
             "cos": lambda: abs(mp.sin(x)), "tan": lambda: abs(1 + v * v),
             "sinh": lambda: abs(mp.cosh(x)), "cosh": lambda: abs(mp.sinh(x)),
             "tanh": lambda: abs(1 - v * v), "atan": lambda: 1 / abs(1 + x * x),
-            "asin": lambda: 1 / abs(mp.sqrt(1 - x * x)), "acos": lambda: 1 / abs(mp.sqrt(1 - x * x)),
+            "asin": lambda: 1 / abs(mp.sqrt(1 - x * x)),
+            "acos": lambda: 1 / abs(mp.sqrt(1 - x * x)),
             "erf": lambda: 2 * abs(mp.exp(-x * x)) / mp.sqrt(mp.pi),
             "erfc": lambda: 2 * abs(mp.exp(-x * x)) / mp.sqrt(mp.pi),
             "gamma": lambda: abs(v * mp.digamma(x)), "loggamma": lambda: abs(mp.digamma(x)),
@@ -124,7 +125,7 @@ class _Eval:
             return mp.mpc(0, 1), mp.mpf(0)
         if isinstance(e, sp.Symbol):
             raw = self.point[e]
-            v = _number(raw)
+            v = as_mpmath(raw)
             exact = isinstance(raw, Fraction) and raw.denominator == 1
             return v, mp.mpf(0) if exact else eps * abs(v)
         if e.is_NumberSymbol:
@@ -342,7 +343,7 @@ class Outcome:
     digits: int
 
 
-def _plain(v) -> complex | float:
+def as_python(v) -> complex | float:
     c = complex(v)
     return c.real if c.imag == 0 else c
 
@@ -370,8 +371,8 @@ def compare(a: sp.Basic, b: sp.Basic, point: Mapping[sp.Symbol, object], dps: in
             rel = float(abs(d) / size) if size else 0.0
             tol = mp.mpf(10) ** (slack - p) * size + SAFETY * (va.err + vb.err)
             if abs(d) <= tol:
-                return Outcome(True, _plain(va.value), _plain(vb.value), rel, p, p - slack)
+                return Outcome(True, as_python(va.value), as_python(vb.value), rel, p, p - slack)
             if prev is not None and abs(d - prev) <= abs(d) * mp.mpf("1e-6"):
-                return Outcome(False, _plain(va.value), _plain(vb.value), rel, p, 0)
+                return Outcome(False, as_python(va.value), as_python(vb.value), rel, p, 0)
             prev = d
     raise Undefined("the difference neither settles nor vanishes with the precision")

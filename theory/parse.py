@@ -55,12 +55,14 @@ _TOKEN = re.compile(r"""(?P<ws>\s+)
  |(?P<str>'[^']*'|"[^"]*")
  |(?P<op>\*\*|[-+*/^(),=!√])""", re.X)
 _SPELLED = {"·": "*", "⋅": "*", "×": "*", "−": "-", "÷": "/", "∞": " oo ", "²": "^2", "³": "^3"}
-_REFUSED = {".": "attribute access ('.') is not allowed", "[": "subscripts ('[') are not allowed",
-            "]": "subscripts (']') are not allowed", ":": "':' (a lambda or a slice) is not allowed",
-            ";": "';' is not allowed", "@": "'@' is not allowed", "%": "'%' is not allowed: use Mod(a, b)",
+_REFUSED = {".": "attribute access ('.') is not allowed",
+            "[": "subscripts ('[') are not allowed", "]": "subscripts (']') are not allowed",
+            ":": "':' (a lambda or a slice) is not allowed", ";": "';' is not allowed",
+            "@": "'@' is not allowed", "%": "'%' is not allowed: use Mod(a, b)",
             "&": "'&' is not allowed", "|": "'|' is not allowed: use Abs(x)",
             "~": "'~' is not allowed", "<": "comparisons are not allowed",
-            ">": "comparisons are not allowed", "`": "'`' is not allowed", "#": "'#' is not allowed"}
+            ">": "comparisons are not allowed", "`": "'`' is not allowed",
+            "#": "'#' is not allowed"}
 
 
 def parse(text: str, symbols: Mapping[str, sp.Symbol] | None = None, *,
@@ -261,8 +263,8 @@ class _Parser:
             prev = self.toks[self.i - 2][1] if self.i >= 2 else ""
             self.fail(f"the formula ends after {prev!r}: a value is missing" if prev
                       else "the formula is empty", pos)
-        self.fail("unmatched ')'" if tok == ")" else f"unexpected {tok!r} where a value is expected",
-                  pos)
+        self.fail("unmatched ')'" if tok == ")" else
+                  f"unexpected {tok!r} where a value is expected", pos)
 
     def group(self, pos: int):
         items = [self.sum()]
@@ -271,8 +273,8 @@ class _Parser:
             items.append(self.sum())
         if not self.at(")"):
             kind, tok, at = self.peek()
-            self.fail(f"unclosed parenthesis opened at column {pos}" if kind == "end"
-                      else f"expected ')' to close the parenthesis of column {pos}, got {tok!r}", at)
+            self.fail(f"unclosed parenthesis opened at column {pos}" if kind == "end" else
+                      f"expected ')' to close the parenthesis of column {pos}, got {tok!r}", at)
         self.take()
         return _Tuple(items) if len(items) > 1 else items[0]
 

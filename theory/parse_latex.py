@@ -35,10 +35,13 @@ _REFUSED = re.compile(r"\\(mathbf|boldsymbol|bm|text|textrm|mathcal|mathbb|vec|h
 _DECIMAL = re.compile(r"\d*\.\d+|\d+\.\d*")
 _LATEX_NAMES = {"Gamma": "gamma", "sgn": "sign"}
 _GREEK = "|".join(sorted((n for n in GREEK_NAMES if n not in ("pi",)), key=len, reverse=True))
-_SUBSCRIPT = re.compile(r"(\\(?:var)?(?:" + _GREEK + r")(?![A-Za-z])|(?<![\\A-Za-z])[A-Za-z])\s*_\s*"
-                        r"(\{\s*(?:[A-Za-z0-9]|\\(?:" + _GREEK + r")(?![A-Za-z])|\s)+\}|[A-Za-z0-9])")
-_PRODUCT = re.compile(r"(\\(?:var)?(?:" + "|".join(n for n in _GREEK.split("|") if n != "Gamma") +
-                      r"|subscripted[A-Z]+)(?![A-Za-z])|(?<![\\A-Za-z])[A-Za-z])\s*(?=\(|\\left\s*\()")
+_LETTER = r"(?<![\\A-Za-z])[A-Za-z]"                 # a letter that is not part of a command
+_SUBSCRIPT = re.compile(
+    r"(\\(?:var)?(?:" + _GREEK + r")(?![A-Za-z])|" + _LETTER + r")\s*_\s*"
+    r"(\{\s*(?:[A-Za-z0-9]|\\(?:" + _GREEK + r")(?![A-Za-z])|\s)+\}|[A-Za-z0-9])")
+_PRODUCT = re.compile(
+    r"(\\(?:var)?(?:" + "|".join(n for n in _GREEK.split("|") if n != "Gamma") +
+    r"|subscripted[A-Z]+)(?![A-Za-z])|" + _LETTER + r")\s*(?=\(|\\left\s*\()")
 _ALLOWED = {sp.Add, sp.Mul, sp.Pow, sp.Tuple, *BOUND.values(),
             *(fn for fn, _, _ in FUNCTIONS.values() if isinstance(fn, type))}
 
@@ -84,7 +87,8 @@ def _word(name: str, text: str) -> str:
 
 
 def _brace_arguments(pre: str) -> str:
-    """``\\opnameacos{x}`` and ``\\log{x}`` (sympy's printer) as ``\\opnameacos\\left(x\\right)``."""
+    """``\\opnameacos{x}`` and ``\\log{x}`` (as sympy prints them) as
+    ``\\opnameacos\\left(x\\right)``."""
     out, i = [], 0
     for m in re.finditer(r"\\(?:" + _OPNAME + r"[A-Za-z]+|log|ln|exp|sin|cos|tan)\s*\{", pre):
         if m.start() < i:

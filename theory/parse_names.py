@@ -13,9 +13,9 @@ CONSTANTS = {"pi": sp.pi, "E": sp.E, "e": sp.E, "I": sp.I, "oo": sp.oo,
              "EulerGamma": sp.EulerGamma, "Catalan": sp.Catalan, "GoldenRatio": sp.GoldenRatio}
 
 GREEK = dict(zip("αβγδεϵζηθϑικλμµνξοπρσςτυφϕχψωΓΔΘΛΞΠΣΥΦΨΩ",
-                 "alpha beta gamma delta epsilon epsilon zeta eta theta theta iota kappa lambda mu mu"
-                 " nu xi omicron pi rho sigma sigma tau upsilon phi phi chi psi omega Gamma Delta Theta"
-                 " Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()))
+                 "alpha beta gamma delta epsilon epsilon zeta eta theta theta iota kappa lambda mu"
+                 " mu nu xi omicron pi rho sigma sigma tau upsilon phi phi chi psi omega Gamma"
+                 " Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()))
 GREEK_NAMES = frozenset(GREEK.values())
 
 _MANY = 10**6

@@ -141,7 +141,7 @@ def read(expr, against, assumptions: dict, domain: dict):
     _unknown("the domain", domain, names_l | names_r)
     extra = {n: _flags(n, a) for n, a in assumptions.items()}
     for name, span in domain.items():            # an open interval's sign is an assumption too
-        lo, hi = (sample._fraction(v) for v in span)
+        lo, hi = (sample.as_fraction(v) for v in span)
         sign = "positive" if lo is not None and lo >= 0 else \
             "negative" if hi is not None and hi <= 0 else None
         if sign and "complex" not in extra.get(name, {}):

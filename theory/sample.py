@@ -65,7 +65,7 @@ def _show(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else f"{float(x):.12g}"
 
 
-def _fraction(x) -> Fraction | None:
+def as_fraction(x) -> Fraction | None:
     """A domain bound as an exact fraction; None for an infinite one (``oo``, ``"-oo"``, inf)."""
     if isinstance(x, str):
         from .parse import parse
@@ -93,7 +93,7 @@ def symbol_range(sym: sp.Symbol, given: tuple | None = None) -> Range:
     hi = 0 if sym.is_nonpositive else None
     lo_open, hi_open = bool(sym.is_positive), bool(sym.is_negative)
     if given is not None:                       # a stated domain is an open interval
-        glo, ghi = (_fraction(v) for v in given)
+        glo, ghi = (as_fraction(v) for v in given)
         if glo is not None and (lo is None or glo >= lo):
             lo, lo_open = glo, True
         if ghi is not None and (hi is None or ghi <= hi):
