@@ -43,8 +43,8 @@ class Formula:
         return f"{self.name} = {sp.sstr(self.expr)}"
 
 
-_CHECKER = ("budget", "check", "formulas", "numeric", "parse", "parse_latex", "parse_names",
-            "parse_sides", "sample")
+_CHECKER = ("budget", "check", "formulas", "numeric", "parse", "parse_conditions",
+            "parse_latex", "parse_names", "parse_sides", "sample")
 
 
 class UnknownFormula(KeyError):

@@ -20,7 +20,9 @@ nothing of the input reaches ``eval``, ``sympify`` or ``parse_expr``. What it ac
 - **functions** of :data:`FUNCTIONS` (elementary, ``Abs``, ``Min``/``Max``, ``gamma``, ``zeta``,
   ``erf``, ``besselj``, ``binomial``, ``factorial``, ``polylog``, ...) and the bound forms
   ``Integral(f, (t, a, b))``, ``Sum(f, (k, a, b))``, ``Product``, ``Limit(f, x, x0, dir="+")``,
-  ``Derivative(f, x, n)`` (left unevaluated: the checker evaluates them). Greek-named functions
+  ``Derivative(f, x, n)`` (left unevaluated: the checker evaluates them), and
+  ``Piecewise((expr, condition), ..., (expr, True))`` (:mod:`theory.parse_conditions`: the only
+  place for comparisons, ``&``, ``|``, ``~``, ``True``, ``False``). Greek-named functions
   (``gamma``, ``beta``, ``zeta``) are symbols when not called.
 - **unicode**: a Greek letter is the symbol of its English name (``σ`` is ``sigma``, ``λ_W`` is
   ``lambda_W``), never a function: ``γ(1 - γ)`` is a product; except ``π`` (pi) and ``Γ(x)`` (the
@@ -43,6 +45,7 @@ from typing import Mapping
 
 import sympy as sp
 
+from .parse_conditions import CALLED, JOINED, RELATIONS, TRUTH, Conditions
 from .parse_names import (_HUGE_ARG, _MANY, BOUND, CONSTANTS, FUNCTIONS, GREEK,  # noqa: F401
                           GREEK_NAMES, FormulaError)
 
@@ -53,16 +56,13 @@ _TOKEN = re.compile(r"""(?P<ws>\s+)
  |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
  |(?P<greek>[""" + "".join(GREEK) + r"""](?:_[A-Za-z0-9]+)?)
  |(?P<str>'[^']*'|"[^"]*")
- |(?P<op>\*\*|[-+*/^(),=!√])""", re.X)
+ |(?P<op>\*\*|<=|>=|==|!=|[-+*/^(),=!√<>&|~])""", re.X)
 _SPELLED = {"·": "*", "⋅": "*", "×": "*", "−": "-", "÷": "/", "∞": " oo ", "²": "^2", "³": "^3"}
 _REFUSED = {".": "attribute access ('.') is not allowed",
             "[": "subscripts ('[') are not allowed", "]": "subscripts (']') are not allowed",
             ":": "':' (a lambda or a slice) is not allowed", ";": "';' is not allowed",
             "@": "'@' is not allowed", "%": "'%' is not allowed: use Mod(a, b)",
-            "&": "'&' is not allowed", "|": "'|' is not allowed: use Abs(x)",
-            "~": "'~' is not allowed", "<": "comparisons are not allowed",
-            ">": "comparisons are not allowed", "`": "'`' is not allowed",
-            "#": "'#' is not allowed"}
+            "`": "'`' is not allowed", "#": "'#' is not allowed"}
 
 
 def parse(text: str, symbols: Mapping[str, sp.Symbol] | None = None, *,
@@ -129,7 +129,7 @@ def _bits(x: sp.Rational) -> int:
     return max(abs(int(x.p)).bit_length(), int(x.q).bit_length())
 
 
-class _Parser:
+class _Parser(Conditions):
     """Recursive descent: formula := sum; sum := term (('+'|'-') term)*;
     term := unary (('*'|'/'|implicit) unary)*; unary := ('-'|'+') unary | power;
     power := postfix (('**'|'^') unary)?; postfix := atom '!'*; atom := number | name | call |
@@ -170,8 +170,7 @@ class _Parser:
         e = self.value(self.sum(), 1)
         kind, tok, pos = self.peek()
         if kind != "end":
-            self.fail("unmatched ')'" if tok == ")" else "'=' is not allowed: give one side of "
-                      "the equation" if tok == "=" else f"unexpected {tok!r}", pos)
+            self.fail(_LEFTOVER.get(tok, f"unexpected {tok!r}"), pos)
         return e
 
     def sum(self):
@@ -295,6 +294,9 @@ class _Parser:
     def name(self, name: str, pos: int):
         if name.startswith("_"):
             self.fail(f"names starting with '_' are not allowed ({name!r})", pos)
+        if name in TRUTH or name in CALLED or name in JOINED:
+            self.fail(f"{name} is only allowed in a Piecewise condition, e.g. "
+                      f"Piecewise((x, x < 1), (1, True))", pos)
         if keyword.iskeyword(name) and name != "lambda":
             self.fail(f"{name!r} is a Python keyword, not part of a formula", pos)
         called = self.at("(")
@@ -303,6 +305,9 @@ class _Parser:
                 self.notes.append(f"{name}(...) was read as the product {name}*(...), "
                                   f"since {name} is a symbol here")
             return self.symbols[name]
+        if called and name == "Piecewise":
+            self.take()
+            return self.piecewise(pos)
         if called and (name in FUNCTIONS or name in BOUND):
             self.take()
             return self.call(name, pos)
@@ -398,6 +403,10 @@ class _Parser:
         return cls(body, *limits)
 
 
+_LEFTOVER = {")": "unmatched ')'", "=": "'=' is not allowed: give one side of the equation",
+             "|": "'|' is only allowed between Piecewise conditions: use Abs(x) for |x|",
+             "&": "'&' is only allowed between Piecewise conditions",
+             **{op: "comparisons are only allowed in a Piecewise condition" for op in RELATIONS}}
 _EXAMPLE = {sp.Integral: "Integral(exp(-t), (t, 0, oo))", sp.Sum: "Sum(1/k**2, (k, 1, oo))",
             sp.Product: "Product(1 - 1/k**2, (k, 2, n))", sp.Limit: "Limit(sin(x)/x, x, 0)",
             sp.Derivative: "Derivative(x**3, x, 2)"}
