@@ -249,6 +249,24 @@ def test_input_as_researchers_write_it(text, same):
     assert sp.simplify(got - want) == 0, (got, want)
 
 
+def test_conditions_live_only_inside_a_piecewise():
+    e = parse("Piecewise((x**2, (x >= 0) & (x < 2)), (4, x >= 2), (0, True))")
+    assert isinstance(e, sp.Piecewise) and len(e.args) == 3
+    k = sp.Symbol("k")
+    assert parse("Piecewise((1, Eq(k, 2)), (0, True))") == sp.Piecewise((1, sp.Eq(k, 2)),
+                                                                         (0, True))
+    assert theory.check("Piecewise((x, x > 0), (0, True))", "Max(x, 0)").equivalent is True
+    v = theory.check("k + Piecewise((1, Eq(k, 2)), (0, True))", "k",
+                     assumptions={"k": "integer"})
+    assert v.equivalent is False and v.counterexample["point"]["k"] == 2, str(v)
+    for text, message in (("x < 1", "only allowed in a Piecewise"), ("True", "only allowed"),
+                          ("Eq(x, 1)", "only allowed"), ("x & y", "between Piecewise"),
+                          ("Piecewise((1, x))", "expected a condition"),
+                          ("Piecewise((1, x < 1)", "the formula ends")):
+        with pytest.raises(FormulaError, match=message):
+            parse(text)
+
+
 def test_reading_choices_are_noted_in_the_verdict():
     notes: list[str] = []
     parse("x(1 - x)", notes=notes)
