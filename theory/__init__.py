@@ -5,6 +5,6 @@ Every verified formula is discoverable by name (``theory.formulas()``, ``python 
 and a formula of your own can be checked against one (``theory.check(expr, name)``).
 """
 from .formulas import Formula, formula, formulas
-from .check import Verdict, check  # noqa: E402  (after .formulas: check imports it)
+from .check import FormulaError, Verdict, check  # noqa: E402  (after .formulas: check imports it)
 
-__all__ = ["Formula", "Verdict", "check", "formula", "formulas"]
+__all__ = ["Formula", "FormulaError", "Verdict", "check", "formula", "formulas"]

@@ -1,40 +1,68 @@
 r"""Check your own formula: is ``expr`` the same function as ``against`` on a domain?
 
-:func:`check` first asks sympy: ``simplify(expr - against) == 0`` decides equivalence; a nonzero
-constant difference decides the opposite. Where sympy cannot decide, both sides are compared at
-random points of the stated domain with 50-digit arithmetic (mpmath through ``evalf``): a relative
-difference above ``1e-30`` at any point is a counterexample (the point and both values); agreement
-at every point is reported as numeric evidence, with the number of points. Symbols are matched by
-name to the formula's own symbols (with their assumptions, e.g. positive), so
-``"sigma**2*gamma/(1 - gamma)"`` means the same ``gamma`` and ``sigma`` as the suite's formula.
+    >>> import theory
+    >>> print(theory.check("sigma**2*gamma/(1 - gamma)", "double_descent.risk_under"))
+    equivalent (proved symbolically): sigma**2*gamma/(1 - gamma) == double_descent.risk_under
 
-    >>> from theory import check
-    >>> check("sigma**2*gamma/(1 - gamma)", "double_descent.risk_under").equivalent
-    True
+``against`` is a registered formula (``"double_descent.risk_under"``, or ``"risk_under"`` where
+that short name is unique), a :class:`~theory.formulas.Formula`, formula text or a sympy
+expression; a number such as ``"1.000001"`` is a number. Text is read by :func:`parse`
+(:mod:`theory.parse`: never evaluated as Python; ``**`` or ``^``, ``2x``, unicode Greek, LaTeX).
+
+How a verdict is decided (:class:`Verdict` says which way):
+
+1. **One table of symbols.** A name is the same symbol on both sides, with the assumptions of the
+   registered formula and of ``assumptions=`` (``{"x": "positive"}``, ``"positive integer"``, or
+   a dict of sympy flags) attached to it on both sides (a ``domain=`` interval within (0, oo) or
+   (-oo, 0) adds positive or negative); a symbol with no assumption is real (``complex`` makes it
+   complex). Decimals are exact (``0.97`` is 97/100; so are the floats of
+   a sympy expression, read as their shortest decimal).
+2. **Probe.** Both sides at 3 points inside the domain (:mod:`theory.numeric`: mpmath, 50
+   digits, precision doubling): a difference that does not move with the precision is a
+   counterexample, **NOT equivalent**, with the point, both values and their relative difference.
+3. **Symbolic.** Integrals, sums, products, limits and derivatives are done (``doit``, kept only
+   where the result agrees with the unevaluated form at a probe point); the difference is
+   simplified (its expanded numerator, the same with trigonometric functions written with
+   ``exp``, ``cancel``, then ``simplify``), within the time budget: 0 is **equivalent (proved
+   symbolically)**; a constant that mpmath shows nonzero is **NOT equivalent**.
+4. **Numeric.** Both sides at ``points`` points of the domain (:mod:`theory.sample`: assumptions
+   and the stated domain, edges, far out, integers for integer symbols): a counterexample is **NOT
+   equivalent**; so is a difference (as sympy left it) that is nonzero beyond its own rounding
+   error at one of 3 agreeing points (``1 + x/10**40`` against ``1``); agreement at every point
+   where both have a value (at least 8 points) is **equivalent (numeric)**, "equal at N points to
+   D digits" on the domain it states; fewer is **undecided**.
+
+A symbol found on one side only is named in the verdict, with "did you mean" against the other
+side's symbols. Nothing depends on the hash seed (symbols in name order, a seeded generator), and
+one check takes at most ``budget`` seconds of CPU time. Bad input raises :class:`FormulaError`.
 """
 from __future__ import annotations
 
-import math
-import random
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import sympy as sp
 
-from .formulas import Formula, formula
+from . import numeric, sample
+from .budget import Clock, OutOfTime
+from .parse import FormulaError, parse
+from .parse_sides import ASSUMPTIONS, read
 
-DIGITS = 50
-REL_TOL = sp.Float("1e-30", DIGITS)
+__all__ = ["ASSUMPTIONS", "FormulaError", "Verdict", "check", "parse"]
+
+_BOUND = (sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Derivative)
+MIN_POINTS = 8
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The answer of :func:`check`.
+    """The answer of :func:`check`; ``str()`` reads as a sentence.
 
-    ``equivalent``: True, False, or None (undecided: a side could not be evaluated anywhere);
-    ``method``: ``"symbolic"`` or ``"numeric (k points)"``; ``counterexample``: the point and both
-    values where they differ (None when equivalent)."""
+    ``equivalent``: True, False, or None (undecided); ``method``: ``"symbolic"``, ``"numeric"``
+    or ``"undecided"``; ``counterexample``: ``{"point": {name: value}, "expr": value, "against":
+    value, "relative_difference": r}`` (``point`` empty for a constant difference);
+    ``points``/``digits``/``domain``: of a numeric decision; ``detail``: how it was decided;
+    ``notes``: symbols on one side only, and reading choices (``x(1 - x)`` read as a product)."""
 
     equivalent: bool | None
     method: str
@@ -42,145 +70,201 @@ class Verdict:
     against: str
     counterexample: dict[str, Any] | None = None
     points: int = 0
+    digits: int = 0
+    domain: str = ""
     detail: str = ""
+    notes: tuple[str, ...] = field(default=())
 
     def __bool__(self) -> bool:
         return bool(self.equivalent)
 
     def __str__(self) -> str:
-        if self.equivalent:
-            return f"equivalent ({self.method}): {self.expr} == {self.against}"
+        lead = [n for n in self.notes if " only in " in n]
+        other = [n for n in self.notes if " only in " not in n]
         if self.equivalent is None:
-            return f"undecided: {self.detail}"
-        c = self.counterexample or {}
-        if not c.get("point"):
-            return f"NOT equivalent ({self.method}): they differ by the constant {self.detail}"
-        where = ", ".join(f"{k} = {v}" for k, v in c.get("point", {}).items())
-        return (f"NOT equivalent ({self.method}): at {where or 'every point'}: "
-                f"{self.expr} = {c.get('expr')}, {self.against} = {c.get('against')}")
+            text, other = f"undecided: {self.detail}", list(self.notes)
+        elif self.equivalent:
+            how = "proved symbolically" if self.method == "symbolic" else \
+                f"numeric, not proved: equal at {self.points} points to {self.digits} digits " \
+                f"on {self.domain}"
+            text, other = f"equivalent ({how}): {self.expr} == {self.against}", list(self.notes)
+        else:
+            c = self.counterexample or {}
+            where = ", ".join(f"{k} = {_show(v)}" for k, v in c.get("point", {}).items())
+            values = (f"at {where}: " if where else "") + \
+                f"{self.expr} = {_show(c.get('expr'))}, {self.against} = " \
+                f"{_show(c.get('against'))} (relative difference " \
+                f"{_show(c.get('relative_difference'), 3)})"
+            text = f"NOT equivalent ({self.method}): " + "; ".join(
+                [*lead, self.detail] if self.method == "symbolic" else
+                [*lead, values, *([self.detail] if self.detail else [])])
+        return text + "".join(f"; note: {n}" for n in other)
 
 
-def _target(against) -> tuple[sp.Expr, str, dict[str, tuple], str]:
-    if isinstance(against, Formula):
-        return against.expr, against.name, dict(against.domain), against.name
-    if isinstance(against, str):
-        if re.fullmatch(r"\w+\.\w+", against.strip()):      # a formula's name: no fallback
-            f = formula(against.strip())
-            return f.expr, against, dict(f.domain), against
-        try:
-            f = formula(against)
-            return f.expr, against, dict(f.domain), against
-        except KeyError:
-            expr = parse(against)
-            return expr, against, {}, sp.sstr(expr)
-    expr = sp.sympify(against)
-    return expr, sp.sstr(expr), {}, sp.sstr(expr)
-
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-_CONSTANTS = {"pi": sp.pi, "E": sp.E}
-
-
-def parse(text: str, symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
-    """A formula from text, every bare name a Symbol (``gamma`` is a symbol, not the Gamma
-    function; ``lambda`` is allowed), names followed by ``(`` functions (``exp(x)``, ``sqrt(x)``);
-    names in ``symbols`` map to those symbols (with their assumptions); ``pi`` and ``E`` are the
-    constants unless ``symbols`` has a symbol of that name."""
-    symbols = dict(symbols or {})
-    local: dict[str, Any] = {}
-    out, pos = [], 0
-    for m in _NAME.finditer(text):
-        name = m.group()
-        call = text[m.end():].lstrip().startswith("(")
-        key = "lambda_" if name == "lambda" else name
-        out.append(text[pos:m.start()] + key)
-        pos = m.end()
-        if not call:
-            local[key] = symbols.get(name, _CONSTANTS.get(name) or sp.Symbol(name))
-    try:
-        return sp.parse_expr("".join(out) + text[pos:], local_dict=local)
-    except (SyntaxError, TypeError, sp.SympifyError) as exc:
-        raise ValueError(f"cannot parse {text!r} as a formula ({exc})") from None
-
-
-def _parse(expr, symbols: Mapping[str, sp.Symbol], assumptions: Mapping[str, Any]) -> sp.Expr:
-    local = dict(symbols)
-    for name, a in (assumptions or {}).items():
-        flags = {a: True} if isinstance(a, str) else dict(a)
-        local[name] = sp.Symbol(name, **flags)
-    if isinstance(expr, str):
-        return parse(expr, local)
-    e = sp.sympify(expr)
-    return e.subs({s: local[s.name] for s in e.free_symbols if s.name in local})
-
-
-def _draw(lo, hi, rng: random.Random) -> sp.Float:
-    """A random point of (lo, hi): uniform when bounded, log-uniform / shifted otherwise."""
-    lo = -math.inf if lo in (-sp.oo, None) else float(lo)
-    hi = math.inf if hi in (sp.oo, None) else float(hi)
-    if math.isfinite(lo) and math.isfinite(hi):
-        x = lo + (hi - lo) * (0.02 + 0.96 * rng.random())
-    elif math.isfinite(lo):
-        x = lo + 10 ** rng.uniform(-2, 2)
-    elif math.isfinite(hi):
-        x = hi - 10 ** rng.uniform(-2, 2)
-    else:
-        x = rng.choice((-1, 1)) * 10 ** rng.uniform(-2, 2)
-    return sp.Float(repr(x), DIGITS)
-
-
-def _value(e: sp.Expr, point: dict) -> sp.Expr | None:
-    try:
-        v = e.evalf(DIGITS, subs=point)
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    return v if v.is_number and v.is_finite else None
+def _show(v, digits: int = 10) -> str:
+    if isinstance(v, complex):
+        return f"{v.real:.{digits}g}{v.imag:+.{digits}g}i"
+    return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
 def check(expr, against, assumptions: Mapping[str, Any] | None = None,
-          domain: Mapping[str, tuple] | None = None, points: int = 24, seed: int = 0) -> Verdict:
-    """Is ``expr`` equal to ``against`` (a formula name such as ``"double_descent.risk_under"``,
-    a :class:`Formula`, a sympy expression or a string) on ``domain``?
+          domain: Mapping[str, tuple] | None = None, *, points: int = 24, dps: int = 50,
+          budget: float = 5.0, seed: int = 0) -> Verdict:
+    """Is ``expr`` equal to ``against`` (module docstring: what is accepted, how it decides)?
 
-    ``assumptions`` maps a symbol name to sympy flags (``{"n": "integer"}`` or a dict of flags) for
-    symbols the formula does not define; ``domain`` maps a symbol name to ``(lo, hi)`` and overrides
-    the formula's own domain (unlisted symbols: (0, 10) if positive, else (-10, 10)).
-    Returns a :class:`Verdict` (``str()`` reads as a sentence)."""
-    target, label, dom, _ = _target(against)
-    symbols = {s.name: s for s in target.free_symbols}
-    mine = _parse(expr, symbols, assumptions or {})
-    text = expr if isinstance(expr, str) else sp.sstr(mine)
-    dom.update(domain or {})
-    diff = sp.simplify(mine - target)
-    if diff == 0:
-        return Verdict(True, "symbolic", text, label)
-    rng = random.Random(seed)
-    free = sorted(mine.free_symbols | target.free_symbols, key=lambda s: s.name)
-    agreed = 0
-    for _ in range(points):
-        point = {}
-        for s in free:
-            lo, hi = dom.get(s.name, (0, 10) if s.is_positive else (-10, 10))
-            point[s] = _draw(lo, hi, rng)
-            if s.is_integer:
-                point[s] = sp.Integer(max(1, round(float(point[s]))))
-        a, b = _value(mine, point), _value(target, point)
-        if a is None or b is None:
-            continue
-        scale = max(abs(a), abs(b), sp.Float(1e-300, DIGITS))
-        if abs(a - b) / scale > REL_TOL:
-            shown = {s.name: float(v) for s, v in point.items()}
-            return Verdict(False, f"numeric ({agreed + 1} points)", text, label,
-                           {"point": shown, "expr": float(a), "against": float(b)}, agreed + 1)
-        agreed += 1
-    if agreed == 0:
-        return Verdict(None, "numeric", text, label, detail="neither side could be evaluated "
-                       "at any random point of the domain; give a domain where both are defined")
-    if diff.is_number and diff != 0:           # a constant sympy knows is nonzero, though tiny
-        return Verdict(False, "symbolic", text, label, {"point": {}, "expr": sp.sstr(mine),
-                                                        "against": sp.sstr(target)},
-                       detail=sp.sstr(diff))
-    return Verdict(True, f"numeric ({agreed} points, {DIGITS} digits)", text, label,
-                   points=agreed)
+    ``assumptions`` maps a symbol name to ``"positive"``, ``"positive integer"``, a list or a
+    dict of flags (:data:`ASSUMPTIONS`); ``domain`` maps a symbol name to an open interval
+    ``(lo, hi)`` (``sp.oo``, ``"oo"`` allowed), replacing a registered formula's own. ``points``
+    numeric points at ``dps`` digits; ``budget`` seconds of CPU time in all."""
+    assumptions, domain = dict(assumptions or {}), dict(domain or {})
+    clock = Clock(budget)
+    try:
+        with clock.limit():
+            a, b, ranges, labels, notes = read(expr, against, assumptions, domain)
+    except OutOfTime:
+        raise FormulaError(f"reading the formulas took more than the budget of {budget:g} s "
+                           f"CPU time") from None
+    verdict = _Decide(a, b, ranges, clock, points, dps, seed).run()
+    return Verdict(**{**verdict, "expr": labels[0], "against": labels[1], "notes": notes})
+
+
+def _plain(d):
+    """``d`` over symbols without assumptions: pure algebra on it is faster, and a 0 it proves
+    holds for every value, so under any assumptions too."""
+    return d.xreplace({s: sp.Symbol(s.name) for s in d.free_symbols})
+
+
+def _numerator(d):
+    """The expanded numerator of ``d`` (0 exactly when ``d`` is 0 where it is defined)."""
+    return sp.expand(_plain(d).as_numer_denom()[0])
+
+
+_TRIG = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc, sp.sinh, sp.cosh, sp.tanh, sp.coth,
+         sp.sech, sp.csch)
+
+
+def _exponential(d):
+    """The expanded numerator of ``d`` with trigonometric and hyperbolic functions written with
+    ``exp`` (proves the usual trigonometric identities fast); ``d`` itself where it has none."""
+    if not d.has(*_TRIG):
+        return d
+    return sp.expand(_plain(d).rewrite(sp.exp).as_numer_denom()[0])
+
+
+def _cancel(d):
+    return 0 if sp.cancel(_plain(d)) == 0 else sp.cancel(d)
+
+
+class _Decide:
+    """Steps 2-4 of the module docstring, on the canonical expressions ``a`` and ``b``."""
+
+    def __init__(self, a, b, ranges, clock: Clock, n: int, dps: int, seed: int):
+        self.a, self.b, self.ranges, self.clock, self.dps = a, b, ranges, clock, dps
+        self.pts = sample.points(ranges, n, seed)
+        self.domain = sample.describe(ranges)
+        self.valid: list[numeric.Outcome] = []
+        self.tried = 0
+
+    def outcome(self, a, b, point, dps=None):
+        with self.clock.limit(max(self.clock.left() / 3, 0.05)):
+            return numeric.compare(a, b, point, dps or self.dps)
+
+    def differ(self, out: numeric.Outcome, point, how: str) -> dict:
+        shown = {s.name: numeric.as_python(numeric.as_mpmath(v)) for s, v in point.items()}
+        return dict(equivalent=False, method=how, counterexample={
+            "point": shown, "expr": out.a, "against": out.b,
+            "relative_difference": out.relative})
+
+    def probe(self, points) -> dict | None:
+        for p in points:
+            self.tried += 1
+            try:
+                out = self.outcome(self.a, self.b, p)
+            except (numeric.Undefined, OutOfTime):
+                continue
+            if not out.equal:
+                return self.differ(out, p, "numeric")
+            self.valid.append((p, out))
+        return None
+
+    def residual_at_points(self, d) -> dict | None:
+        """The difference itself (simplified by sympy, or as it stands) at 3 agreeing points:
+        nonzero beyond its own rounding error is a difference the 30-digit comparison of the two
+        values could not see (``1 + x/10**40`` against ``1``)."""
+        for p, out in self.valid[:3]:
+            try:
+                zero = self.outcome(d, sp.Integer(0), p)
+            except (numeric.Undefined, OutOfTime):
+                continue
+            if not zero.equal:
+                found = self.differ(out, p, "numeric")
+                found["detail"] = f"their difference {sp.sstr(d)} is {_show(zero.a)} there, not 0"
+                return found
+        return None
+
+    def doit(self, e):
+        if not e.has(*_BOUND):
+            return e
+        try:
+            with self.clock.limit(self.clock.left() / 4):
+                done = e.doit()
+        except (OutOfTime, Exception):                 # noqa: BLE001 - sympy may raise anything
+            return e
+        for p in self.pts[:3]:                         # trusted only where it agrees numerically
+            try:
+                return done if self.outcome(e, done, p).equal else e
+            except (numeric.Undefined, OutOfTime):
+                continue
+        return done
+
+    def residual(self):
+        """The difference, simplified as far as the budget allows (0 when proved)."""
+        d = self.a - self.b
+        for step, share in ((_numerator, 0.1), (_exponential, 0.1), (_cancel, 0.15),
+                            (sp.simplify, 0.4)):
+            if d == 0:
+                break
+            try:
+                with self.clock.limit(self.clock.left() * share):
+                    r = step(d)
+            except (OutOfTime, Exception):             # noqa: BLE001
+                continue
+            d = 0 if r == 0 else d if step in (_numerator, _exponential) else r
+        return d
+
+    def run(self) -> dict:
+        if self.a == self.b:
+            return dict(equivalent=True, method="symbolic", detail="identical once read")
+        found = self.probe(self.pts[:3])
+        if found:
+            return found
+        self.a, self.b = self.doit(self.a), self.doit(self.b)
+        d = self.residual()
+        if d == 0:
+            return dict(equivalent=True, method="symbolic", detail="the difference simplifies to 0")
+        if not d.free_symbols and d.is_number:
+            try:
+                out = self.outcome(d, sp.Integer(0), {})
+                if not out.equal:
+                    return dict(equivalent=False, method="symbolic", counterexample={
+                        "point": {}, "expr": sp.sstr(self.a), "against": sp.sstr(self.b),
+                        "relative_difference": 1.0},
+                        detail=f"they differ by the constant {sp.sstr(d)} = {_show(out.a)}")
+            except (numeric.Undefined, OutOfTime):
+                pass
+        found = self.probe(self.pts[3:])
+        if found:
+            return found
+        n = len(self.valid)
+        if n >= MIN_POINTS:
+            found = self.residual_at_points(d)
+            if found:
+                return found
+            digits = min(o.digits for _, o in self.valid)
+            return dict(equivalent=True, method="numeric", points=n, digits=digits,
+                        domain=self.domain, detail=f"no symbolic proof; equal at {n} points")
+        why = "ran out of time" if self.clock.left() <= 0 else "had no value on both sides"
+        return dict(equivalent=None, method="undecided", points=n, domain=self.domain,
+                    detail=f"only {n} of {self.tried} points could be compared (the others "
+                           f"{why}) on {self.domain}; give a domain where both sides are "
+                           f"defined, or a larger budget")

@@ -12,6 +12,7 @@ The same from the shell: ``python -m theory list`` and ``python -m theory check 
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -42,10 +43,21 @@ class Formula:
         return f"{self.name} = {sp.sstr(self.expr)}"
 
 
+_CHECKER = ("budget", "check", "formulas", "numeric", "parse", "parse_conditions",
+            "parse_latex", "parse_names", "parse_sides", "sample")
+
+
+class UnknownFormula(KeyError):
+    """No registered formula of that name; ``str()`` is the one-line message."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def _modules() -> list[str]:
     import theory
     return sorted(m.name for m in pkgutil.iter_modules(theory.__path__)
-                  if m.name not in ("check", "formulas") and not m.name.startswith("_"))
+                  if m.name not in _CHECKER and not m.name.startswith("_"))
 
 
 def formulas() -> dict[str, Formula]:
@@ -59,11 +71,23 @@ def formulas() -> dict[str, Formula]:
 
 
 def formula(name: str) -> Formula:
-    """The formula called ``"<module>.<name>"``, or a KeyError listing the known names."""
+    """The formula called ``"<module>.<name>"``, or an :class:`UnknownFormula` (a KeyError)
+    naming the closest registered names."""
     mod, _, short = name.partition(".")
     if short and mod in _modules():
         module = importlib.import_module(f"theory.{mod}")
         for f in getattr(module, "FORMULAS", ()):
             if f.name == short:
                 return f
-    raise KeyError(f"no formula {name!r}; known: {', '.join(sorted(formulas()))}")
+    known = sorted(formulas())
+    shorts = {k.split(".", 1)[1]: k for k in known}
+    in_module = [k.split(".", 1)[1] for k in known if k.startswith(mod + ".")]
+    if in_module:
+        close = [f"{mod}.{c}" for c in difflib.get_close_matches(short, in_module, n=3, cutoff=0.6)]
+        other = f"{mod} has {', '.join(in_module)}"
+    else:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6) or [
+            shorts[c] for c in difflib.get_close_matches(short or name, shorts, n=3, cutoff=0.6)]
+        other = "`python -m theory list` shows them all"
+    hint = f"did you mean {' or '.join(close)}?" if close else other
+    raise UnknownFormula(f"no formula {name!r} among the {len(known)} registered; {hint}")
