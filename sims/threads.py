@@ -7,7 +7,7 @@ benchmarks/RESULTS.md), and even on an idle machine it is slower on the suite's 
 quick double-descent linear sweep, 100 x 600 SVDs: 7.5 s on two OpenBLAS threads, 3.7 s on one).
 Runs from the CLI and the Python API therefore take ``--threads`` cores (default: the cores this
 process may use, :func:`available_cores`) and use them as processes, not BLAS threads: a sweep's
-independent points run in that many worker processes (:mod:`sims.sweep`), each on one BLAS thread,
+independent points run in that many worker processes (:mod:`sims.parallel`), each on one BLAS thread,
 and BLAS gets more than one thread only where the experiment's largest dense matrix makes BLAS-3
 threading pay (:func:`default_threads`: >= 2000: 2, >= 8000: 4), as the Snakemake rules give it.
 """
@@ -78,7 +78,7 @@ def numba_pool_started() -> bool:
 def _set_numba_threads(n: int) -> int | None:
     """Limit numba's parallel pool to ``n`` threads where it has started, and return its previous
     count; None (nothing done) where it has not: ``numba.set_num_threads`` would launch it, and a
-    process whose OpenMP pool has started cannot fork the sweep's workers (sims.sweep), so a
+    process whose OpenMP pool has started cannot fork the sweep's workers (sims.parallel), so a
     pinned numba run would sweep serially. An unstarted pool starts, at the first parallel kernel,
     with the cores of the process's affinity (the cores --threads gave it under SLURM/taskset)."""
     if "numba" not in sys.modules or not numba_pool_started():
@@ -90,7 +90,7 @@ def _set_numba_threads(n: int) -> int | None:
 
 
 def set_workers(n: int) -> int:
-    """Worker processes a sweep may use (sims.sweep), at least 1; returns the count."""
+    """Worker processes a sweep may use (sims.parallel), at least 1; returns the count."""
     _state["workers"] = max(1, int(n))
     return _state["workers"]
 

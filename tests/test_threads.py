@@ -1,4 +1,4 @@
-"""Thread and worker settings (sims.threads) and the parallel sweep runner (sims.sweep)."""
+"""Thread and worker settings (sims.threads) and the parallel sweep runner (sims.parallel)."""
 import subprocess
 import sys
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sims
-from sims import sweep, threads
+from sims import parallel, threads
 from sims.errors import ConfigError
 
 
@@ -56,11 +56,11 @@ def test_parallel_sweep_is_bit_identical_to_serial(n_workers):
     points = [0.0, 0.5, 1.0, 2.0, 4.0]
     seeds = [11, 12, 13, 14, 15]
     with threads.limited(1, 1):
-        serial = sweep.run(None, points, _point, seeds=seeds)
+        serial = parallel.run(None, points, _point, seeds=seeds)
     with threads.limited(1, n_workers):
-        parallel = sweep.run(None, points, _point, seeds=seeds)
-    assert len(parallel) == len(serial)
-    for a, b in zip(serial, parallel):
+        pooled = parallel.run(None, points, _point, seeds=seeds)
+    assert len(pooled) == len(serial)
+    for a, b in zip(serial, pooled):
         assert np.array_equal(a["s"], b["s"]) and a["x"] == b["x"]
 
 
@@ -78,13 +78,13 @@ def test_whole_simulation_parallel_equals_serial():
 
 def test_pinning_does_not_start_numbas_pool_so_a_numba_sweep_still_forks():
     """pin() before a numba sweep (as the CLI does) must leave the sweep parallel: starting numba's
-    OpenMP pool would make sims.sweep fall back to a serial run (it cannot fork such a process)."""
+    OpenMP pool would make sims.parallel fall back to a serial run (it cannot fork such a process)."""
     code = """
 import numba
-from sims import sweep, threads
+from sims import parallel, threads
 threads.pin(1)
 threads.set_workers(2)
-print(sweep._fork_safe())
+print(parallel._fork_safe())
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -27,7 +27,7 @@ one-minute resolution and MIN_MEM_MB); tests/test_resources.py bounds every pape
 [measured, 2 x measured] (floors allowed). Rates come from the same experiment when its quick work
 time was resolved (see ``rate``). Steps of run-to-tolerance simulators are estimated from their
 conditioning (see each model); a job that outlives its limit anyway resumes from its checkpoint
-(``sims.sweep``) when resubmitted. Simulators without a cost model or calibration (and any model
+(``sims.parallel``) when resubmitted. Simulators without a cost model or calibration (and any model
 error) fall back to the ``resources:`` block of their profile file.
 """
 from __future__ import annotations

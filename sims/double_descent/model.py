@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
 from ..errors import require
-from .. import sweep
+from .. import parallel
 from ..results import Result, make_result
 from theory import double_descent as theory
 
@@ -178,7 +178,7 @@ def simulate(config: DoubleDescentConfig) -> Result:
     B, L = len(budgets), len(lambdas)
     extra_lam = config.model == "linear"
     seeds = np.random.SeedSequence(config.seed).spawn(S)
-    values = sweep.run(config, range(S), lambda k, seed: _one_seed(config, bk, k, seed),
+    values = parallel.run(config, range(S), lambda k, seed: _one_seed(config, bk, k, seed),
                        seeds=seeds, desc=f"double_descent[{config.model}]")
     risk = np.stack([v["risk"] for v in values])
     train = np.stack([v["train"] for v in values])

@@ -1,12 +1,12 @@
 """Grokking: ``simulate`` for the two shapes of experiment (one run with its snapshots and stage-II
-ascent; the threshold sweep over M, seeds and bisection steps, through :func:`sims.sweep.run`)."""
+ascent; the threshold sweep over M, seeds and bisection steps, through :func:`sims.parallel.run`)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .. import sweep
+from .. import parallel
 from ..backend import get_backend
 from ..results import Result, make_result
 from . import metrics
@@ -112,14 +112,14 @@ def _stage2_point(config: GrokkingConfig, seed) -> dict:
 
 def _stage2(config: GrokkingConfig) -> Result:
     seeds = np.random.SeedSequence(config.seed).spawn(config.seeds)
-    values = sweep.run(config, list(range(config.seeds)), lambda s, ss: _stage2_point(config, ss),
+    values = parallel.run(config, list(range(config.seeds)), lambda s, ss: _stage2_point(config, ss),
                        seeds=seeds, desc="grokking stage2")
-    grid = sweep.Grid(seed=range(config.seeds))
+    grid = parallel.Grid(seed=range(config.seeds))
     inner = {"W_start": ("node", "input"), "W_indep": ("node", "input"),
              "W_final": ("node", "input"), "V_final": ("output", "node"), "step_start": (),
              "step": ("record",), "train_acc": ("record",), "test_acc": ("record",),
              "ipr_top": ("record",)}
-    arrays, dims = sweep.stack(values, grid, inner)
+    arrays, dims = parallel.stack(values, grid, inner)
     arrays["record_step"], dims["record_step"] = arrays["step"][0], ["record"]
     return make_result(config, arrays, dims, coords={"record": "record_step"},
                        backend=get_backend(config.backend, config).name)
@@ -161,7 +161,7 @@ def _sweep(config: GrokkingConfig) -> Result:
     S = config.seeds
     seeds = np.random.SeedSequence(config.seed).spawn(len(Ms) * S)
     points = [(M, s) for M in Ms for s in range(S)]          # seeds[i * S + s] for (Ms[i], s)
-    done = sweep.run(config, points, lambda pt, ss: _threshold_point(config, pt[0], ss),
+    done = parallel.run(config, points, lambda pt, ss: _threshold_point(config, pt[0], ss),
                      seeds=seeds, desc="grokking sweep")
     keys = ("acc_low", "acc_high", "steps_high", "threshold")
     arrays = {k: np.array([d[k] for d in done], float).reshape(len(Ms), S) for k in keys}

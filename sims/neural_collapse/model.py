@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from .. import sweep
+from .. import parallel
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
 from ..errors import ConfigError, require
@@ -257,7 +257,7 @@ def simulate(config: NeuralCollapseConfig) -> Result:
     """
     runs = runs_of(config)
     seeds = np.random.SeedSequence(config.seed).spawn(len(runs))
-    out = sweep.run(config, runs, lambda run, seed: run_one(config, class_counts(config, run[1]),
+    out = parallel.run(config, runs, lambda run, seed: run_one(config, class_counts(config, run[1]),
                                                            run[0], seed),
                     seeds=seeds, desc="neural_collapse")
     stack = lambda key: np.stack([o[key] for o in out])   # noqa: E731

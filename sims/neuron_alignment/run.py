@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import sweep
+from .. import parallel
 from ..backend import get_backend
 from ..results import Result, make_result
 from . import model
@@ -50,7 +50,7 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
     bk = get_backend(config.backend, config)
     data_ss, init_ss = np.random.SeedSequence(config.seed).spawn(2)
     W0dir, v0sign = model.make_init(config.width, config.d, 1.0, np.random.default_rng(init_ss))
-    grid = sweep.Grid(n=config.n, mu=config.mu, eps=config.eps)
+    grid = parallel.Grid(n=config.n, mu=config.mu, eps=config.eps)
     points = list(enumerate(grid.points()))
     cache: dict = {}
 
@@ -65,7 +65,7 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
         X, y = data(n, mu, seed)
         return _grid_point(bk, config, g, X, y, eps * W0dir, eps * v0sign, W0dir, v0sign)
 
-    values = sweep.run(config, points, grid_point, seeds=[data_ss] * len(points),
+    values = parallel.run(config, points, grid_point, seeds=[data_ss] * len(points),
                        desc="neuron_alignment")
     arrays = {k: v for k, v in values[0].items() if not k.startswith(("summary/", "base/"))}
     dims = {k: TRAJECTORY_DIMS[k] for k in arrays}
@@ -137,7 +137,7 @@ def _halvings(bk, X, y, W0, v0, config, point0, seed) -> dict:
     """Balancedness drift and final state at step, step/2, ..., step/2^halvings, run to the same
     t_end; the halved runs go through the sweep runner (one checkpoint each)."""
     steps = [config.step / 2**k for k in range(config.halvings + 1)]
-    finer = sweep.run(config, steps[1:],
+    finer = parallel.run(config, steps[1:],
                       lambda s, _seed: _drifts(_integrate(bk, X, y, W0, v0, config, s), W0, v0),
                       seeds=[seed] * (len(steps) - 1), desc="neuron_alignment halvings",
                       key="halvings")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_backend
-from .. import sweep
+from .. import parallel
 from . import streams
 from .config import ScalingLawsConfig
 from theory import scaling_laws as theory
@@ -24,7 +24,7 @@ def _bootstrap(c: ScalingLawsConfig, N, D, L, start) -> np.ndarray:
     n = len(L)
     states = streams.states(np.random.default_rng(c.seed),
                             [lambda rng: rng.integers(0, n, n)] * c.bootstrap)
-    values = sweep.run(c, range(c.bootstrap), lambda k, st: theory.bootstrap_refit(
+    values = parallel.run(c, range(c.bootstrap), lambda k, st: theory.bootstrap_refit(
         N, D, L, streams.generator(st).integers(0, n, n), start),
         seeds=states, desc="scaling_laws[bootstrap]", key="bootstrap")
     return np.asarray(values).reshape(c.bootstrap, 3)

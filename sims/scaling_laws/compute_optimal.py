@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_backend
-from .. import sweep
+from .. import parallel
 from . import equivalent, plrf, streams
 from .config import ScalingLawsConfig
 
@@ -69,7 +69,7 @@ def _sampled_draws(c: ScalingLawsConfig, bk, rng, dg, steps, draws: int, key: st
     every d in ``dg`` for each, shape (draw, width, step)."""
     v, dm = c.v_ratio * int(dg[-1]), int(dg[-1])
     states = streams.states(rng, [streams.normal((v, dm))] * draws)
-    values = sweep.run(c, range(draws), lambda k, st: co_curves(
+    values = parallel.run(c, range(draws), lambda k, st: co_curves(
         bk, c.alpha, c.beta, dg, streams.generator(st).standard_normal((v, dm)), steps, c.lr),
         seeds=states, desc=f"scaling_laws[{key}]", key=key)
     return np.asarray(values)
@@ -77,7 +77,7 @@ def _sampled_draws(c: ScalingLawsConfig, bk, rng, dg, steps, draws: int, key: st
 
 def _equivalent(c: ScalingLawsConfig, dg, steps) -> np.ndarray:
     """Deterministic-equivalent curves, one sweep point per width: (width, step)."""
-    values = sweep.run(c, [int(d) for d in dg], lambda d, _: equivalent.equivalent_curves(
+    values = parallel.run(c, [int(d) for d in dg], lambda d, _: equivalent.equivalent_curves(
         c.alpha, c.beta, [d], c.v_ratio, c.lr, steps, backend=c.backend)[0],
         seeds=[None] * len(dg), desc="scaling_laws[equivalent]", key="equivalent")
     return np.asarray(values)

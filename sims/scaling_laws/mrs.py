@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_backend
-from .. import sweep
+from .. import parallel
 from .config import ScalingLawsConfig
 
 
@@ -84,7 +84,7 @@ def simulate_mrs(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
     """Arrays, dims and backend of an ``mrs`` experiment (see :func:`sims.scaling_laws.simulate`)."""
     bk = get_backend(c.backend, c)
     seeds = np.random.SeedSequence(c.seed).spawn(c.seeds)
-    values = sweep.run(c, range(c.seeds), lambda k, seed: _one_seed(c, bk, seed), seeds=seeds,
+    values = parallel.run(c, range(c.seeds), lambda k, seed: _one_seed(c, bk, seed), seeds=seeds,
                        desc="scaling_laws[mrs]")
     arrays = {f"loss_{k}": np.stack([v[k] for v in values])
               for k in ("vs_N", "vs_P", "spike", "spike_ridge")}

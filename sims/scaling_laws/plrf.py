@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import get_backend, kernel
-from .. import sweep
+from .. import parallel
 from . import streams
 from .config import ScalingLawsConfig
 
@@ -98,7 +98,7 @@ def _limit_losses(c: ScalingLawsConfig, seed) -> np.ndarray:
     points = [(dd, k) for dd in c.d_grid for k in range(c.w_draws)]
     states = streams.states(np.random.default_rng(seed),
                             [streams.normal((c.v_ratio * dd, dd)) for dd, _ in points])
-    values = sweep.run(c, points, lambda p, st: plrf_problem(
+    values = parallel.run(c, points, lambda p, st: plrf_problem(
         c.alpha, c.beta, p[0], c.v_ratio * p[0], streams.generator(st))["p_inf"],
         seeds=states, desc="scaling_laws[plrf limit loss]", key="limit")
     return np.asarray(values, dtype=float).reshape(len(c.d_grid), c.w_draws)
@@ -117,7 +117,7 @@ def simulate_plrf(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
                                       log_steps))
     half = bk.to_numpy(expected_loss(bk, bk.asarray(lam), bk.asarray(a0), gamma / 2, pr["p_inf"],
                                      log_steps))
-    (mc,) = sweep.run(c, ["sgd"], lambda _, seed: _sgd(c, bk, pr, gamma, log_steps, seed),
+    (mc,) = parallel.run(c, ["sgd"], lambda _, seed: _sgd(c, bk, pr, gamma, log_steps, seed),
                       seeds=[s_sgd], desc="scaling_laws[plrf sgd]", key="sgd")
     arrays = {"log_steps": log_steps, "exact_loss": exact, "mc_loss": mc["mc_loss"],
               "mc_se": mc["mc_se"], "d_grid": np.asarray(c.d_grid),

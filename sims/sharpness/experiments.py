@@ -1,5 +1,5 @@
 """The seven experiment kinds. Every loop over independent runs (widths, parametrisations, seeds,
-learning rates, step-size factors) goes through :func:`sims.sweep.run`, one checkpointed point per
+learning rates, step-size factors) goes through :func:`sims.parallel.run`, one checkpointed point per
 run, with the SeedSequences the runs always had (children of the config's second master seed).
 
 Each runner returns ``(arrays, dims)`` for :func:`sims.results.make_result`.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import sweep
+from .. import parallel
 from ..backend import get_backend
 from ..results import Result, make_result
 from . import curvature, net
@@ -62,11 +62,11 @@ def run_ntk_init(cfg, bk, seeds):
                 "err_rms": np.sqrt(np.mean((emp - exact) ** 2))}
 
     W, S = len(cfg.widths), cfg.seeds
-    grid = sweep.Grid(width=cfg.widths, seed=range(S))
+    grid = parallel.Grid(width=cfg.widths, seed=range(S))
     # one spawn(W S) = the per-width spawn(S) calls of the original loop, in the same order
-    values = sweep.run(cfg, grid.points(), one, seeds=seeds[1].spawn(W * S),
+    values = parallel.run(cfg, grid.points(), one, seeds=seeds[1].spawn(W * S),
                        desc="sharpness[ntk_init]")
-    arrays, dims = sweep.stack(values, grid, {"err_max": (), "err_rms": (),
+    arrays, dims = parallel.stack(values, grid, {"err_max": (), "err_rms": (),
                                               "ntk": ("sample", "sample_")})
     arrays["ntk_emp"], dims["ntk_emp"] = arrays.pop("ntk"), dims.pop("ntk")
     arrays.update(widths=np.array(cfg.widths), ntk_theory=exact, X=X)
@@ -97,12 +97,12 @@ def run_width_sweep(cfg, bk, seeds):
         return {"sharpness": sharp, "loss": loss, "feature_move": move, "eta": eta}
 
     P, W, S = len(cfg.params), len(cfg.widths), cfg.seeds
-    grid = sweep.Grid(param=range(P), width=range(W), seed=range(S))
-    values = sweep.run(cfg, grid.points(), one, seeds=_grandchildren(seeds[1], P * W, S),
+    grid = parallel.Grid(param=range(P), width=range(W), seed=range(S))
+    values = parallel.run(cfg, grid.points(), one, seeds=_grandchildren(seeds[1], P * W, S),
                        desc="sharpness[width_sweep]")
-    arrays, dims = sweep.stack(values, grid, {k: ("step",) for k in ("sharpness", "loss",
+    arrays, dims = parallel.stack(values, grid, {k: ("step",) for k in ("sharpness", "loss",
                                                                      "feature_move")})
-    eta = sweep.stack(values, grid, {"eta": ()})[0]["eta"][:, :, 0]
+    eta = parallel.stack(values, grid, {"eta": ()})[0]["eta"][:, :, 0]
     arrays.update(widths=np.array(cfg.widths), logs=logs, eta=eta, params=np.array(cfg.params))
     dims.update(widths=["width"], logs=["step"], eta=["param", "width"], params=["param"])
     return arrays, dims
@@ -125,10 +125,10 @@ def run_lr_transfer(cfg, bk, seeds):
 
     P, W, R, S = len(cfg.params), len(cfg.widths), len(cfg.lrs), cfg.seeds
     run_seeds = _grandchildren(seeds[1], P * W, S)            # one init per (param, width, seed)
-    grid = sweep.Grid(param=range(P), width=range(W), seed=range(S), lr=range(R))
-    values = sweep.run(cfg, grid.points(), one, seeds=[run_seeds[j // R] for j in range(P * W * S * R)],
+    grid = parallel.Grid(param=range(P), width=range(W), seed=range(S), lr=range(R))
+    values = parallel.run(cfg, grid.points(), one, seeds=[run_seeds[j // R] for j in range(P * W * S * R)],
                        desc="sharpness[lr_transfer]")
-    final = sweep.stack(values, grid, {"final_loss": ()})[0]["final_loss"]
+    final = parallel.stack(values, grid, {"final_loss": ()})[0]["final_loss"]
     return ({"widths": np.array(cfg.widths), "lrs": np.array(cfg.lrs),
              "final_loss": final.transpose(0, 1, 3, 2), "params": np.array(cfg.params)},
             {"widths": ["width"], "lrs": ["lr"], "final_loss": ["param", "width", "lr", "seed"],
@@ -152,8 +152,8 @@ def run_eos(cfg, bk, seeds):
                                          np.random.default_rng(ss), logs)
         return {"sharpness": sharp, "loss": loss}
 
-    values = sweep.run(cfg, factors, one, seeds=seeds[1].spawn(len(factors)), desc="sharpness[eos]")
-    arrays, dims = sweep.stack(values, sweep.Grid(run=factors), {"sharpness": ("step",),
+    values = parallel.run(cfg, factors, one, seeds=seeds[1].spawn(len(factors)), desc="sharpness[eos]")
+    arrays, dims = parallel.stack(values, parallel.Grid(run=factors), {"sharpness": ("step",),
                                                                  "loss": ("step",)})
     arrays.update(factors=np.array(factors), eta=2 / (np.array(factors) * lam0), lambda0=lam0,
                   logs=logs, is_control=np.array([False] * len(cfg.lrs)
@@ -205,7 +205,7 @@ def run_sgd_lstsq(cfg, bk, seeds):
                 err[j] = np.linalg.norm(X @ (w - w_star)) / e0
         return {"rel_error": np.where(np.isfinite(err), err, np.inf)}   # overflow: diverged
 
-    values = sweep.run(cfg, cfg.lrs, one, seeds=seeds[1].spawn(len(cfg.lrs)),
+    values = parallel.run(cfg, cfg.lrs, one, seeds=seeds[1].spawn(len(cfg.lrs)),
                        desc="sharpness[sgd_lstsq]")
     err = np.stack([v["rel_error"] for v in values], axis=1)
     ev = np.linalg.eigvalsh(H)
@@ -243,10 +243,10 @@ def run_sgd_net(cfg, bk, seeds):
         return {**out, "lrf": lrf}
 
     R, S = len(cfg.lrs), cfg.seeds
-    grid = sweep.Grid(lr=range(R), seed=range(S))
-    values = sweep.run(cfg, grid.points(), one, seeds=seeds[1].spawn(R * S),
+    grid = parallel.Grid(lr=range(R), seed=range(S))
+    values = parallel.run(cfg, grid.points(), one, seeds=seeds[1].spawn(R * S),
                        desc="sharpness[sgd_net]")
-    arrays, dims = sweep.stack(values, grid, {k: ("method",) for k in ("loss", "lam", "trace",
+    arrays, dims = parallel.stack(values, grid, {k: ("method",) for k in ("loss", "lam", "trace",
                                                                        "trace_se")})
     for k in ("loss", "lam", "trace", "trace_se"):
         arrays[k], dims[k] = arrays[k].transpose(2, 0, 1), ["method", "lr", "seed"]

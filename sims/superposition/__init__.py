@@ -23,7 +23,7 @@ W_ij ~ N(0, 1/m), b_i ~ N(0, ``b_init``^2) (the authors use b_init = 1).
 
 Experiment kinds, from the config: ``strong`` (gamma < 0), ``weak`` (gamma > 0), ``no_decay``
 (gamma = 0, no claims). Every width in ``m_grid`` is trained on the same stream of batches (common
-random numbers; a sweep over widths through :func:`sims.sweep.run`, checkpointed per width) and
+random numbers; a sweep over widths through :func:`sims.parallel.run`, checkpointed per width) and
 evaluated, trained and at initialisation (the untrained control), on the same ``eval_batch``
 held-out samples. Theory in :mod:`theory.superposition`; claims in :mod:`.claims`.
 """

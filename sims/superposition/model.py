@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import get_backend, kernel
 from ..config import BaseConfig
 from ..errors import require
-from .. import sweep
+from .. import parallel
 from ..results import Result, make_result
 
 REPRESENTED = 0.5      # |W_i| above which feature i counts as represented (the authors' phi_1/2)
@@ -224,7 +224,7 @@ def simulate(config: SuperpositionConfig) -> Result:
     ``train_loss`` [width, log] (batch loss at those steps); the untrained control, the same widths
     evaluated at initialisation on the same held-out samples: ``init_loss``, ``init_loss_se``,
     ``init_overlap``, ``init_weighted_overlap`` [width], ``init_norms`` [width, feature].
-    The widths are a sweep (:func:`sims.sweep.run`, checkpointed per width); by default every width
+    The widths are a sweep (:func:`sims.parallel.run`, checkpointed per width); by default every width
     is trained in one block on the same batches, as ``block_widths`` widths at a time otherwise.
     """
     c = config
@@ -238,10 +238,10 @@ def simulate(config: SuperpositionConfig) -> Result:
     def block(ms, seeds):
         return _train(c, bk, list(ms), inits, seeds[0], Xe)
 
-    values = sweep.run(c, widths, lambda m, seed: block([m], [seed])[0],
+    values = parallel.run(c, widths, lambda m, seed: block([m], [seed])[0],
                        seeds=[s_data] * len(widths), desc="superposition[widths]", block=block,
                        block_size=c.block_widths or len(widths))
-    arrays, dims = sweep.stack(values, sweep.Grid(width=widths), POINT_DIMS)
+    arrays, dims = parallel.stack(values, parallel.Grid(width=widths), POINT_DIMS)
     arrays.update(m_grid=np.asarray(c.m_grid), p=p, train_steps=log_steps(c))
     dims.update(m_grid=["width"], p=["feature"], train_steps=["log"])
     return make_result(c, arrays, dims, coords={"width": "m_grid", "log": "train_steps"},

@@ -17,7 +17,7 @@ rule run_experiment:
     params:
         py=PY,
         profile_dir=lambda w, input: os.path.dirname(input[0]),
-        # finished points of a sweep survive a killed or preempted job (sims/sweep.py)
+        # finished points of a sweep survive a killed or preempted job (sims/parallel.py)
         ckpt=lambda w: f"results/{w.profile}/checkpoints/{w.sim}/{w.experiment}",
     shell:
         # BLAS / numba threads pinned to the job's threads: parallel jobs must not oversubscribe

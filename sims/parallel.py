@@ -19,8 +19,8 @@ arrays (or any value :mod:`sims.checkpoint` can store). :func:`run`
 dims, ready for :func:`sims.results.make_result`::
 
     grid = Grid(seed=range(S), ratio=config.ratios)
-    values = sweep.run(config, grid.points(), one_point, desc="double_descent")
-    arrays, dims = sweep.stack(values, grid, {"risk": ("filter",), "cond": ()})
+    values = parallel.run(config, grid.points(), one_point, desc="double_descent")
+    arrays, dims = parallel.stack(values, grid, {"risk": ("filter",), "cond": ()})
 """
 from __future__ import annotations
 
