@@ -10,7 +10,6 @@ from . import api
 from . import claims as claims_mod
 from . import config as cfg
 from . import results
-from . import threads
 from .errors import SimsError
 from .registry import get_simulator, names
 
@@ -50,10 +49,8 @@ def cmd_run(args) -> None:
             print(f"would run {args.simulator}/{name} ({sim.kind(config)})")
         return
     for name, config in configs.items():   # every config was validated before anything runs
-        blas, workers = threads.plan(sim, config, args.threads)
-        threads.pin(blas)
-        threads.set_workers(workers)
-        result = api.simulate(sim, config, experiment=name, profile=profile, overrides=overrides)
+        result = api.simulate(sim, config, threads=args.threads, experiment=name, profile=profile,
+                              overrides=overrides)
         stem = Path(args.out) if args.out else result_stem(args.results_dir, profile,
                                                            args.simulator, name)
         npz, _ = results.save(stem, result, format=args.format)

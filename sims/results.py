@@ -89,11 +89,11 @@ class Result:
 
 def make_result(config: Any, arrays: Mapping[str, Any], dims: Mapping[str, Sequence[str]],
                 coords: Mapping[str, str] | None = None, **meta: Any) -> Result:
-    """The ``Result`` of ``simulate(config)``: ``arrays`` as numpy arrays, with the config, the
-    simulator's name, the experiment kind and the ``dims`` of every array in the metadata (so
-    claims run on an in-memory result as on a file). Raises ``ValueError`` when an array has no
-    dims or dims of the wrong length, and when a coordinate names a missing array."""
-    from .registry import simulator_of_config
+    """The ``Result`` of ``simulate(config)``: ``arrays`` as numpy arrays, with the config and the
+    ``dims`` of every array in the metadata (so claims run on an in-memory result as on a file;
+    :meth:`sims.simulator.Simulator.simulate` adds the simulator's name, the kind and the
+    backend). Raises ``ValueError`` when an array has no dims or dims of the wrong length, and
+    when a coordinate names a missing array."""
     out = {k: np.asarray(v) for k, v in arrays.items()}
     dims = {k: list(v) for k, v in dims.items()}
     missing = sorted(set(out) - set(dims))
@@ -113,9 +113,7 @@ def make_result(config: Any, arrays: Mapping[str, Any], dims: Mapping[str, Seque
         if key not in out or dims[key] != [dim]:
             raise ValueError(f"coordinate {dim!r} -> {key!r} is not a 1-d array of the result "
                              f"along {dim!r}")
-    sim = simulator_of_config(config)
-    base = {"simulator": sim.name if sim else None, "kind": sim.kind(config) if sim else None,
-            "config": config.to_dict(), "seed": getattr(config, "seed", None),
+    base = {"config": config.to_dict(), "seed": getattr(config, "seed", None),
             "dims": {k: dims[k] for k in out}, "coords": coords}
     return Result(out, {**base, **meta})
 

@@ -6,7 +6,7 @@ Each simulator module (or package) ends with one :class:`Simulator`::
         name="double_descent",
         summary="min-norm least squares and ReLU random features across p = n",
         config=DoubleDescentConfig,            # frozen dataclass deriving sims.config.BaseConfig
-        simulate=simulate,                     # config -> sims.results.Result (sims.results.make_result)
+        simulate=simulate,                     # (config, run) -> sims.results.Result (make_result)
         kind=lambda c: c.model,                # what an experiment *is*, from its config
         claims={"linear": linear_claims, "relu_rf": rf_claims},   # by kind
         symbolic=theory.verify, symbolic_reference="Hastie et al. 2022",
@@ -15,11 +15,15 @@ Each simulator module (or package) ends with one :class:`Simulator`::
         benchmarks="benchmarks.double_descent",
     )
 
-and ``sims/registry.py`` lists the module once. The CLI, the Snakefile, the cost model, the
+and ``sims/registry.py`` lists the module once. The declared ``simulate(config, run)`` is the
+simulator's body; ``SIMULATOR.simulate(config, threads=None)`` is the one entry of every run
+(exported as the package's ``simulate``): it resolves the backend and plans the threads once, runs
+the body within those thread limits (restored for the caller afterwards) with a
+:class:`sims.context.RunContext`, and labels the result with the simulator, the kind and the
+backend. The CLI, the Snakefile, the cost model, the
 benchmarks, the report and the tests all discover simulators from the registry.
 
-A claims function for a kind is ``fn(name, result, experiments) -> list[Claim]``: ``name`` is the
-experiment's name in the profile (used only in the rows' labels), ``experiments`` the whole
+A claims function for a kind is ``fn(result, experiments) -> list[Claim]``: ``experiments`` the whole
 :class:`Experiments` of the profile, so a claim can find its control run by kind
 (``experiments.first("no_decay")``). Claims are keyed by what an experiment is, never by its name: a
 profile may rename, add or remove experiments and every applicable claim still runs.
@@ -31,10 +35,14 @@ import functools
 import traceback
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from . import threads as _threads
+from .backend import resolve_backend
 from .claims import Claim, failed, symbolic as symbolic_rows
+from .context import RunContext
+from .errors import require
 from .results import Result
 
-ClaimFn = Callable[[str, Result, "Experiments"], Sequence[Claim]]
+ClaimFn = Callable[[Result, "Experiments"], Sequence[Claim]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +52,7 @@ class Simulator:
     name: str
     summary: str
     config: type
-    simulate: Callable[[Any], Result]
+    simulate: Callable[[Any, RunContext], Result]   # the body; replaced by the entry (below)
     kind: Callable[[Any], str]
     claims: Mapping[str, ClaimFn]
     symbolic: Callable[[], Mapping[str, bool]] | None = None
@@ -55,6 +63,10 @@ class Simulator:
     benchmarks: str | None = None              # module with cases(size)
     auto: Callable[[Any], str] | None = None   # config -> "numba" | "numpy": the faster CPU path
     module: str = ""                           # filled in by the registry
+
+    def __post_init__(self) -> None:
+        if not hasattr(self.simulate, "body"):
+            object.__setattr__(self, "simulate", _entry(self, self.simulate))
 
     def kind_of(self, result: Result) -> str:
         """The kind of a result: from its metadata, else computed from its config."""
@@ -91,7 +103,7 @@ class Simulator:
             return [failed("result consistent", self.name, "arrays that share an axis name have "
                            "equal lengths along it, and every array has its dims", broken)]
         try:
-            rows = list(fn(name, exps[name], exps))
+            rows = list(fn(exps[name], exps))
         except Exception as exc:  # noqa: BLE001 - claims never raise; they report
             where = traceback.extract_tb(exc.__traceback__)[-1]
             return [failed(f"claims of kind {kind!r}", self.name,
@@ -107,6 +119,22 @@ class Simulator:
             return []
         return symbolic_rows(_verified(self.symbolic), self.symbolic_reference or self.name,
                              self.symbolic.__module__)
+
+
+def _entry(sim: Simulator, body: Callable[[Any, RunContext], Result]) -> Callable[..., Result]:
+    """``simulate(config, threads=None)``: one run of ``body`` (see the module docstring)."""
+    @functools.wraps(body)
+    def simulate(config: Any, *, threads: int | None = None) -> Result:
+        require(isinstance(config, sim.config), f"{sim.name}.simulate needs a {sim.config.__name__}"
+                                                f", got {type(config).__name__}")
+        run = RunContext(resolve_backend(config.backend, sim.auto, config),
+                         _threads.plan(sim, config, threads))
+        with _threads.limited(run.threads):
+            result = body(config, run)
+        result.meta.update(simulator=sim.name, kind=sim.kind(config), backend=run.backend.name)
+        return result
+    simulate.body = body
+    return simulate
 
 
 def _inconsistent(result: Result) -> str:

@@ -52,7 +52,6 @@ MIN_RUNTIME, MAX_RUNTIME = 1, 3 * 24 * 60          # minutes (SLURM's resolution
 MIN_MEM_MB = 128                     # below every measured job's peak (Python + numpy alone ~100 MB)
 RESOLVED_S = 1.0                     # a quick run's work time below this is start-up noise
 PARALLEL_MIN_S = 600                 # shorter jobs run on one core
-THREAD_DIMS = ((8000, 4), (2000, 2))
 
 
 # ---- from work to resources --------------------------------------------------------------------------
@@ -165,7 +164,8 @@ def job_resources(sim: str, experiment: str, profile_data: dict) -> dict[str, in
     out["runtime"] = int(min(MAX_RUNTIME, max(MIN_RUNTIME, math.ceil(SAFETY_TIME * seconds / 60))))
     out["mem_mb"] = int(max(MIN_MEM_MB, math.ceil(SAFETY_MEM * predicted_mb(cal[sim], experiment, nbytes))))
     long_job = SAFETY_TIME * seconds >= PARALLEL_MIN_S
-    out["cpus"] = next((n for lim, n in THREAD_DIMS if dim >= lim), 1) if long_job else 1
+    from sims.threads import blas_threads
+    out["cpus"] = blas_threads(dim) if long_job else 1
     return out
 
 
