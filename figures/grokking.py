@@ -37,13 +37,13 @@ def stages(exps, ax):
             ax.plot(ctrl["step"], ctrl["test_acc"], color="C1", ls=ls, label=f"test ({kind})")
     ax.plot(t, grok["ipr_top"], color="C2", label="top-node IPR")
     st = metrics.detect_stages(t, grok["train_acc"], grok["test_acc"], grok["ipr_top"], cfg["M"])
-    for key, lab in (("t_mem", "mem (I)"), ("t_feat", "feat (II)"), ("t_grok", "grok (III)")):
-        if np.isfinite(st[key]):
-            ax.axvline(st[key], color="grey", lw=0.8, ls=":")
-            ax.text(st[key], 1.03, lab, fontsize=6.5, ha="center", va="bottom", color="dimgrey")
+    for when, lab in ((st.t_mem, "mem (I)"), (st.t_feat, "feat (II)"), (st.t_grok, "grok (III)")):
+        if np.isfinite(when):
+            ax.axvline(when, color="grey", lw=0.8, ls=":")
+            ax.text(when, 1.03, lab, fontsize=6.5, ha="center", va="bottom", color="dimgrey")
     ax.set_xscale("symlog", linthresh=10)
     ax.set(xlim=(0, t[-1]), xlabel="step", ylabel="accuracy / IPR", ylim=(-0.05, 1.12),
-           title=f"(a) M={cfg['M']}, p={cfg['train_fraction']}, delay {st['delay']:g}")
+           title=f"(a) M={cfg['M']}, p={cfg['train_fraction']}, delay {st.delay:g}")
     ax.legend(loc="center right")
 
 
@@ -87,14 +87,9 @@ def stage2(exps, ax):
     """(d) discordant nodes: final frequency = the ascent's vs = the start's, per network."""
     res = one(exps, "stage2")
     M = res.meta["config"]["M"]
-    a, b = [], []
-    for s in range(res["W_final"].shape[0]):
-        f = metrics.dominant(res["W_final"][s], M)
-        asc, null = metrics.dominant(res["W_indep"][s], M), metrics.dominant(res["W_start"][s], M)
-        spec = theory.ipr(metrics.spectra(res["W_final"][s], M)[0]) >= metrics.SPECIALISED
-        disc = spec & (asc != null)
-        a.append(int(np.sum(disc & (f == asc))))
-        b.append(int(np.sum(disc & (f == null))))
+    a, b = zip(*(metrics.discordant(metrics.node_fates(res["W_final"][s], res["W_indep"][s],
+                                                        res["W_start"][s], M), "ascent", "start")
+                 for s in range(res["W_final"].shape[0])))
     x = np.arange(len(a))
     ax.bar(x - 0.2, a, 0.4, color="C3", label="ends at the ascent's frequency")
     ax.bar(x + 0.2, b, 0.4, color="C7", label="keeps its start frequency")

@@ -15,7 +15,7 @@ import pytest
 from sims import config as cfg
 from sims import results
 from sims.claims import Claim, write_claims, write_ledger
-from sims.double_descent import Config
+from sims.double_descent import DoubleDescentConfig
 from sims.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def test_tiny_run_writes_npz_and_sidecar(tmp_path):
 # ---- profiles -------------------------------------------------------------------------------------
 def test_shipped_quick_profile_is_valid():
     """config/quick/double_descent.yaml parses and every experiment passes validation."""
-    configs = cfg.load_experiments("double_descent", Config, "quick", config_dir=REPO / "config")
+    configs = cfg.load_experiments("double_descent", DoubleDescentConfig, "quick", config_dir=REPO / "config")
     assert set(configs) == {"linear", "random_features"}
     assert configs["random_features"].model == "relu_rf"
 
@@ -114,7 +114,7 @@ def test_profile_value_errors_name_the_experiment(tmp_path):
     (tmp_path / "quick").mkdir()
     (tmp_path / "quick" / "double_descent.yaml").write_text("experiments: {lin: {n: 1.5}}\n")
     with pytest.raises(ConfigError, match=r"quick/double_descent\.yaml:lin\.n"):
-        cfg.load_experiments("double_descent", Config, "quick", config_dir=tmp_path)
+        cfg.load_experiments("double_descent", DoubleDescentConfig, "quick", config_dir=tmp_path)
     with pytest.raises(ConfigError, match="no profile 'paper'"):
         cfg.load_profile_file("double_descent", "paper", config_dir=tmp_path)
 

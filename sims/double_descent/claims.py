@@ -33,7 +33,7 @@ def _mean_se(a):
     return a.mean(0), a.std(0, ddof=1) / np.sqrt(a.shape[0])
 
 
-def linear_claims(name: str, res: Result, exps) -> list[Claim]:
+def linear_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``linear`` experiment: finite-n min-norm risk (control: the asymptotic rival),
     the peak at p = n and the overparametrised minimum (control: optimal ridge, which has
     neither), and optimal ridge = its asymptotic formula without a peak (control: min-norm)."""
@@ -107,7 +107,7 @@ def linear_claims(name: str, res: Result, exps) -> list[Claim]:
     return out
 
 
-def rf_claims(name: str, res: Result, exps) -> list[Claim]:
+def rf_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``relu_rf`` experiment: the peak at N = n (control: the oracle ridge), and a
     GD budget that hides it without interpolating (control: the exact min-norm solver)."""
     j1, jh, j4 = (_index(res, v) for v in (1.0, 0.5, 4.0))

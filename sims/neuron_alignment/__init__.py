@@ -33,10 +33,12 @@ from ..claims import Claim
 from ..simulator import Simulator
 from .claims import PAPER, eps_claims, large_init_claims, trajectory_claims
 from .claims_sweep import n_mu_claims, order_claims
-from .model import (ALIGN_COS, LARGE_EPS, MAX_DROP, MAX_STEP, Config, NeuronAlignmentConfig,
-                    centres, diagnostics, field, integrate, kind, loss_scale, make_data,
-                    make_init, rk4_step, speed, stable_rank, summarise)
-from .run import cost, simulate
+from . import run
+from .config import LARGE_EPS, MAX_STEP, NeuronAlignmentConfig, kind, loss_scale
+from .model import (ALIGN_COS, MAX_DROP, Alignment, Diagnostics, Field, Snapshot, Step, centres,
+                    diagnostics, field, integrate, make_data, make_init, rk4_step, speed,
+                    stable_rank, summarise)
+from .run import cost
 from theory import neuron_alignment as theory
 
 SIMULATOR = Simulator(
@@ -45,7 +47,7 @@ SIMULATOR = Simulator(
             "with x+/x- by the paper's t_1 (Theorem 1), eps-free alignment time and a large-n "
             "law, the late O(1/t) rate with its log correction, stable rank <= 2; large init as "
             "the contrast (Min, Mallada & Vidal 2024)",
-    config=NeuronAlignmentConfig, simulate=simulate, kind=kind,
+    config=NeuronAlignmentConfig, simulate=run.simulate, kind=kind,
     claims={"trajectory": trajectory_claims, "large_init": large_init_claims,
             "eps_sweep": eps_claims, "n_mu_sweep": n_mu_claims, "order": order_claims},
     symbolic=theory.verify, symbolic_reference=PAPER + " (theory (i)-(v), our derivations)",
@@ -58,6 +60,7 @@ SIMULATOR = Simulator(
     # numpy is within 1.06x everywhere
     auto=lambda config: "numpy",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
 
 def claims(results) -> list[Claim]:
@@ -65,7 +68,7 @@ def claims(results) -> list[Claim]:
     return SIMULATOR.check(results)
 
 
-__all__ = ["ALIGN_COS", "LARGE_EPS", "MAX_DROP", "MAX_STEP", "Config", "NeuronAlignmentConfig",
-           "SIMULATOR", "centres", "claims", "cost", "diagnostics", "field", "integrate", "kind",
-           "loss_scale", "make_data", "make_init", "rk4_step", "simulate", "speed",
-           "stable_rank", "summarise", "theory"]
+__all__ = ["ALIGN_COS", "Alignment", "Diagnostics", "Field", "LARGE_EPS", "MAX_DROP", "MAX_STEP",
+           "NeuronAlignmentConfig", "SIMULATOR", "Snapshot", "Step", "centres", "claims", "cost",
+           "diagnostics", "field", "integrate", "kind", "loss_scale", "make_data", "make_init",
+           "rk4_step", "simulate", "speed", "stable_rank", "summarise", "theory"]

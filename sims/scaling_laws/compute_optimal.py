@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_backend
 from .. import parallel
 from . import equivalent, plrf, streams
-from .config import ScalingLawsConfig
+from ..backend import Backend
+from .config import ComputeOptimalConfig
 
 
 def co_curves(bk, alpha, beta, dg, Wbig, steps, lr):
@@ -57,14 +57,14 @@ def frontier(dg, steps, curves, f_grid):
     return d_star, loss_star
 
 
-def grids(c: ScalingLawsConfig) -> tuple[np.ndarray, np.ndarray]:
+def grids(c: ComputeOptimalConfig) -> tuple[np.ndarray, np.ndarray]:
     """The widths d (geometric, rounded, unique) and the logged steps (300 log-spaced, unique)."""
     dg = np.unique(np.geomspace(c.co_d_min, c.co_d_max, c.co_n_d).round().astype(int))
     steps = np.unique(np.geomspace(1, c.co_steps, 300).round().astype(np.int64))
     return dg, steps
 
 
-def _sampled_draws(c: ScalingLawsConfig, bk, rng, dg, steps, draws: int, key: str) -> np.ndarray:
+def _sampled_draws(c: ComputeOptimalConfig, bk, rng, dg, steps, draws: int, key: str) -> np.ndarray:
     """``draws`` W matrices (v x max dg) from ``rng`` in turn, each a sweep point: the exact curves of
     every d in ``dg`` for each, shape (draw, width, step)."""
     v, dm = c.v_ratio * int(dg[-1]), int(dg[-1])
@@ -75,7 +75,7 @@ def _sampled_draws(c: ScalingLawsConfig, bk, rng, dg, steps, draws: int, key: st
     return np.asarray(values)
 
 
-def _equivalent(c: ScalingLawsConfig, dg, steps) -> np.ndarray:
+def _equivalent(c: ComputeOptimalConfig, dg, steps) -> np.ndarray:
     """Deterministic-equivalent curves, one sweep point per width: (width, step)."""
     values = parallel.run(c, [int(d) for d in dg], lambda d, _: equivalent.equivalent_curves(
         c.alpha, c.beta, [d], c.v_ratio, c.lr, steps, backend=c.backend)[0],
@@ -83,10 +83,9 @@ def _equivalent(c: ScalingLawsConfig, dg, steps) -> np.ndarray:
     return np.asarray(values)
 
 
-def simulate_compute_optimal(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
+def simulate_compute_optimal(c: ComputeOptimalConfig, bk: Backend) -> tuple[dict, dict]:
     """Arrays, dims and backend of a ``compute_optimal`` experiment (see
     :func:`sims.scaling_laws.simulate`)."""
-    bk = get_backend(c.backend, c)
     dg, steps = grids(c)
     rng = np.random.default_rng(np.random.SeedSequence(c.seed))   # draw k: the k-th matrix it gives
     arrays, dims = {}, {}
@@ -115,4 +114,4 @@ def simulate_compute_optimal(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
     dims.update(d_grid=["width"], steps=["step"], curves=["width", "step"],
                 curves_sd=["width", "step"], f_grid=["compute"], d_star=["compute"],
                 loss_star=["compute"])
-    return arrays, dims, bk.name
+    return arrays, dims

@@ -32,16 +32,12 @@ from __future__ import annotations
 from ..claims import Claim
 from ..simulator import Simulator
 from .claims import LLG, strong_claims, weak_claims
-from .model import (Config, REPRESENTED, SuperpositionConfig, adam, cost, decay, draw, eval_loss,
-                    loss_and_grads, mean_sq_overlap, probabilities, schedule, simulate, train_chunk,
-                    weighted_sq_overlap)
+from . import run
+from .config import SuperpositionConfig, kind
+from .model import (REPRESENTED, AdamWState, adam, decay, draw, eval_loss, loss_and_grads,
+                    mean_sq_overlap, probabilities, schedule, train_chunk, weighted_sq_overlap)
+from .run import cost
 from theory import superposition as theory
-
-
-def kind(config: SuperpositionConfig) -> str:
-    """``strong`` for gamma < 0 (rows pulled to norm 1), ``weak`` for gamma > 0 (ordinary decay),
-    ``no_decay`` for gamma = 0."""
-    return "strong" if config.gamma < 0 else "weak" if config.gamma > 0 else "no_decay"
 
 
 SIMULATOR = Simulator(
@@ -50,12 +46,13 @@ SIMULATOR = Simulator(
             "signed weight decay): strong superposition gives loss ~ 1/m and frequent features "
             "less overlapped than random rows, weak superposition keeps the m most frequent "
             "features and loss ~ m^-(alpha-1) (Liu, Liu & Gore 2025)",
-    config=SuperpositionConfig, simulate=simulate, kind=kind,
+    config=SuperpositionConfig, simulate=run.simulate, kind=kind,
     claims={"strong": strong_claims, "weak": weak_claims},
     symbolic=theory.verify, symbolic_reference=LLG,
     figure="figures.superposition", figure_kinds=("strong", "weak"),
     cost=cost, benchmarks="benchmarks.superposition",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
 
 def claims(results) -> list[Claim]:
