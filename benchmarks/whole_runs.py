@@ -83,7 +83,7 @@ print("WHOLE", json.dumps({"seconds": time.perf_counter() - t, "picked": picked,
 
 def rows(sizes=("quick", "paper"), only=None) -> list[WholeRun]:
     """Every simulator's declared rows of the given sizes, then the headlines."""
-    from benchmarks.__main__ import benchmark_modules
+    from benchmarks.suite import benchmark_modules
     out = []
     for name, path in benchmark_modules().items():
         if only and name not in only:

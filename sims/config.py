@@ -278,8 +278,10 @@ def from_mapping(cls: type[BaseConfig], values: Mapping[str, Any], where: str = 
     require(isinstance(values, Mapping), f"{where}: expected a mapping, got {values!r}")
     target = config_class(cls, values, where)
     _check_keys(target, values, where)
+    hints = _hints(target)
+    kwargs = {k: _coerce(f"{where}.{k}", hints[k], v) for k, v in values.items()}
     try:
-        return target(**values)
+        return target(**kwargs)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
 

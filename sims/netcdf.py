@@ -11,15 +11,15 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-
-from .results import Result
 
 _PLAIN = ("simulator", "kind", "experiment", "profile", "seed", "backend")
 
 
-def to_xarray(result: Result):
+def to_xarray(result: Any):
+    """The Dataset of a :class:`sims.results.Result` (its ``arrays`` and ``meta``)."""
     import xarray as xr
     dims, coords = result.dims, result.coords
     missing = sorted(set(result.arrays) - set(dims))
@@ -38,7 +38,9 @@ def to_xarray(result: Result):
     return xr.Dataset(data_vars, coords=coord_vars, attrs=attrs)
 
 
-def from_xarray(ds) -> Result:
+def from_xarray(ds) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """``(arrays, meta)`` of a :class:`sims.results.Result` from its Dataset (the inverse of
+    :func:`to_xarray`; :func:`sims.results.load` makes the Result)."""
     meta = json.loads(ds.attrs["meta_json"])
     arrays = {}
     for name, var in ds.coords.items():
@@ -47,7 +49,7 @@ def from_xarray(ds) -> Result:
     for name, var in ds.data_vars.items():
         arrays[name] = _plain(var.values)
     order = list(meta.get("dims", arrays))
-    return Result({k: arrays[k] for k in order if k in arrays}, meta)
+    return {k: arrays[k] for k in order if k in arrays}, meta
 
 
 def _plain(values) -> np.ndarray:
@@ -55,7 +57,7 @@ def _plain(values) -> np.ndarray:
     return a.astype(str) if a.dtype == object else a
 
 
-def write(fh, result: Result) -> None:
+def write(fh, result: Any) -> None:
     """Write ``result`` as NetCDF-4 into the open binary file ``fh``."""
     ds = to_xarray(result)
     buf = io.BytesIO()
@@ -63,7 +65,8 @@ def write(fh, result: Result) -> None:
     fh.write(buf.getvalue())
 
 
-def read(path: Path) -> Result:
+def read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """``(arrays, meta)`` of a NetCDF result file (see :func:`from_xarray`)."""
     import xarray as xr
     with xr.open_dataset(Path(path), engine="h5netcdf") as ds:
         return from_xarray(ds.load())

@@ -260,7 +260,7 @@ def load(path: Path, check: bool = True) -> Result:
     try:
         if path.suffix == ".nc":
             from .netcdf import read
-            return read(path)
+            return Result(*read(path))
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files if k != "__meta__"}
             meta = json.loads(str(data["__meta__"]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
 import sympy as sp
@@ -43,8 +44,8 @@ class Formula:
 
 
 def _modules() -> list[str]:
-    import theory
-    return sorted(m.name for m in pkgutil.iter_modules(theory.__path__)
+    """The theory modules next to this one (found on disk: no import of the package itself)."""
+    return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).resolve().parent)])
                   if m.name not in ("check", "formulas") and not m.name.startswith("_"))
 
 
