@@ -19,6 +19,7 @@ import io
 import json
 import os
 import platform
+import shlex
 import subprocess
 import tempfile
 import zipfile
@@ -29,6 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .errors import SimsError
+from .paths import FORMATS
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 _PACKAGES = ("numpy", "scipy", "numba", "sympy", "matplotlib", "array-api-compat", "cupy-cuda12x",
@@ -175,9 +177,6 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-FORMATS = {"npz": ".npz", "netcdf": ".nc"}
-
-
 def save(stem: Path, result: Result, format: str = "npz") -> tuple[Path, Path]:  # noqa: A002
     """Write ``<stem>.npz`` (or ``<stem>.nc`` for ``format="netcdf"``) and ``<stem>.json``
     atomically; return both paths."""
@@ -205,13 +204,26 @@ def save(stem: Path, result: Result, format: str = "npz") -> tuple[Path, Path]: 
 
 
 def recreate_hint(meta: Mapping[str, Any] | None, path: Path) -> str:
-    """The command that rewrites the result file ``path``, from its (sidecar) metadata."""
+    """The command that rewrites the result file ``path`` as it was written, from its (sidecar)
+    metadata: the same profile (by name or folder), overrides, format and file."""
     meta = meta or {}
     sim, exp, prof = meta.get("simulator"), meta.get("experiment"), meta.get("profile")
-    if sim and exp and prof:
-        return (f"python -m sims run {sim} --profile {prof} --experiment {exp} "
-                f"--out {Path(path).with_suffix('')}")
-    return "rerun the experiment that wrote it (python -m sims run SIMULATOR --experiment NAME)"
+    if not (sim and exp and prof):
+        return "rerun the experiment that wrote it (python -m sims run SIMULATOR --experiment NAME)"
+    where = f"--profile-dir {shlex.quote(str(meta['profile_dir']))}" if meta.get("profile_dir") \
+        else f"--profile {prof}"
+    sets = "".join(f" --set {shlex.quote(f'{k}={_yaml_value(v)}')}"
+                   for k, v in (meta.get("overrides") or {}).items())
+    fmt = " --format netcdf" if Path(path).suffix == ".nc" else ""
+    return (f"python -m sims run {sim} {where} --experiment {exp}{sets}{fmt} "
+            f"--out {shlex.quote(str(Path(path).with_suffix('')))}")
+
+
+def _yaml_value(value: Any) -> str:
+    """``value`` as the YAML text that ``--set`` parses back to it."""
+    import yaml
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix(
+        "\n...").strip()
 
 
 def _data_path(path: Path) -> Path:

@@ -59,6 +59,7 @@ class Simulator:
     symbolic_reference: str = ""
     figure: str | None = None                  # module with draw(experiments) and panel(...)
     figure_kinds: tuple[str, ...] = ()         # the experiment kinds its figure reads
+    figure_optional: tuple[str, ...] = ()      # ... of which it draws these only when present
     cost: Callable[[Any], tuple[float, float, int]] | None = None
     benchmarks: str | None = None              # module with cases(size)
     auto: Callable[[Any], str] | None = None   # config -> "numba" | "numpy": the faster CPU path
@@ -67,6 +68,11 @@ class Simulator:
     def __post_init__(self) -> None:
         if not hasattr(self.simulate, "body"):
             object.__setattr__(self, "simulate", _entry(self, self.simulate))
+
+    @property
+    def figure_needs(self) -> tuple[str, ...]:
+        """The experiment kinds a profile must have for the figure (checked before any run)."""
+        return tuple(k for k in self.figure_kinds if k not in self.figure_optional)
 
     def kind_of(self, result: Result) -> str:
         """The kind of a result: from its metadata, else computed from its config."""

@@ -57,6 +57,7 @@ SIMULATOR = Simulator(
     symbolic=theory.verify, symbolic_reference=theory.REF,
     figure="figures.grokking",
     figure_kinds=("grok", "no_decay", "shuffled", "stage2", "sweep", "dihedral"),
+    figure_optional=("no_decay", "shuffled"),
     cost=cost, benchmarks="benchmarks.grokking",
 )
 simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate

@@ -49,6 +49,7 @@ SIMULATOR = Simulator(
     symbolic=theory.verify, symbolic_reference=DANG,
     figure="figures.neural_collapse", figure_kinds=("balanced", "imbalanced", "sweep",
                                                     "cross_entropy"),
+    figure_optional=("imbalanced",),
     cost=cost, benchmarks="benchmarks.neural_collapse",
 )
 simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate

@@ -53,6 +53,7 @@ SIMULATOR = Simulator(
     symbolic=theory.verify, symbolic_reference=PAPER + " (theory (i)-(v), our derivations)",
     figure="figures.neuron_alignment",
     figure_kinds=("trajectory", "eps_sweep", "n_mu_sweep", "large_init"),
+    figure_optional=("large_init",),
     cost=cost, benchmarks="benchmarks.neuron_alignment",
     # whole runs on 2 cores (benchmarks/RESULTS.md, 2026-12-02): a one-point run takes 0.15-0.3 s,
     # less than numba's cache load (numpy 2.3-3.3x faster); with the per-step records generic,
