@@ -197,8 +197,8 @@ def _tag_default(root: type) -> str:
 def _variant(root: type, tag: Any, where: str) -> type:
     if isinstance(tag, np.str_):
         tag = str(tag)
-    require(tag in root._variants, f"{where}: {root.TAG} must be one of "
-                                   f"{tuple(root._variants)}, got {tag!r}")
+    require(isinstance(tag, str) and tag in root._variants,
+            f"{where}: {root.TAG} must be one of {tuple(root._variants)}, got {tag!r}")
     return root._variants[tag]
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -41,7 +42,8 @@ from typing import Any, Callable
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-CALIBRATION = REPO / "profiles" / "slurm" / "calibration.yaml"
+# the measured calibration; $SIMS_CALIBRATION names another file (a simulator outside the repository)
+CALIBRATION = Path(os.environ.get("SIMS_CALIBRATION") or REPO / "profiles" / "slurm" / "calibration.yaml")
 CALIBRATION_HEADER = ("# written by scripts/calibrate_resources.py and scripts/measure_profile.py "
                       "--calibrate; read by workflow/cost_model.py\n")
 # 1.5: the spread of one-thread CPU times of one job between runs and machines seen so far is
