@@ -222,7 +222,7 @@ def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
     ({"kind": "bogus"}, "kind"), ({"params": ("sp",)}, "params"), ({"depth": 4}, "depth"),
     ({"act": "gelu"}, "act"), ({"widths": (0,)}, "widths"), ({"lrs": (-1.0,)}, "lrs"),
     ({"init": "xavier"}, "xavier"), ({"kind": "eos", "params": ("standard",), "lrs": (1.5,)}, "c must"),
-    ({"rows": 200}, "rows"), ({"kind": "ntk_init"}, "ntk_init")])
+    ({"rows": 200}, "rows"), ({"kind": "ntk_init", "act": "tanh"}, "ntk_init")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
         sh.SharpnessConfig(**changes)

@@ -67,14 +67,23 @@ def _scaled_tiny(W: np.ndarray) -> np.ndarray:
     return W
 
 
-def spectra(W: np.ndarray, M: int, group: str = "cyclic"):
-    """(total power, a-part, b-part) per node and irrep class (Z_M: folded Fourier frequencies).
+class Spectra(NamedTuple):
+    """Power per node and irrep class [node, irrep] (Z_M: folded Fourier frequencies): ``total``
+    and its parts from the a- and b-halves of the weights, ``a`` and ``b``."""
+
+    total: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+
+
+def spectra(W: np.ndarray, M: int, group: str = "cyclic") -> Spectra:
+    """The :class:`Spectra` of W's rows.
     Rows with |w| < TINY_NORM are taken at unit norm (see :func:`unit_rows`): their power would
     underflow, and shares, IPR and dominant classes do not depend on a row's scale."""
     W = _scaled_tiny(W)
     pa, pb = (theory.folded_spectrum(W, M) if group == "cyclic"
               else theory.irrep_spectrum(W, M, group))
-    return pa + pb, pa, pb
+    return Spectra(pa + pb, pa, pb)
 
 
 def node_energy(W: np.ndarray, M: int, act: str, X=None, Yt=None, group="cyclic") -> np.ndarray:
@@ -90,7 +99,7 @@ def spectra_and_energy(W, M: int, act: str, X=None, Yt=None, group="cyclic"):
     has the Fourier form (sqr on Z_M): the power of w/|w| is P / |w|^2 with |w|^2 =
     sum_k (Pa_k + Pb_k) / M (Parseval), on the rows :func:`spectra` uses."""
     if not (act == "sqr" and group == "cyclic"):
-        return spectra(W, M, group)[0], node_energy(W, M, act, X, Yt, group)
+        return spectra(W, M, group).total, node_energy(W, M, act, X, Yt, group)
     Pa, Pb = theory.power_spectra(_scaled_tiny(W), M)
     tot = theory.fold_power(Pa, M) + theory.fold_power(Pb, M)
     n2 = (Pa.sum(1, keepdims=True) + Pb.sum(1, keepdims=True)) / M
@@ -188,7 +197,7 @@ def independent_ascent(W0: np.ndarray, X, Yt, act: str, steps: int, lr: float) -
 
 def dominant(W: np.ndarray, M: int, group: str = "cyclic") -> np.ndarray:
     """Each row's dominant non-trivial irrep class (Z_M: frequency k in 1..(M-1)/2)."""
-    return np.argmax(spectra(W, M, group)[0][:, 1:], axis=1) + 1
+    return np.argmax(spectra(W, M, group).total[:, 1:], axis=1) + 1
 
 
 class NodeFates(NamedTuple):
@@ -204,7 +213,7 @@ class NodeFates(NamedTuple):
 
 def node_fates(W_final: np.ndarray, W_indep: np.ndarray, W_start: np.ndarray, M: int) -> NodeFates:
     """The :class:`NodeFates` of one network from its weights [node, input]."""
-    spec = theory.ipr(spectra(W_final, M)[0]) >= SPECIALISED
+    spec = theory.ipr(spectra(W_final, M).total) >= SPECIALISED
     return NodeFates(dominant(W_final, M), dominant(W_indep, M), dominant(W_start, M), spec)
 
 

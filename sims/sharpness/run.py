@@ -40,7 +40,7 @@ def train_logged(cfg, bk, Ws, mults, X, y, lr, rng, logs, extra=None):
     for j, t in enumerate(logs):
         with np.errstate(all="ignore"):
             st = list(net.gd_steps(bk, st, mults, Xb, yb, cfg.act, lr, int(t - done)))
-            loss[j] = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act)[0]
+            loss[j] = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act).loss
         done = int(t)
         if net.diverged(loss[j]):
             break
@@ -88,10 +88,10 @@ def run_width_sweep(cfg, bk, seeds):
         rng = np.random.default_rng(ss)
         Ws, mults, lrf = net.init_net(cfg, cfg.params[p], cfg.widths[i], rng)
         eta = cfg.lrs[0] * lrf
-        h0 = net.forward(np, Ws, mults, X, cfg.act)[1][1]
+        h0 = net.forward(np, Ws, mults, X, cfg.act).hs[1]          # the first hidden layer
 
         def feature_move(st, curv):
-            h1 = net.forward(np, [bk.to_numpy(w) for w in st], mults, X, cfg.act)[1][1]
+            h1 = net.forward(np, [bk.to_numpy(w) for w in st], mults, X, cfg.act).hs[1]
             return np.linalg.norm(h1 - h0) / np.linalg.norm(h0)
 
         _, sharp, loss, mv = train_logged(cfg, bk, Ws, mults, X, y, eta, rng, logs, feature_move)
@@ -123,7 +123,7 @@ def run_lr_transfer(cfg, bk, seeds):
         with np.errstate(all="ignore"):
             out = net.gd_steps(bk, net.state(bk, Ws), mults, Xb, yb, cfg.act, cfg.lrs[k] * lrf,
                                cfg.steps)
-            lo = net.loss_and_grad(bk.xp, list(out), mults, Xb, yb, cfg.act)[0]
+            lo = net.loss_and_grad(bk.xp, list(out), mults, Xb, yb, cfg.act).loss
         return {"final_loss": np.inf if net.diverged(lo) else lo}
 
     P, W, R, S = len(cfg.params), len(cfg.widths), len(cfg.lrs), cfg.seeds
@@ -236,7 +236,7 @@ def run_sgd_net(cfg, bk, seeds):
                       net.sgd_steps(bk, net.state(bk, Ws), mults, Xb, yb, cfg.act, lr, idx))
             for j, st in enumerate(finals):
                 st = list(st)
-                lo = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act)[0]
+                lo = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act).loss
                 out["loss"][j] = np.inf if net.diverged(lo) else lo
                 if net.diverged(lo):
                     continue
