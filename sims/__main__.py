@@ -44,9 +44,9 @@ def cmd_run(args) -> None:
                                    config_dir=root, only=args.experiment or None)
     if args.out and len(configs) != 1:
         raise SimsError("--out needs a single --experiment")
+    _threads.cores_of(args.threads)                       # --threads checked before anything runs
     for name, config in configs.items():
         cfg.check_footprint(sim, config, where=f"{profile}/{args.simulator}.yaml:{name}")
-        _threads.plan(sim, config, args.threads)          # --threads checked before anything runs
     if args.dry_run:
         if args.experiment is None:
             check_figure_kinds(sim, configs, f"{profile}/{args.simulator}.yaml")

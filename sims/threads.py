@@ -115,13 +115,20 @@ class ThreadPlan(NamedTuple):
     workers: int    # processes a sweep's independent points may use (sims.parallel)
 
 
-def plan(sim, config, threads: int | None) -> ThreadPlan:
-    """The threads of a run of ``config`` given ``threads`` cores (None: every available core):
-    the sweep workers get all of them, BLAS the dimension rule's count within them."""
+def cores_of(threads: int | None) -> int:
+    """The cores a run may use: ``threads``, or every available core for None; a count below 1
+    is a ConfigError (the one check of --threads, made before anything runs)."""
     cores = available_cores() if threads is None else int(threads)
     if cores < 1:
         from .errors import ConfigError
         raise ConfigError(f"--threads must be >= 1, got {cores}")
+    return cores
+
+
+def plan(sim, config, threads: int | None) -> ThreadPlan:
+    """The threads of a run of ``config`` given ``threads`` cores (None: every available core):
+    the sweep workers get all of them, BLAS the dimension rule's count within them."""
+    cores = cores_of(threads)
     return ThreadPlan(min(cores, default_threads(sim, config)), cores)
 
 
