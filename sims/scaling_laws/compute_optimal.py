@@ -75,10 +75,10 @@ def _sampled_draws(c: ComputeOptimalConfig, bk, rng, dg, steps, draws: int, key:
     return np.asarray(values)
 
 
-def _equivalent(c: ComputeOptimalConfig, dg, steps) -> np.ndarray:
+def _equivalent(c: ComputeOptimalConfig, bk: Backend, dg, steps) -> np.ndarray:
     """Deterministic-equivalent curves, one sweep point per width: (width, step)."""
     values = parallel.run(c, [int(d) for d in dg], lambda d, _: equivalent.equivalent_curves(
-        c.alpha, c.beta, [d], c.v_ratio, c.lr, steps, backend=c.backend)[0],
+        c.alpha, c.beta, [d], c.v_ratio, c.lr, steps, backend=bk)[0],
         seeds=[None] * len(dg), desc="scaling_laws[equivalent]", key="equivalent")
     return np.asarray(values)
 
@@ -90,14 +90,14 @@ def simulate_compute_optimal(c: ComputeOptimalConfig, bk: Backend) -> tuple[dict
     rng = np.random.default_rng(np.random.SeedSequence(c.seed))   # draw k: the k-th matrix it gives
     arrays, dims = {}, {}
     if c.co_method == "equivalent":
-        curves = _equivalent(c, dg, steps)
+        curves = _equivalent(c, bk, dg, steps)
         sd = np.zeros_like(curves)
         ks = steps[steps <= c.co_check_steps]
         check = _sampled_draws(c, bk, rng, [c.co_check_d], ks, c.co_draws, "check")[:, 0]
         arrays.update(check_steps=ks, check_sampled=check.mean(0),
                       check_sampled_se=check.std(0, ddof=1) / np.sqrt(c.co_draws),
                       check_equivalent=equivalent.equivalent_curves(
-                          c.alpha, c.beta, [c.co_check_d], c.v_ratio, c.lr, ks, backend=c.backend)[0],
+                          c.alpha, c.beta, [c.co_check_d], c.v_ratio, c.lr, ks, backend=bk)[0],
                       check_gd=equivalent.gd_curve(c.alpha, c.beta, c.co_check_d, c.v_ratio, c.lr, ks))
         dims.update(check_steps=["check_step"], check_sampled=["check_step"],
                     check_sampled_se=["check_step"], check_equivalent=["check_step"],
