@@ -81,7 +81,7 @@ print("WHOLE", json.dumps({"seconds": time.perf_counter() - t, "picked": picked,
 
 PATHS = ("direct", "sims.run", "CLI")
 PATH_CHILD = r"""
-import importlib, json, sys, tempfile, time
+import importlib, json, resource, sys, tempfile, time
 import sims
 from sims.__main__ import main
 from sims.config import from_mapping, load_profile_file
@@ -96,14 +96,17 @@ with tempfile.TemporaryDirectory() as tmp:
     argv = ["run", sim_name, "--profile", size, "--experiment", exp, "--results-dir", tmp]
     for k, v in overrides.items():
         argv += ["--set", f"{k}={json.dumps(v)}"]
-    t = time.perf_counter()
+    def cpu():
+        return sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF,
+                   resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+    c, t = cpu(), time.perf_counter()
     if path == "direct":
         simulate(config)
     elif path == "sims.run":
         sims.run(sim_name, exp, profile=size, **overrides)
     else:
         assert main(argv) == 0
-    print("PATH", json.dumps({"seconds": time.perf_counter() - t}))
+    print("PATH", json.dumps({"seconds": time.perf_counter() - t, "cpu": cpu() - c}))
 """
 
 
@@ -133,7 +136,7 @@ def _child(row: WholeRun, backend: str) -> dict:
     return json.loads(line[6:])
 
 
-def _path_child(row: WholeRun, path: str) -> float | None:
+def _path_child(row: WholeRun, path: str) -> dict | None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     proc = subprocess.run([sys.executable, "-c", PATH_CHILD, row.sim, row.size, row.experiment,
                            json.dumps(row.overrides), path], cwd=REPO, env=env,
@@ -142,36 +145,42 @@ def _path_child(row: WholeRun, path: str) -> float | None:
     if proc.returncode or line is None:
         print(f"    {path}: failed: {(proc.stderr or proc.stdout)[-400:]}", file=sys.stderr)
         return None
-    return json.loads(line[5:])["seconds"]
+    return json.loads(line[5:])
 
 
 def measure_paths(row: WholeRun, repeats: int = 3) -> dict[str, Any]:
-    """Median seconds of the direct call, sims.run and the CLI, interleaved (see the module
-    docstring; one warm-up run first, for numba's on-disk cache), and their ratios to the direct
-    call."""
+    """The fastest wall seconds and the CPU seconds (the process and its sweep workers, user +
+    system; what oversubscribed thread pools inflate, and what a neighbour's load does not) of
+    the direct call, sims.run and the CLI, interleaved (see the module docstring; one warm-up
+    run first, for numba's on-disk cache), and their ratios to the direct call."""
     _path_child(row, "direct")
-    times: dict[str, list[float]] = {p: [] for p in PATHS}
+    runs: dict[str, list[dict]] = {p: [] for p in PATHS}
     for r in range(repeats):
         for path in PATHS[r % 3:] + PATHS[:r % 3]:
             t = _path_child(row, path)
             if t is not None:
-                times[path].append(t)
-    med = {p: (sorted(v)[len(v) // 2] if v else None) for p, v in times.items()}
-    d = med["direct"]
+                runs[path].append(t)
+    best = {p: (min(x["seconds"] for x in v) if v else None) for p, v in runs.items()}
+    cpu = {p: (min(x["cpu"] for x in v) if v else None) for p, v in runs.items()}
+    ratio = lambda m: {p: (m[p] / m["direct"] if m[p] and m["direct"] else None)  # noqa: E731
+                       for p in PATHS}
     return {"sim": row.sim, "size": row.size, "experiment": row.experiment,
             "overrides": row.overrides, "label": row.label or f"{row.experiment} ({row.size})",
-            "seconds": med, "all": times,
-            "over_direct": {p: (med[p] / d if med[p] and d else None) for p in PATHS}}
+            "seconds": best, "cpu": cpu, "all": runs, "over_direct": ratio(best),
+            "cpu_over_direct": ratio(cpu)}
 
 
 def paths_table(records: list[dict]) -> str:
     cell = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
-    lines = ["| simulator | run | direct s | sims.run s | CLI s | sims.run / direct | "
-             "CLI / direct |", "|" + "---|" * 7]
+    lines = ["| simulator | run | wall s: direct / sims.run / CLI | sims.run / direct | "
+             "CLI / direct | CPU s: direct / sims.run / CLI | sims.run / direct | CLI / direct |",
+             "|" + "---|" * 8]
     for r in records:
-        s, o = r["seconds"], r["over_direct"]
-        lines.append(f"| {r['sim']} | {r['label']} | {cell(s['direct'])} | {cell(s['sims.run'])} "
-                     f"| {cell(s['CLI'])} | {cell(o['sims.run'])}x | {cell(o['CLI'])}x |")
+        s, o, c, co = r["seconds"], r["over_direct"], r["cpu"], r["cpu_over_direct"]
+        lines.append(f"| {r['sim']} | {r['label']} | {' / '.join(cell(s[p]) for p in PATHS)} | "
+                     f"{cell(o['sims.run'])}x | {cell(o['CLI'])}x | "
+                     f"{' / '.join(cell(c[p]) for p in PATHS)} | {cell(co['sims.run'])}x | "
+                     f"{cell(co['CLI'])}x |")
     return "\n".join(lines) + "\n"
 
 
