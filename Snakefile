@@ -2,6 +2,7 @@
 #   snakemake figures --cores 2                          (quick profile: CI, laptops)
 #   snakemake figures --cores 2 --config profile=paper    (full-size figures)
 #   snakemake figures --cores 2 --config profile_dir=DIR  (your own folder of <simulator>.yaml files)
+#   snakemake figures --cores 2 --config format=netcdf     (NetCDF-4 result files instead of .npz)
 #   snakemake results/paper/figures/sharpness.pdf --config profile=paper   (one figure)
 # Simulators, their experiment kinds and figure inputs come from sims/registry.py; parameters from
 # the profile's YAML files; the rules (workflow/rules/) are the same for every simulator.
@@ -13,6 +14,6 @@ include: "workflow/rules/core.smk"
 rule figures:
     input:
         FIGURES,
-        f"{RESULTS}/claims.md",
-        f"{RESULTS}/claims.tex",
+        str(LAYOUT.ledger[0]),
+        str(LAYOUT.latex),
     default_target: True

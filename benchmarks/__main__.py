@@ -15,12 +15,7 @@ from pathlib import Path
 
 from benchmarks import suite
 from benchmarks.common import gemm_gflops
-from sims.registry import get_simulator, names
-
-
-def benchmark_modules() -> dict[str, str]:
-    """Simulator name -> its declared benchmark module (the registry is the one list)."""
-    return {n: get_simulator(n).benchmarks for n in names() if get_simulator(n).benchmarks}
+from benchmarks.suite import benchmark_modules
 
 
 def _modules(only):

@@ -27,8 +27,8 @@ def _double_descent_rf(torch, workers):
     """One thin SVD of each n x p design per seed (n = 400, 25 widths, 10 seeds) and the test
     products Zt V (4000 x p x q)."""
     from sims.config import from_mapping, load_profile_file
-    from sims.double_descent import model
-    c = from_mapping(model.Config, {**load_profile_file("double_descent", "paper")["experiments"][
+    from sims.double_descent import DoubleDescentConfig, model
+    c = from_mapping(DoubleDescentConfig, {**load_profile_file("double_descent", "paper")["experiments"][
         "random_features"], "seeds": 10})
     rng = np.random.default_rng(0)
     mats = [np.abs(rng.standard_normal((c.n, p))) for p in model.widths_of(c)]

@@ -15,7 +15,7 @@ import numpy as np
 
 from benchmarks.suite import Case, main_for
 from sims import double_descent as dd
-from sims.double_descent import model as dd_model
+from sims.double_descent import model as dd_model, run as dd_run
 from sims.backend import get_backend
 
 RATIOS = (0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
@@ -25,8 +25,8 @@ GD = {"quick": (200, 400, 100), "paper": (400, 800, 100)}     # (n, p, steps per
 
 
 def _config(size):
-    return dd.Config(model="relu_rf", ratios=RATIOS, seeds=1, budgets=(), ridge=RIDGE,
-                     check_steps=1, seed=2, **SIZES[size])
+    return dd.DoubleDescentConfig(model="relu_rf", ratios=RATIOS, seeds=1, budgets=(),
+                                  ridge=RIDGE, check_steps=1, seed=2, **SIZES[size])
 
 
 def _sweep_suite(size):
@@ -43,7 +43,7 @@ def _sweep_torch(size):
         widths = [max(1, round(q * cfg.n)) for q in cfg.ratios]
 
         def sweep():
-            rng = np.random.default_rng(np.random.SeedSequence(cfg.seed).spawn(1)[0])
+            rng = np.random.default_rng(dd_run.seeds_of(cfg)[0])
             data = {k: torch.tensor(v, device=device)
                     for k, v in dd_model._draw(cfg, rng, max(widths)).items()}
             out = []
@@ -151,7 +151,7 @@ def whole_run_torch(row) -> float:
     lambdas = torch.tensor(c.ridge, dtype=torch.float64)
     widths = dd_model.widths_of(c)
     start = time.perf_counter()
-    for k, seed in enumerate(np.random.SeedSequence(c.seed).spawn(c.seeds)):
+    for k, seed in enumerate(dd_run.seeds_of(c)):
         data = dd_model._draw(c, np.random.default_rng(seed), max(widths))
         for p in widths:
             if c.model == "linear":

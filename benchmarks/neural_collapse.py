@@ -20,25 +20,27 @@ SIZES = {"quick": [((20,) * 4, 8, 1), ((20,) * 4, 8, 3)],          # config/quic
 
 
 def _state(counts, d, M):
-    cfg = nc.Config(counts=counts, d=d, depths=(M,))
+    cfg = nc.NeuralCollapseConfig(counts=counts, d=d, depths=(M,))
     return nc.init_state(cfg, np.asarray(counts), M, np.random.default_rng(0))
 
 
 def _suite(counts, d, M):
     def make(backend):
         bk = get_backend(backend)
-        H, Ws, Wout, b, Y = (bk.asarray(a) for a in _state(counts, d, M))
-        vel = [bk.xp.zeros_like(a) for a in (H, Ws, Wout, b)]
-        return lambda: nc.gd_chunk(bk, H, Ws, Wout, b, *vel, Y, LR, MU, LAM, LAM, 0.0, False,
-                                   False, STEPS)
+        init = _state(counts, d, M)
+        p, Y = nc.Params(*(bk.asarray(a) for a in init.params)), bk.asarray(init.Y)
+        vel = nc.Params(*(bk.xp.zeros_like(a) for a in p))
+        hp = nc.Hyper(LR, MU, LAM, LAM, 0.0, "mse", False)
+        return lambda: nc.gd_chunk(bk, p, vel, Y, hp, STEPS)
     return make
 
 
 def _torch(counts, d, M):
     def make(device):
         import torch
+        init = _state(counts, d, M)
         H, Ws, Wout, _, Y = (torch.tensor(a, dtype=torch.float64, device=device)
-                             for a in _state(counts, d, M))
+                             for a in (*init.params, init.Y))
         params = [H, *Ws, Wout]
         for p in params:
             p.requires_grad_()
@@ -108,19 +110,19 @@ def whole_run_torch(row) -> float:
 
     import torch
 
-    from sims.neural_collapse import model
+    from sims.neural_collapse import run
     from sims.threads import available_cores
     c = row.config()
     if c.loss != "mse" or c.bias:
         raise ValueError("the peer is the MSE model without bias")
     torch.set_num_threads(available_cores())
-    runs = model.runs_of(c)
+    runs = run.runs_of(c)
     marks = np.unique(np.round(np.geomspace(1, c.max_steps, c.records)).astype(int))
     start = time.perf_counter()
-    for (M, ratio), seed in zip(runs, np.random.SeedSequence(c.seed).spawn(len(runs))):
-        counts = model.class_counts(c, ratio)
-        H, Ws, Wout, _, Y = (torch.tensor(a) for a in model.init_state(
-            c, counts, M, np.random.default_rng(seed)))
+    for (M, ratio), seed in zip(runs, run.seeds_of(c)):
+        counts = run.class_counts(c, ratio)
+        init = run.init_state(c, counts, M, np.random.default_rng(seed))
+        H, Ws, Wout, _, Y = (torch.tensor(a) for a in (*init.params, init.Y))
         cnt = torch.tensor(counts, dtype=torch.float64)
         params = [H, *Ws, Wout]
         for q in params:

@@ -82,20 +82,20 @@ def whole_run_torch(row) -> float:
 
     import torch
 
-    from sims.neuron_alignment import model
+    from sims.neuron_alignment import model, run
     from sims.threads import available_cores
     c = row.config()
     torch.set_num_threads(available_cores())
-    data_ss, init_ss = np.random.SeedSequence(c.seed).spawn(2)
-    W0dir, v0sign = model.make_init(c.width, c.d, 1.0, np.random.default_rng(init_ss))
+    seeds = run.seeds_of(c)
+    W0dir, v0sign = model.make_init(c.width, c.d, 1.0, np.random.default_rng(seeds.init))
     start = time.perf_counter()
     for n in c.n:
         for mu in c.mu:
-            Xh, yh = model.make_data(n, c.d, mu, np.random.default_rng(data_ss))
+            Xh, yh = model.make_data(n, c.d, mu, np.random.default_rng(seeds.data))
             X, y = torch.tensor(Xh), torch.tensor(yh)
             pos = y > 0
             xc = [X[pos].sum(0), X[~pos].sum(0)]
-            scale = model.loss_scale(c, n)
+            scale = na.loss_scale(c, n)
             lam = scale * max(float(v.norm()) for v in xc)
             for eps in c.eps:
                 W, v = torch.tensor(eps * W0dir), torch.tensor(eps * v0sign)

@@ -150,8 +150,9 @@ def whole_run_torch(row) -> float:
     torch.set_num_threads(available_cores())
     start = time.perf_counter()
     if c.model == "plrf":
-        s_prob, _, s_lim = np.random.SeedSequence(c.seed).spawn(3)
-        pr = plrf.plrf_problem(c.alpha, c.beta, c.d, c.v_ratio * c.d, np.random.default_rng(s_prob))
+        seeds = plrf.seeds_of(c)
+        pr = plrf.plrf_problem(c.alpha, c.beta, c.d, c.v_ratio * c.d,
+                               np.random.default_rng(seeds.problem))
         gamma = float(c.lr / pr["gamma_den"])
         H, ts = torch.tensor(pr["H"]), torch.tensor(pr["theta_star"])
         lam, Uh = torch.linalg.eigh(H)
@@ -181,7 +182,7 @@ def whole_run_torch(row) -> float:
                 delta = theta - ts
                 per = 0.5 * ((delta @ H) * delta).sum(1)
                 _ = (per.mean().item(), per.std().item())
-        rng = np.random.default_rng(s_lim)
+        rng = np.random.default_rng(seeds.limit)
         for dd in c.d_grid:
             for _ in range(c.w_draws):
                 v = c.v_ratio * dd
@@ -191,7 +192,7 @@ def whole_run_torch(row) -> float:
                 Hd, gd = W.T @ (Dg[:, None] * W), W.T @ (Dg * b)
                 _ = (0.5 * (b @ (Dg * b) - gd @ torch.linalg.solve(Hd, gd))).item()
     elif c.model == "mrs":
-        for seed in np.random.SeedSequence(c.seed).spawn(c.seeds):
+        for seed in mrs.seeds_of(c):
             rng = np.random.default_rng(seed)
             for M, sizes in ((c.m_latent, "sweeps"), (c.m_finite, "finite")):
                 lam = torch.arange(1, M + 1, dtype=torch.float64) ** (-(1 + c.alpha))

@@ -37,13 +37,13 @@ def _net(kind: str, n: int = 100, param: str = "mup"):
     """(Ws, mults, X, y, lr, V): a width-sweep net (the profiles' data sizes) or the EoS net."""
     rng = np.random.default_rng(0)
     if kind == "eos":
-        cfg = sh.Config(kind="eos", params=("standard",), init="xavier", gains=(1.9, 1.0, 1.0),
+        cfg = sh.SharpnessConfig(kind="eos", params=("standard",), init="xavier", gains=(1.9, 1.0, 1.0),
                         depth=3, widths=(100,), d=1, n_data=20, lrs=(3.0,))
         X, y = sh.chebyshev_data(cfg.n_data)
         param, lr = "standard", 0.05               # lr is immaterial to the cost
     else:
         depth = 3 if kind == "deep" else 2
-        cfg = sh.Config(params=(param,), depth=depth, widths=(n,), base_width=16, d=8, n_data=32)
+        cfg = sh.SharpnessConfig(params=(param,), depth=depth, widths=(n,), base_width=16, d=8, n_data=32)
         X, y = sh.teacher_data(cfg.d, cfg.n_data, "regression", rng)
         lr = 2.0                                    # the width sweep's base lr, times the lr factor
     Ws, mults, lrf = sh.init_net(cfg, param, cfg.widths[0], rng)
@@ -221,12 +221,12 @@ def whole_run_torch(row) -> float:
     import torch
     from scipy.sparse.linalg import LinearOperator, eigsh
 
-    from sims.sharpness import experiments as ex, net
+    from sims.sharpness import net, run as ex
     from sims.threads import available_cores
     c = row.config()
     torch.set_num_threads(available_cores())
     act = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z}[c.act]
-    seeds = np.random.SeedSequence(c.seed).spawn(2)
+    seeds = ex.seeds_of(c)
 
     def f(Ws, mults, X):
         h, hidden = X, None
@@ -279,18 +279,18 @@ def whole_run_torch(row) -> float:
     start = time.perf_counter()
     if c.kind == "eos":
         X, y = net.chebyshev_data(c.n_data)
-        rng = np.random.default_rng(seeds[0])
+        rng = np.random.default_rng(seeds.data)
         Ws, mults, _ = net.init_net(c, "standard", c.widths[0], rng)
         lam0 = top_eig([torch.tensor(W) for W in Ws], mults, torch.tensor(X), torch.tensor(y),
                        rng, None)[0]
         factors = list(c.lrs) + ([c.control_factor] if c.control_factor else [])
         logs = np.arange(0, c.steps + 1, c.log_every)
-        for fac, ss in zip(factors, seeds[1].spawn(len(factors))):
+        for fac, ss in zip(factors, seeds.runs.spawn(len(factors))):
             train(Ws, mults, X, y, 2 / (fac * lam0), np.random.default_rng(ss), logs)
     elif c.kind == "width_sweep":
-        X, y = net.teacher_data(c.d, c.n_data, c.task, np.random.default_rng(seeds[0]))
+        X, y = net.teacher_data(c.d, c.n_data, c.task, np.random.default_rng(seeds.data))
         logs = ex._logs(c)
-        kids = iter(ex._grandchildren(seeds[1], len(c.params) * len(c.widths), c.seeds))
+        kids = iter(ex._grandchildren(seeds.runs, len(c.params) * len(c.widths), c.seeds))
         for p in c.params:
             for width in c.widths:
                 for _ in range(c.seeds):

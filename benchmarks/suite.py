@@ -27,8 +27,14 @@ import numpy as np
 
 from benchmarks.common import first_call_seconds, gemm_gflops, timeit
 from sims.backend import cupy_available, get_backend
+from sims.registry import get_simulator, names
 
 Maker = Callable[[str], Callable[[], object]]
+
+
+def benchmark_modules() -> dict[str, str]:
+    """Simulator name -> its declared benchmark module (the registry is the one list)."""
+    return {n: get_simulator(n).benchmarks for n in names() if get_simulator(n).benchmarks}
 
 
 @dataclasses.dataclass

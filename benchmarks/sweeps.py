@@ -4,7 +4,7 @@
 
 Each experiment runs twice in fresh child processes through ``sims.run(..., threads=n)``: once with
 ``n = 1`` (every sweep point in turn) and once with ``n = --cores`` (default: every core this process
-may use), where ``sims.sweep`` runs the independent points (seeds, widths, depths, bisection
+may use), where ``sims.parallel`` runs the independent points (seeds, widths, depths, bisection
 candidates) on that many forked worker processes. Timed is the ``sims.run`` call alone (imports and
 numba's cache load excluded by a warm-up run of the same experiment). The two results' arrays are
 compared bit for bit, so the table also checks that parallel equals serial.

@@ -57,7 +57,7 @@ HEADLINES = [
 ]
 
 CHILD = r"""
-import json, sys, time
+import importlib, json, sys, time
 from sims.config import from_mapping, load_profile_file
 from sims.registry import get_simulator
 from sims.backend import get_backend
@@ -67,23 +67,52 @@ sim = get_simulator(sim_name)
 values = {**load_profile_file(sim_name, size)["experiments"][exp], **json.loads(overrides)}
 values["backend"] = backend          # "auto": what auto picks, even where a profile names one
 config = from_mapping(sim.config, values)
-picked = get_backend(config.backend, config).name
-blas, workers = threads.plan(sim, config, None)
-threads.pin(blas)
-threads.set_workers(workers)
+picked = get_backend(config.backend, sim.auto, config).name
+workers = threads.plan(sim, config, None).workers
 if backend == "auto":
     print("WHOLE", json.dumps({"picked": picked, "threads": workers}))
     raise SystemExit
+simulate = importlib.import_module(sim.module).simulate      # as a user calls it, directly
 t = time.perf_counter()
-sim.simulate(config)
+simulate(config)
 print("WHOLE", json.dumps({"seconds": time.perf_counter() - t, "picked": picked,
                            "threads": workers}))
+"""
+
+PATHS = ("direct", "sims.run", "CLI")
+PATH_CHILD = r"""
+import importlib, json, resource, sys, tempfile, time
+import sims
+from sims.__main__ import main
+from sims.config import from_mapping, load_profile_file
+from sims.registry import get_simulator
+sim_name, size, exp, overrides, path = sys.argv[1:6]
+overrides = json.loads(overrides)
+sim = get_simulator(sim_name)
+config = from_mapping(sim.config, {**load_profile_file(sim_name, size)["experiments"][exp],
+                                   **overrides})
+simulate = importlib.import_module(sim.module).simulate
+with tempfile.TemporaryDirectory() as tmp:
+    argv = ["run", sim_name, "--profile", size, "--experiment", exp, "--results-dir", tmp]
+    for k, v in overrides.items():
+        argv += ["--set", f"{k}={json.dumps(v)}"]
+    def cpu():
+        return sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF,
+                   resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+    c, t = cpu(), time.perf_counter()
+    if path == "direct":
+        simulate(config)
+    elif path == "sims.run":
+        sims.run(sim_name, exp, profile=size, **overrides)
+    else:
+        assert main(argv) == 0
+    print("PATH", json.dumps({"seconds": time.perf_counter() - t, "cpu": cpu() - c}))
 """
 
 
 def rows(sizes=("quick", "paper"), only=None) -> list[WholeRun]:
     """Every simulator's declared rows of the given sizes, then the headlines."""
-    from benchmarks.__main__ import benchmark_modules
+    from benchmarks.suite import benchmark_modules
     out = []
     for name, path in benchmark_modules().items():
         if only and name not in only:
@@ -105,6 +134,54 @@ def _child(row: WholeRun, backend: str) -> dict:
     if proc.returncode or line is None:
         return {"error": (proc.stderr or proc.stdout)[-400:]}
     return json.loads(line[6:])
+
+
+def _path_child(row: WholeRun, path: str) -> dict | None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    proc = subprocess.run([sys.executable, "-c", PATH_CHILD, row.sim, row.size, row.experiment,
+                           json.dumps(row.overrides), path], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("PATH ")), None)
+    if proc.returncode or line is None:
+        print(f"    {path}: failed: {(proc.stderr or proc.stdout)[-400:]}", file=sys.stderr)
+        return None
+    return json.loads(line[5:])
+
+
+def measure_paths(row: WholeRun, repeats: int = 3) -> dict[str, Any]:
+    """The fastest wall seconds and the CPU seconds (the process and its sweep workers, user +
+    system; what oversubscribed thread pools inflate, and what a neighbour's load does not) of
+    the direct call, sims.run and the CLI, interleaved (see the module docstring; one warm-up
+    run first, for numba's on-disk cache), and their ratios to the direct call."""
+    _path_child(row, "direct")
+    runs: dict[str, list[dict]] = {p: [] for p in PATHS}
+    for r in range(repeats):
+        for path in PATHS[r % 3:] + PATHS[:r % 3]:
+            t = _path_child(row, path)
+            if t is not None:
+                runs[path].append(t)
+    best = {p: (min(x["seconds"] for x in v) if v else None) for p, v in runs.items()}
+    cpu = {p: (min(x["cpu"] for x in v) if v else None) for p, v in runs.items()}
+    ratio = lambda m: {p: (m[p] / m["direct"] if m[p] and m["direct"] else None)  # noqa: E731
+                       for p in PATHS}
+    return {"sim": row.sim, "size": row.size, "experiment": row.experiment,
+            "overrides": row.overrides, "label": row.label or f"{row.experiment} ({row.size})",
+            "seconds": best, "cpu": cpu, "all": runs, "over_direct": ratio(best),
+            "cpu_over_direct": ratio(cpu)}
+
+
+def paths_table(records: list[dict]) -> str:
+    cell = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
+    lines = ["| simulator | run | wall s: direct / sims.run / CLI | sims.run / direct | "
+             "CLI / direct | CPU s: direct / sims.run / CLI | sims.run / direct | CLI / direct |",
+             "|" + "---|" * 8]
+    for r in records:
+        s, o, c, co = r["seconds"], r["over_direct"], r["cpu"], r["cpu_over_direct"]
+        lines.append(f"| {r['sim']} | {r['label']} | {' / '.join(cell(s[p]) for p in PATHS)} | "
+                     f"{cell(o['sims.run'])}x | {cell(o['CLI'])}x | "
+                     f"{' / '.join(cell(c[p]) for p in PATHS)} | {cell(co['sims.run'])}x | "
+                     f"{cell(co['CLI'])}x |")
+    return "\n".join(lines) + "\n"
 
 
 def _torch(row: WholeRun) -> float | None:
@@ -170,7 +247,28 @@ def main(argv=None) -> None:
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--repick", type=Path, help="a --json of an earlier run: ask auto again (in a "
                     "child per row, which runs nothing) and redo its columns from that run's times")
+    ap.add_argument("--paths", action="store_true", help="time the direct call, sims.run and the "
+                    "CLI on the first row of each simulator and the headlines, interleaved")
+    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args(argv)
+    if a.paths:
+        sizes = ("quick", "paper") if a.size == "both" else (a.size,)
+        chosen, seen = [], set()
+        for row in rows(sizes, a.only):
+            if row.sim not in seen or row in HEADLINES:
+                seen.add(row.sim)
+                chosen.append(row)
+        records = []
+        for row in chosen:
+            print(f"  paths {row.sim} [{row.size}] {row.label or row.experiment} ...", flush=True)
+            records.append(measure_paths(row, a.repeats))
+        text = paths_table(records)
+        print(text)
+        if a.json:
+            a.json.write_text(json.dumps(records, indent=1) + "\n")
+        if a.markdown:
+            a.markdown.write_text(text)
+        return
     if a.repick:
         records = [repick(r) for r in json.loads(a.repick.read_text())]
     else:

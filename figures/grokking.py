@@ -40,11 +40,12 @@ def stages(exps, ax):
     for key, lab, ls in (("t_mem", "stage I ends (memorised)", ":"),
                          ("t_feat", "stage II (features rise)", "--"),
                          ("t_grok", "stage III (test jump)", "-.")):
-        if np.isfinite(st[key]):
-            ax.axvline(st[key], color="grey", lw=0.8, ls=ls, label=lab)
+        when = getattr(st, key)
+        if np.isfinite(when):
+            ax.axvline(when, color="grey", lw=0.8, ls=ls, label=lab)
     ax.set_xscale("symlog", linthresh=10)
     ax.set(xlim=(0, t[-1]), xlabel="step", ylabel="accuracy / IPR", ylim=(-0.05, 1.05),
-           title=f"(a) M={cfg['M']}, p={cfg['train_fraction']}, delay {st['delay']:g}")
+           title=f"(a) M={cfg['M']}, p={cfg['train_fraction']}, delay {st.delay:g}")
     ax.legend(loc="center right")
 
 
@@ -88,14 +89,9 @@ def stage2(exps, ax):
     """(d) discordant nodes: final frequency = the ascent's vs = the start's, per network."""
     res = one(exps, "stage2")
     M = res.meta["config"]["M"]
-    a, b = [], []
-    for s in range(res["W_final"].shape[0]):
-        f = metrics.dominant(res["W_final"][s], M)
-        asc, null = metrics.dominant(res["W_indep"][s], M), metrics.dominant(res["W_start"][s], M)
-        spec = theory.ipr(metrics.spectra(res["W_final"][s], M)[0]) >= metrics.SPECIALISED
-        disc = spec & (asc != null)
-        a.append(int(np.sum(disc & (f == asc))))
-        b.append(int(np.sum(disc & (f == null))))
+    a, b = zip(*(metrics.discordant(metrics.node_fates(res["W_final"][s], res["W_indep"][s],
+                                                        res["W_start"][s], M), "ascent", "start")
+                 for s in range(res["W_final"].shape[0])))
     x = np.arange(len(a))
     ax.bar(x - 0.2, a, 0.4, color="C3", label="ends at the ascent's frequency")
     ax.bar(x + 0.2, b, 0.4, color="C7", label="keeps its start frequency")

@@ -9,15 +9,11 @@ from pathlib import Path
 from . import api
 from . import ledger_table
 from . import config as cfg
-from . import results
-from . import threads
+from . import paths, results
+from . import threads as _threads
 from . import user_claims
 from .errors import SimsError
 from .registry import get_simulator, names
-
-
-def result_stem(results_dir: Path, profile: str, simulator: str, experiment: str) -> Path:
-    return Path(results_dir) / profile / simulator / experiment
 
 
 def cmd_list(args) -> None:
@@ -34,48 +30,69 @@ def cmd_list(args) -> None:
                 print(f"    {profile}: " + ", ".join(f"{e} ({sim.kind(c)})" for e, c in exps.items()))
 
 
+def _overrides(args) -> dict:
+    overrides = cfg.parse_overrides(args.set)
+    if getattr(args, "backend", None):
+        overrides["backend"] = args.backend
+    return overrides
+
+
 def cmd_run(args) -> None:
     sim = get_simulator(args.simulator)
     profile, root = cfg.resolve_profile(args.profile, args.profile_dir)
-    overrides = cfg.parse_overrides(args.set)
-    if args.backend:
-        overrides["backend"] = args.backend
+    overrides = _overrides(args)
     configs = cfg.load_experiments(args.simulator, sim.config, profile, overrides,
                                    config_dir=root, only=args.experiment or None)
     user_claims.declared(args.simulator, profile, root)       # a bad declaration fails here
     if args.out and len(configs) != 1:
         raise SimsError("--out needs a single --experiment")
+    _threads.cores_of(args.threads)                       # --threads checked before anything runs
     for name, config in configs.items():
         cfg.check_footprint(sim, config, where=f"{profile}/{args.simulator}.yaml:{name}")
     if args.dry_run:
+        if args.experiment is None:
+            check_figure_kinds(sim, configs, f"{profile}/{args.simulator}.yaml")
         for name, config in configs.items():
             print(f"would run {args.simulator}/{name} ({sim.kind(config)})")
         return
+    lay = paths.layout(args.profile, args.profile_dir, overrides, args.results_dir)
+    labels = dict(profile=profile, overrides=overrides,
+                  **({"profile_dir": str(root / profile)} if args.profile_dir else {}))
     for name, config in configs.items():   # every config was validated before anything runs
-        blas, workers = threads.plan(sim, config, args.threads)
-        threads.pin(blas)
-        threads.set_workers(workers)
-        result = api.simulate(sim, config, experiment=name, profile=profile, overrides=overrides)
-        stem = Path(args.out) if args.out else result_stem(args.results_dir, profile,
-                                                           args.simulator, name)
-        npz, _ = results.save(stem, result, format=args.format)
-        print(f"wrote {npz}")
+        result = api.simulate(sim, config, threads=args.threads, experiment=name, **labels)
+        stem = Path(args.out) if args.out else lay.stem(args.simulator, name)
+        data, _ = results.save(stem, result, format=args.format)
+        print(f"wrote {data}")
+
+
+def check_figure_kinds(sim, configs, where: str) -> None:
+    """A profile whose figure needs an experiment kind it lacks is an error before anything runs
+    (the figure would fail only after every simulation)."""
+    if not sim.figure:
+        return
+    have = {sim.kind(c) for c in configs.values()}
+    missing = [k for k in sim.figure_needs if k not in have]
+    if missing:
+        raise SimsError(f"{where}: the {sim.name} figure needs experiments of kind(s) "
+                        f"{', '.join(missing)}; the profile has {', '.join(sorted(have))}")
 
 
 def cmd_claims(args) -> None:
     sim = get_simulator(args.simulator)
     profile, root = cfg.resolve_profile(args.profile, args.profile_dir)
+    lay = paths.layout(args.profile, args.profile_dir, _overrides(args), args.results_dir)
     names_ = cfg.load_profile_file(args.simulator, profile, root)["experiments"]
     mine = user_claims.declared(args.simulator, profile, root)
     loaded = {}
     for name in names_:
-        path = result_stem(args.results_dir, profile, args.simulator, name).with_suffix(".npz")
-        if not path.is_file():
+        path = lay.existing(args.simulator, name)
+        if not path.is_file() and not path.with_suffix(".json").is_file():
+            where = f"--profile-dir {args.profile_dir}" if args.profile_dir else \
+                f"--profile {profile}"
             raise SimsError(f"missing result {path}; run `python -m sims run {args.simulator} "
-                            f"--profile {profile} --experiment {name}` first")
+                            f"{where} --experiment {name}` first")
         loaded[name] = results.load(path)
-    out = Path(args.out) if args.out else (Path(args.results_dir) / profile / "claims"
-                                           / f"{args.simulator}.json")
+    out = Path(args.out) if args.out else lay.claims(args.simulator)
     rows = ledger_table.write_claims(out, args.simulator,
                                      sim.check(loaded) + user_claims.check(mine, loaded))
     for r in rows:
@@ -94,14 +111,13 @@ def cmd_plan(args) -> None:
 
 
 def cmd_ledger(args) -> None:
-    profile = Path(args.profile_dir).resolve().name if args.profile_dir else args.profile
-    base = Path(args.results_dir) / profile
-    files = args.inputs or sorted(base.glob("claims/*.json"))
+    lay = paths.layout(args.profile, args.profile_dir, _overrides(args), args.results_dir)
+    md, js = lay.ledger
+    files = args.inputs or sorted((lay.base / "claims").glob("*.json"))
     if not files:
-        raise SimsError(f"no claims files under {base}")
-    counts = ledger_table.write_ledger(files, base / "claims.md", base / "claims.json",
-                                     title=f"Claims ledger ({profile} profile)")
-    print(ledger_table.headline(counts).replace("**", "") + f" Ledger in {base / 'claims.md'}")
+        raise SimsError(f"no claims files under {lay.base}")
+    counts = ledger_table.write_ledger(files, md, js, title=f"Claims ledger ({lay.label} profile)")
+    print(ledger_table.headline(counts).replace("**", "") + f" Ledger in {md}")
     if args.strict and (counts["passed"] != counts["total"] or not counts["total"]):
         sys.exit(1)
 
@@ -117,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a profile folder under config/ (shipped: quick, paper)")
         sp.add_argument("--profile-dir", type=Path,
                         help="a folder of <simulator>.yaml files; its name is the profile's name")
-        sp.add_argument("--results-dir", default="results", type=Path)
+        sp.add_argument("--results-dir", default=str(paths.RESULTS_DIR), type=Path)
+        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config value (YAML syntax), e.g. --set n=300; results of "
+                             "a run with overrides go to a folder of their own")
 
     def common(sp):
         sp.add_argument("simulator")
@@ -128,10 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(run)
     run.add_argument("--experiment", help="run only this experiment of the profile")
     run.add_argument("--backend", help="numpy | numba | cupy | array_api_strict | auto")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a config value (YAML syntax), e.g. --set n=300")
     run.add_argument("--dry-run", action="store_true",
-                     help="validate every config (and its memory footprint) and stop")
+                     help="validate every config (its memory footprint, --threads and the "
+                          "kinds its figure needs) and stop")
     run.add_argument("--format", choices=tuple(results.FORMATS), default="npz",
                      help="result file format: npz + JSON sidecar (default) or NetCDF-4 + sidecar")
     run.add_argument("--threads", type=int, default=None,
@@ -144,8 +162,6 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("simulator")
     profile_args(pl)
     pl.add_argument("--experiment", help="plan only this experiment of the profile")
-    pl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="override a config value (YAML syntax), e.g. --set seeds=50")
     pl.add_argument("--no-pilot", action="store_true",
                     help="answer from the config alone (no short pilot run)")
     led = sub.add_parser("ledger", help="merge every claims.json into claims.md / claims.json")

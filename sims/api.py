@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import config as cfg
-from . import threads as _threads
 from .errors import SimsError
 from .ledger_table import headline, html_table, summary
 from .registry import get_simulator, names
@@ -62,16 +61,15 @@ def run(simulator: str, experiment: str | None = None, profile: str = "quick", *
     declared(simulator, name, root)                  # the profile's own claims, validated
     out = {}
     for e, c in configs.items():
-        with _threads.limited(*_threads.plan(sim, c, threads)):
-            out[e] = simulate(sim, c, experiment=e, profile=name, overrides=overrides)
+        out[e] = simulate(sim, c, threads=threads, experiment=e, profile=name, overrides=overrides)
     return out[experiment] if experiment is not None else out
 
 
-def simulate(sim, config: Any, **meta: Any) -> Result:
-    """``sim.simulate(config)`` with the run's labels (experiment, profile, overrides) added."""
-    result = sim.simulate(config)
-    result.meta.update(simulator=sim.name, config=config.to_dict(),
-                       kind=result.meta.get("kind") or sim.kind(config), **meta)
+def simulate(sim, config: Any, threads: int | None = None, **meta: Any) -> Result:
+    """``sim.simulate(config)`` on ``threads`` cores with the run's labels (experiment, profile,
+    overrides) added."""
+    result = sim.simulate(config, threads=threads)
+    result.meta.update(**meta)
     return result
 
 

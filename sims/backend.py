@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import SimsError
+from .errors import ConfigError, SimsError
 
 BACKENDS = ("numpy", "numba", "cupy", "array_api_strict", "auto")
 
@@ -113,30 +113,44 @@ def numba_available() -> bool:
         return False
 
 
-def get_backend(name: str = "auto", config: Any = None) -> Backend:
-    """Return the backend called ``name`` (see the module docstring), or raise a clear error.
-    With ``config``, ``auto`` asks the config's simulator which CPU path is faster for it."""
+def check_backend_name(name: Any) -> None:
+    """The one check of a backend's name (a config's ``backend`` field, ``--backend``)."""
     if name not in BACKENDS:
-        raise SimsError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    if name == "auto":
-        name = _auto(config)
-    return _backend(name)
+        raise ConfigError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
 
 
-def _auto(config: Any) -> str:
+def get_backend(name: str = "auto", rule: Callable[[Any], str] | None = None,
+                config: Any = None) -> Backend:
+    """The backend called ``name`` (see the module docstring), or a clear error. For ``auto``,
+    ``rule(config)`` (a simulator's declared ``auto``) picks the faster CPU path. A run resolves
+    its backend once (:meth:`sims.simulator.Simulator.simulate`) and passes it down."""
+    check_backend_name(name)
+    return resolve_backend(name, rule, config)
+
+
+def resolve_backend(name: str, rule: Callable[[Any], str] | None = None,
+                    config: Any = None) -> Backend:
+    """:func:`get_backend` for a name already checked (a validated config's ``backend``)."""
+    return _backend(_auto(rule, config) if name == "auto" else name)
+
+
+def _auto(rule: Callable[[Any], str] | None, config: Any) -> str:
     if cupy_available():
         return "cupy"
     if not numba_available():
         return "numpy"
-    if config is not None:
-        from .registry import simulator_of_config
-        sim = simulator_of_config(config)
-        rule = getattr(sim, "auto", None)
-        if rule is not None:
-            choice = rule(config)
-            if choice in ("numpy", "numba"):
-                return choice
+    if rule is not None and config is not None:
+        choice = rule(config)
+        if choice in ("numpy", "numba"):
+            return choice
     return "numba"
+
+
+def host_backend(bk: Backend) -> Backend:
+    """The CPU backend that computes on host copies of ``bk``'s arrays (records, diagnostics):
+    ``bk`` itself on numpy and numba, numpy for a device or the strict namespace (whose functions
+    must never see numpy arrays)."""
+    return bk if bk.name in ("numpy", "numba") else _backend("numpy")
 
 
 @functools.cache
@@ -159,7 +173,8 @@ def _backend(name: str) -> Backend:
     return Backend(name, xp)
 
 
-def kernel(numba: str) -> Callable[[Callable], Callable]:
+def kernel(numba: str, to_numba: Callable[..., tuple] | None = None,
+           from_numba: Callable[[Any], Any] | None = None) -> Callable[[Callable], Callable]:
     """Declare that a generic array-API function has a numba twin.
 
     ``numba`` is ``"module:function"``; the module is imported (and numba with it) only the first
@@ -170,7 +185,10 @@ def kernel(numba: str) -> Callable[[Callable], Callable]:
 
         gd_iterate(backend, Z, y, lr, steps)
 
-    Both versions must accept and return the same things; tests check they agree.
+    Both versions must accept and return the same things; tests check they agree. Where the
+    generic function takes named state (named tuples, option names) and the compiled one plain
+    arrays and integer codes, ``to_numba(*args) -> args`` and ``from_numba(out) -> out`` translate
+    at the kernel's boundary, the one place where the codes appear.
     """
     module_name, attr = numba.split(":")
 
@@ -179,7 +197,10 @@ def kernel(numba: str) -> Callable[[Callable], Callable]:
         def dispatch(backend: Backend, *args, **kwargs):
             if backend.name == "numba":
                 compiled = getattr(importlib.import_module(module_name), attr)
-                return compiled(*args, **kwargs)
+                if to_numba is not None:
+                    args, kwargs = to_numba(*args, **kwargs), {}
+                out = compiled(*args, **kwargs)
+                return from_numba(out) if from_numba is not None else out
             return generic(backend.xp, *args, **kwargs)
 
         dispatch.generic = generic

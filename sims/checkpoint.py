@@ -1,7 +1,7 @@
 """Resumable sweeps: each finished item of a long sweep is saved atomically, so a job that is killed
 (SLURM preemption, a time limit, Ctrl-C) and started again recomputes only the missing items.
 
-Used through the sweep runner (:mod:`sims.sweep`) by every simulator with more than one run::
+Used through the sweep runner (:mod:`sims.parallel`) by every simulator with more than one run::
 
     ckpt = Checkpoint.for_config(config)       # a no-op unless $SIMS_CHECKPOINT_DIR is set
     out = [ckpt.item(i, lambda: run_one(...)) for i, ... in enumerate(grid)]

@@ -27,13 +27,12 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from .results import Result
 
 _STRUCTURE = ("dims", "coords")          # rebuilt from the dataset's variables, not stored
 LAYOUT, ARRAYS = "sims_layout", "sims_arrays"
 
 
-def _outputs(result: Result) -> Mapping[str, Any]:
+def _outputs(result: Any) -> Mapping[str, Any]:
     from .outputs import of
     from .registry import get_simulator
     try:
@@ -49,7 +48,7 @@ def _described(out, attrs: dict | None = None) -> dict:
     return attrs
 
 
-def to_xarray(result: Result):
+def to_xarray(result: Any):
     """The result as an ``xarray.Dataset`` (see the module docstring)."""
     import xarray as xr
     dims, coords = result.dims, result.coords
@@ -143,8 +142,9 @@ def _decode(value: Any, kind: str) -> Any:
     return str(value)
 
 
-def from_xarray(ds) -> Result:
-    """The :class:`Result` that :func:`to_xarray` made ``ds`` from."""
+def from_xarray(ds) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """``(arrays, meta)`` of the :class:`sims.results.Result` that :func:`to_xarray` made ``ds``
+    from (:func:`sims.results.load` makes the Result; no import of it here, no cycle)."""
     meta: dict[str, Any] = {}
     for entry in np.atleast_1d(ds.attrs.get(LAYOUT, [])).tolist():
         name, path, kind = entry.split("|")
@@ -169,7 +169,7 @@ def from_xarray(ds) -> Result:
     order += [k for k in arrays if k not in order]
     meta["dims"] = {k: dims[k] for k in order if k in arrays}
     meta["coords"] = coords
-    return Result({k: arrays[k] for k in order if k in arrays}, meta)
+    return {k: arrays[k] for k in order if k in arrays}, meta
 
 
 def _plain(values) -> np.ndarray:
@@ -177,7 +177,7 @@ def _plain(values) -> np.ndarray:
     return a.astype(str) if a.dtype == object else a
 
 
-def write(fh, result: Result) -> None:
+def write(fh, result: Any) -> None:
     """Write ``result`` as NetCDF-4 into the open binary file ``fh``."""
     ds = to_xarray(result)
     buf = io.BytesIO()
@@ -185,7 +185,7 @@ def write(fh, result: Result) -> None:
     fh.write(buf.getvalue())
 
 
-def read(path: Path) -> Result:
+def read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     import xarray as xr
     with xr.open_dataset(Path(path), engine="h5netcdf") as ds:
         return from_xarray(ds.load())

@@ -19,18 +19,19 @@ arrays (or any value :mod:`sims.checkpoint` can store). :func:`run`
 dims, ready for :func:`sims.results.make_result`::
 
     grid = Grid(seed=range(S), ratio=config.ratios)
-    values = sweep.run(config, grid.points(), one_point, desc="double_descent")
-    arrays, dims = sweep.stack(values, grid, {"risk": ("filter",), "cond": ()})
+    values = parallel.run(config, grid.points(), one_point, desc="double_descent")
+    arrays, dims = parallel.stack(values, grid, {"risk": ("filter",), "cond": ()})
 """
 from __future__ import annotations
 
-import concurrent.futures as cf
 import itertools
 import multiprocessing
 import os
+import pickle
+import queue
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -112,40 +113,71 @@ def _saved_and_missing(ckpt: Checkpoint, n: int) -> tuple[dict[int, Any], list[i
     return values, todo
 
 
-_JOB: tuple | None = None      # (run_point, points, seeds) of the sweep being run in workers
-
-
-def _work(i: int) -> tuple[int, Any]:
-    run_point, points, seeds = _JOB
-    return i, run_point(points[i], seeds[i])
-
-
-def _child_init() -> None:
-    """A worker computes its points serially on one BLAS thread (the parent owns the cores)."""
+def _worker(run_point: RunPoint, points: Sequence[Any], seeds: Sequence[Any], tasks, results) -> None:
+    """A forked worker: computes the points whose indices it takes from ``tasks`` (None: stop),
+    serially, on one BLAS thread (the parent owns the cores), sending ``(i, ok, value)``. It
+    inherits the sweep (``run_point`` and its closures) by the fork: nothing is pickled but
+    indices and values."""
     _threads.pin(1)
     _threads.set_workers(1)
+    for i in iter(tasks.get, None):
+        try:
+            results.put((i, True, run_point(points[i], seeds[i])))
+        except BaseException as exc:  # noqa: BLE001 - the parent re-raises it
+            results.put((i, False, _portable(exc)))
+            return
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it pickles (to cross back to the parent), else a RuntimeError with its text."""
+    try:
+        pickle.dumps(exc)
+        return exc
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _arrivals(procs, results, count: int) -> Iterator[tuple[int, bool, Any]]:
+    """The workers' messages as they arrive; stops early (leaving points missing) when a worker
+    died or every worker has exited."""
+    for _ in range(count):
+        while True:
+            try:
+                yield results.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs) or \
+                        all(p.exitcode is not None for p in procs):
+                    print("sweep: a worker process died; computing the remaining points serially",
+                          file=sys.stderr)
+                    return
 
 
 def _parallel(run_point, points, seeds, ckpt, n_workers: int, desc: str) -> list[Any]:
     """The missing points on ``n_workers`` forked processes (forked: the points' closures need no
     pickling), checkpointed as each arrives; the saved ones read back."""
-    global _JOB
     values, todo = _saved_and_missing(ckpt, len(points))
     if len(todo) > 1 and _fork_safe():
-        _JOB = (run_point, points, seeds)
+        ctx = multiprocessing.get_context("fork")
+        tasks, results = ctx.SimpleQueue(), ctx.Queue()
+        procs = [ctx.Process(target=_worker, args=(run_point, points, seeds, tasks, results),
+                             daemon=True) for _ in range(min(n_workers, len(todo)))]
+        for proc in procs:
+            proc.start()
         try:
-            ctx = multiprocessing.get_context("fork")
-            with cf.ProcessPoolExecutor(min(n_workers, len(todo)), mp_context=ctx,
-                                        initializer=_child_init) as pool:
-                futures = [pool.submit(_work, i) for i in todo]
-                for fut in progress(cf.as_completed(futures), desc=desc, total=len(todo)):
-                    i, value = fut.result()
-                    values[i] = ckpt.store(i, value)
-        except cf.process.BrokenProcessPool:      # a worker died (a library that cannot fork)
-            print("sweep: a worker process died; computing the remaining points serially",
-                  file=sys.stderr)
+            for i in [*todo, *[None] * len(procs)]:     # after the start: a full pipe blocks
+                tasks.put(i)
+            for i, ok, value in progress(_arrivals(procs, results, len(todo)), desc=desc,
+                                         total=len(todo)):
+                if not ok:
+                    raise value
+                values[i] = ckpt.store(i, value)
         finally:
-            _JOB = None
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+                proc.join()
+            results.close()
     for i in todo:                                # serially: what no worker computed
         if i not in values:
             values[i] = ckpt.store(i, run_point(points[i], seeds[i]))

@@ -57,14 +57,3 @@ def get_simulator(name: str):
 def simulators() -> dict[str, Any]:
     """Name -> Simulator for every registered simulator (imports them all)."""
     return {name: get_simulator(name) for name in names()}
-
-
-def simulator_of_config(config: Any):
-    """The simulator whose module defines ``type(config)``, or None (a config outside the
-    registry)."""
-    where = type(config).__module__
-    for name, path in modules().items():
-        if where == path or where.startswith(path + "."):
-            return get_simulator(name)
-    return None
-

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import platform
+import shlex
 import subprocess
 import tempfile
 import zipfile
@@ -29,6 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .errors import SimsError
+from .paths import FORMATS
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 _PACKAGES = ("numpy", "scipy", "numba", "sympy", "matplotlib", "array-api-compat", "cupy-cuda12x",
@@ -116,11 +118,11 @@ class Result:
 
 def make_result(config: Any, arrays: Mapping[str, Any], dims: Mapping[str, Sequence[str]],
                 coords: Mapping[str, str] | None = None, **meta: Any) -> Result:
-    """The ``Result`` of ``simulate(config)``: ``arrays`` as numpy arrays, with the config, the
-    simulator's name, the experiment kind and the ``dims`` of every array in the metadata (so
-    claims run on an in-memory result as on a file). Raises ``ValueError`` when an array has no
-    dims or dims of the wrong length, and when a coordinate names a missing array."""
-    from .registry import simulator_of_config
+    """The ``Result`` of ``simulate(config)``: ``arrays`` as numpy arrays, with the config and the
+    ``dims`` of every array in the metadata (so claims run on an in-memory result as on a file;
+    :meth:`sims.simulator.Simulator.simulate` adds the simulator's name, the kind and the
+    backend). Raises ``ValueError`` when an array has no dims or dims of the wrong length, and
+    when a coordinate names a missing array."""
     out = {k: np.asarray(v) for k, v in arrays.items()}
     dims = {k: list(v) for k, v in dims.items()}
     missing = sorted(set(out) - set(dims))
@@ -140,9 +142,7 @@ def make_result(config: Any, arrays: Mapping[str, Any], dims: Mapping[str, Seque
         if key not in out or dims[key] != [dim]:
             raise ValueError(f"coordinate {dim!r} -> {key!r} is not a 1-d array of the result "
                              f"along {dim!r}")
-    sim = simulator_of_config(config)
-    base = {"simulator": sim.name if sim else None, "kind": sim.kind(config) if sim else None,
-            "config": config.to_dict(), "seed": getattr(config, "seed", None),
+    base = {"config": config.to_dict(), "seed": getattr(config, "seed", None),
             "dims": {k: dims[k] for k in out}, "coords": coords}
     return Result(out, {**base, **meta})
 
@@ -204,9 +204,6 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-FORMATS = {"npz": ".npz", "netcdf": ".nc"}
-
-
 def save(stem: Path, result: Result, format: str = "npz") -> tuple[Path, Path]:  # noqa: A002
     """Write ``<stem>.npz`` (or ``<stem>.nc`` for ``format="netcdf"``) and ``<stem>.json``
     atomically; return both paths."""
@@ -234,13 +231,26 @@ def save(stem: Path, result: Result, format: str = "npz") -> tuple[Path, Path]: 
 
 
 def recreate_hint(meta: Mapping[str, Any] | None, path: Path) -> str:
-    """The command that rewrites the result file ``path``, from its (sidecar) metadata."""
+    """The command that rewrites the result file ``path`` as it was written, from its (sidecar)
+    metadata: the same profile (by name or folder), overrides, format and file."""
     meta = meta or {}
     sim, exp, prof = meta.get("simulator"), meta.get("experiment"), meta.get("profile")
-    if sim and exp and prof:
-        return (f"python -m sims run {sim} --profile {prof} --experiment {exp} "
-                f"--out {Path(path).with_suffix('')}")
-    return "rerun the experiment that wrote it (python -m sims run SIMULATOR --experiment NAME)"
+    if not (sim and exp and prof):
+        return "rerun the experiment that wrote it (python -m sims run SIMULATOR --experiment NAME)"
+    where = f"--profile-dir {shlex.quote(str(meta['profile_dir']))}" if meta.get("profile_dir") \
+        else f"--profile {prof}"
+    sets = "".join(f" --set {shlex.quote(f'{k}={_yaml_value(v)}')}"
+                   for k, v in (meta.get("overrides") or {}).items())
+    fmt = " --format netcdf" if Path(path).suffix == ".nc" else ""
+    return (f"python -m sims run {sim} {where} --experiment {exp}{sets}{fmt} "
+            f"--out {shlex.quote(str(Path(path).with_suffix('')))}")
+
+
+def _yaml_value(value: Any) -> str:
+    """``value`` as the YAML text that ``--set`` parses back to it."""
+    import yaml
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix(
+        "\n...").strip()
 
 
 def _data_path(path: Path) -> Path:
@@ -289,7 +299,7 @@ def load(path: Path, check: bool = True) -> Result:
     try:
         if path.suffix == ".nc":
             from .netcdf import read
-            return read(path)
+            return Result(*read(path))
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files if k != "__meta__"}
             meta = json.loads(str(data["__meta__"]))

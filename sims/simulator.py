@@ -6,7 +6,7 @@ Each simulator module (or package) ends with one :class:`Simulator`::
         name="double_descent",
         summary="min-norm least squares and ReLU random features across p = n",
         config=DoubleDescentConfig,            # frozen dataclass deriving sims.config.BaseConfig
-        simulate=simulate,                     # config -> sims.results.Result (sims.results.make_result)
+        simulate=simulate,                     # (config, run) -> sims.results.Result (make_result)
         kind=lambda c: c.model,                # what an experiment *is*, from its config
         claims={"linear": linear_claims, "relu_rf": rf_claims},   # by kind
         symbolic=theory.verify, symbolic_reference="Hastie et al. 2022",
@@ -16,11 +16,15 @@ Each simulator module (or package) ends with one :class:`Simulator`::
         plans={"linear": plan_linear},         # optional, by kind: (config, pilot) -> ClaimPlans
     )
 
-and ``sims/registry.py`` lists the module once. The CLI, the Snakefile, the cost model, the
+and ``sims/registry.py`` lists the module once. The declared ``simulate(config, run)`` is the
+simulator's body; ``SIMULATOR.simulate(config, threads=None)`` is the one entry of every run
+(exported as the package's ``simulate``): it resolves the backend and plans the threads once, runs
+the body within those thread limits (restored for the caller afterwards) with a
+:class:`sims.context.RunContext`, and labels the result with the simulator, the kind and the
+backend. The CLI, the Snakefile, the cost model, the
 benchmarks, the report and the tests all discover simulators from the registry.
 
-A claims function for a kind is ``fn(name, result, experiments) -> list[Claim]``: ``name`` is the
-experiment's name in the profile (used only in the rows' labels), ``experiments`` the whole
+A claims function for a kind is ``fn(result, experiments) -> list[Claim]``: ``experiments`` the whole
 :class:`Experiments` of the profile, so a claim can find its control run by kind
 (``experiments.first("no_decay")``). Claims are keyed by what an experiment is, never by its name: a
 profile may rename, add or remove experiments and every applicable claim still runs.
@@ -32,10 +36,14 @@ import functools
 import traceback
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from . import threads as _threads
+from .backend import resolve_backend
+from .context import RunContext
+from .errors import require
 from .verdicts import Claim, failed, symbolic as symbolic_rows
 from .results import Result
 
-ClaimFn = Callable[[str, Result, "Experiments"], Sequence[Claim]]
+ClaimFn = Callable[[Result, "Experiments"], Sequence[Claim]]
 # a kind's planning model (sims.plan): (config, pilot) -> [sims.plan.ClaimPlan]; ``pilot(config)``
 # runs a reduced config when the cost model says it is cheap, else returns None
 PlanFn = Callable[[Any, Callable[[Any], "Result | None"] | None], Sequence[Any]]
@@ -48,19 +56,29 @@ class Simulator:
     name: str
     summary: str
     config: type
-    simulate: Callable[[Any], Result]
+    simulate: Callable[[Any, RunContext], Result]   # the body; replaced by the entry (below)
     kind: Callable[[Any], str]
     claims: Mapping[str, ClaimFn]
     symbolic: Callable[[], Mapping[str, bool]] | None = None
     symbolic_reference: str = ""
     figure: str | None = None                  # module with draw(experiments) and panel(...)
     figure_kinds: tuple[str, ...] = ()         # the experiment kinds its figure reads
+    figure_optional: tuple[str, ...] = ()      # ... of which it draws these only when present
     cost: Callable[[Any], tuple[float, float, int]] | None = None
     benchmarks: str | None = None              # module with cases(size)
     auto: Callable[[Any], str] | None = None   # config -> "numba" | "numpy": the faster CPU path
     plans: Mapping[str, PlanFn] = dataclasses.field(default_factory=dict)   # by kind (sims.plan)
     outputs: str | Mapping[str, Any] | None = None   # sims.outputs: module with OUTPUTS, or it
     module: str = ""                           # filled in by the registry
+
+    def __post_init__(self) -> None:
+        if not hasattr(self.simulate, "body"):
+            object.__setattr__(self, "simulate", _entry(self, self.simulate))
+
+    @property
+    def figure_needs(self) -> tuple[str, ...]:
+        """The experiment kinds a profile must have for the figure (checked before any run)."""
+        return tuple(k for k in self.figure_kinds if k not in self.figure_optional)
 
     def kind_of(self, result: Result) -> str:
         """The kind of a result: from its metadata, else computed from its config."""
@@ -97,7 +115,7 @@ class Simulator:
             return [failed("result consistent", self.name, "arrays that share an axis name have "
                            "equal lengths along it, and every array has its dims", broken)]
         try:
-            rows = list(fn(name, exps[name], exps))
+            rows = list(fn(exps[name], exps))
         except Exception as exc:  # noqa: BLE001 - claims never raise; they report
             where = traceback.extract_tb(exc.__traceback__)[-1]
             return [failed(f"claims of kind {kind!r}", self.name,
@@ -113,6 +131,22 @@ class Simulator:
             return []
         return symbolic_rows(_verified(self.symbolic), self.symbolic_reference or self.name,
                              self.symbolic.__module__)
+
+
+def _entry(sim: Simulator, body: Callable[[Any, RunContext], Result]) -> Callable[..., Result]:
+    """``simulate(config, threads=None)``: one run of ``body`` (see the module docstring)."""
+    @functools.wraps(body)
+    def simulate(config: Any, *, threads: int | None = None) -> Result:
+        require(isinstance(config, sim.config), f"{sim.name}.simulate needs a {sim.config.__name__}"
+                                                f", got {type(config).__name__}")
+        run = RunContext(resolve_backend(config.backend, sim.auto, config),
+                         _threads.plan(sim, config, threads))
+        with _threads.limited(run.threads):
+            result = body(config, run)
+        result.meta.update(simulator=sim.name, kind=sim.kind(config), backend=run.backend.name)
+        return result
+    simulate.body = body
+    return simulate
 
 
 def _inconsistent(result: Result) -> str:

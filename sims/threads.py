@@ -7,7 +7,7 @@ benchmarks/RESULTS.md), and even on an idle machine it is slower on the suite's 
 quick double-descent linear sweep, 100 x 600 SVDs: 7.5 s on two OpenBLAS threads, 3.7 s on one).
 Runs from the CLI and the Python API therefore take ``--threads`` cores (default: the cores this
 process may use, :func:`available_cores`) and use them as processes, not BLAS threads: a sweep's
-independent points run in that many worker processes (:mod:`sims.sweep`), each on one BLAS thread,
+independent points run in that many worker processes (:mod:`sims.parallel`), each on one BLAS thread,
 and BLAS gets more than one thread only where the experiment's largest dense matrix makes BLAS-3
 threading pay (:func:`default_threads`: >= 2000: 2, >= 8000: 4), as the Snakemake rules give it.
 """
@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NamedTuple
 
 # NUMBA_NUM_THREADS is not among them: numba re-reads the environment at every compilation and
 # refuses a value other than the one its thread pool was launched with; numba.set_num_threads
 # limits it instead.
 _ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-_state: dict[str, object] = {}
+_state: dict[str, int] = {}     # "workers": this process's sweep workers (set by limited / a worker)
 
 
 def available_cores() -> int:
@@ -34,6 +35,12 @@ def available_cores() -> int:
 THREAD_DIMS = ((8000, 4), (2000, 2))     # largest matrix dim -> BLAS threads worth having
 
 
+def blas_threads(dim: int) -> int:
+    """BLAS threads worth having for a run whose largest dense matrix has dimension ``dim`` (the
+    rule of the CLI, the API and the workflow's cost model)."""
+    return next((n for lim, n in THREAD_DIMS if dim >= lim), 1)
+
+
 def default_threads(sim=None, config=None) -> int:
     """Threads for one run of ``config`` (see the module docstring); the available cores when the
     simulator declares no cost model."""
@@ -45,7 +52,7 @@ def default_threads(sim=None, config=None) -> int:
         dim = cost(config)[2]
     except Exception:  # noqa: BLE001 - a cost-model bug must not stop a run
         return cores
-    return min(cores, next((n for lim, n in THREAD_DIMS if dim >= lim), 1))
+    return min(cores, blas_threads(dim))
 
 
 def pin(threads: int | None = None) -> int:
@@ -64,7 +71,6 @@ def pin(threads: int | None = None) -> int:
     except ImportError:   # pragma: no cover - threadpoolctl is a dependency
         pass
     _set_numba_threads(n)
-    _state["threads"] = n
     return n
 
 
@@ -78,7 +84,7 @@ def numba_pool_started() -> bool:
 def _set_numba_threads(n: int) -> int | None:
     """Limit numba's parallel pool to ``n`` threads where it has started, and return its previous
     count; None (nothing done) where it has not: ``numba.set_num_threads`` would launch it, and a
-    process whose OpenMP pool has started cannot fork the sweep's workers (sims.sweep), so a
+    process whose OpenMP pool has started cannot fork the sweep's workers (sims.parallel), so a
     pinned numba run would sweep serially. An unstarted pool starts, at the first parallel kernel,
     with the cores of the process's affinity (the cores --threads gave it under SLURM/taskset)."""
     if "numba" not in sys.modules or not numba_pool_started():
@@ -90,37 +96,52 @@ def _set_numba_threads(n: int) -> int | None:
 
 
 def set_workers(n: int) -> int:
-    """Worker processes a sweep may use (sims.sweep), at least 1; returns the count."""
+    """Worker processes a sweep may use (sims.parallel), at least 1, for the life of this process
+    (a sweep's worker process sets 1); returns the count."""
     _state["workers"] = max(1, int(n))
     return _state["workers"]
 
 
 def workers() -> int:
-    """The worker processes a sweep may use: set by the CLI / API from ``--threads``, else 1."""
+    """The worker processes a sweep may use in this process: the running run's plan
+    (:class:`limited`), 1 outside a run and inside a sweep's worker."""
     return int(_state.get("workers", 1))
 
 
-def pinned() -> int | None:
-    """The count set by :func:`pin` in this process, or None."""
-    return _state.get("threads")  # type: ignore[return-value]
+class ThreadPlan(NamedTuple):
+    """The threads of one run, planned once (:func:`plan`) and set for it by :class:`limited`."""
+
+    blas: int       # BLAS / OpenMP / numba threads of the run's own process
+    workers: int    # processes a sweep's independent points may use (sims.parallel)
 
 
-def plan(sim, config, threads: int | None) -> tuple[int, int]:
-    """(BLAS threads, sweep workers) of a run given ``threads`` cores (None: every available core):
-    the workers get all of them, BLAS the dimension rule's count within them."""
+def cores_of(threads: int | None) -> int:
+    """The cores a run may use: ``threads``, or every available core for None; a count below 1
+    is a ConfigError (the one check of --threads, made before anything runs)."""
     cores = available_cores() if threads is None else int(threads)
     if cores < 1:
         from .errors import ConfigError
         raise ConfigError(f"--threads must be >= 1, got {cores}")
-    return min(cores, default_threads(sim, config)), cores
+    return cores
+
+
+def plan(sim, config, threads: int | None) -> ThreadPlan:
+    """The threads of a run of ``config`` given ``threads`` cores (None: every available core):
+    the sweep workers get all of them, BLAS the dimension rule's count within them."""
+    cores = cores_of(threads)
+    return ThreadPlan(min(cores, default_threads(sim, config)), cores)
 
 
 class limited:
-    """``with limited(n, workers):`` the thread pools at ``n`` and the sweep workers at
-    ``workers`` for the block, restored afterwards (the Python API uses this so that a notebook
-    keeps its own settings between runs)."""
+    """``with limited(plan):`` (or ``limited(blas, workers)``) the thread pools at ``plan.blas``
+    (threadpoolctl for the libraries loaded, the environment for those loaded inside the block
+    and for child processes, numba's pool where it has started) and the sweep workers at
+    ``plan.workers`` for the block, everything restored for the caller afterwards. Every run
+    enters it once, in :meth:`sims.simulator.Simulator.simulate`, whichever path called it."""
 
-    def __init__(self, threads: int, workers: int = 1):
+    def __init__(self, threads: int | ThreadPlan, workers: int = 1):
+        if isinstance(threads, ThreadPlan):
+            threads, workers = threads
         self.n = int(threads)
         self.workers = max(1, int(workers))
         if self.n < 1:
@@ -129,6 +150,9 @@ class limited:
 
     def __enter__(self):
         self._workers = _state.get("workers")
+        self._env = {var: os.environ.get(var) for var in _ENV}
+        for var in _ENV:
+            os.environ[var] = str(self.n)
         from threadpoolctl import threadpool_limits
         self._limits = threadpool_limits(limits=self.n)
         _state["workers"] = self.workers
@@ -140,6 +164,11 @@ class limited:
             _state.pop("workers", None)
         else:
             _state["workers"] = self._workers
+        for var, value in self._env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
         self._limits.restore_original_limits()
         if self._numba is not None:
             import numba

@@ -9,7 +9,8 @@ import pytest
 import importlib
 
 from benchmarks import suite
-from benchmarks.__main__ import benchmark_modules, targets
+from benchmarks.__main__ import targets
+from benchmarks.suite import benchmark_modules
 
 # each simulator's declared benchmark module, by simulator name (the registry is the one list)
 BENCH = {name: importlib.import_module(path) for name, path in benchmark_modules().items()}

@@ -219,10 +219,10 @@ def test_sims_claims_is_a_function_and_the_rows_live_in_verdicts():
 
 def test_result_repr_save_and_html(tmp_path):
     from sims.results import make_result
-    from sims.double_descent import Config
-    res = make_result(Config(), {"risk": np.zeros((4, 3)), "ratios": np.arange(3.0)},
+    from sims.double_descent import LinearConfig
+    res = make_result(LinearConfig(), {"risk": np.zeros((4, 3)), "ratios": np.arange(3.0)},
                       {"risk": ["seed", "ratio"], "ratios": ["ratio"]}, coords={"ratio": "ratios"},
-                      experiment="mine")
+                      experiment="mine", simulator="double_descent")
     assert repr(res) == ("<Result double_descent/mine: risk[seed=4, ratio=3] float64, "
                          "ratios[ratio=3] float64>")
     assert "<td>risk</td><td>seed=4, ratio=3</td>" in res._repr_html_()

@@ -16,7 +16,7 @@ from sims import config as cfg
 from sims import results
 from sims.ledger_table import write_claims, write_ledger
 from sims.verdicts import Claim
-from sims.double_descent import Config
+from sims.double_descent import DoubleDescentConfig
 from sims.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,14 +58,19 @@ def test_bad_override_fails_before_writing(tmp_path, override, field):
 
 
 def test_tiny_run_writes_npz_and_sidecar(tmp_path):
-    """A real run with --set overrides writes <dir>/quick/double_descent/linear.{npz,json} and
-    nothing else; the metadata holds the resolved config, seed, backend and provenance (package
-    versions, git commit); the .npz loads with allow_pickle=False and round-trips via results.load."""
+    """A real run with --set overrides writes <dir>/quick-<hash>/double_descent/linear.{npz,json}
+    and nothing else (never into the shipped profile's results/quick); the metadata holds the
+    resolved config, seed, backend and provenance (package versions, git commit); the .npz loads
+    with allow_pickle=False and round-trips via results.load."""
+    from sims import paths
     out = sims_cli("run", "double_descent", "--experiment", "linear", "--results-dir",
                    str(tmp_path), "--set", "seeds=2", "--set", "n=30",
                    "--set", "ratios=[0.5,1.0,2.0,4.0]")
     assert out.returncode == 0, out.stderr
-    folder = tmp_path / "quick" / "double_descent"
+    label = paths.label("quick", REPO / "config", {"seeds": 2, "n": 30,
+                                                   "ratios": [0.5, 1.0, 2.0, 4.0]})
+    assert re.fullmatch(r"quick-[0-9a-f]{8}", label) and not (tmp_path / "quick").exists()
+    folder = tmp_path / label / "double_descent"
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["linear.json",
                                                                           "linear.npz"]
     assert f"wrote {folder / 'linear.npz'}" in out.stdout
@@ -90,7 +95,7 @@ def test_tiny_run_writes_npz_and_sidecar(tmp_path):
 # ---- profiles -------------------------------------------------------------------------------------
 def test_shipped_quick_profile_is_valid():
     """config/quick/double_descent.yaml parses and every experiment passes validation."""
-    configs = cfg.load_experiments("double_descent", Config, "quick", config_dir=REPO / "config")
+    configs = cfg.load_experiments("double_descent", DoubleDescentConfig, "quick", config_dir=REPO / "config")
     assert set(configs) == {"linear", "random_features"}
     assert configs["random_features"].model == "relu_rf"
 
@@ -115,7 +120,7 @@ def test_profile_value_errors_name_the_experiment(tmp_path):
     (tmp_path / "quick").mkdir()
     (tmp_path / "quick" / "double_descent.yaml").write_text("experiments: {lin: {n: 1.5}}\n")
     with pytest.raises(ConfigError, match=r"quick/double_descent\.yaml:lin\.n"):
-        cfg.load_experiments("double_descent", Config, "quick", config_dir=tmp_path)
+        cfg.load_experiments("double_descent", DoubleDescentConfig, "quick", config_dir=tmp_path)
     with pytest.raises(ConfigError, match="no profile 'paper'"):
         cfg.load_profile_file("double_descent", "paper", config_dir=tmp_path)
 
@@ -344,8 +349,116 @@ def test_to_xarray_names_every_axis_and_netcdf_round_trips(tmp_path):
                    "--results-dir", str(tmp_path / "cli"), "--set", "seeds=2", "--set", "n=30",
                    "--set", "ratios=[0.5, 2.0]", "--threads", "1")
     assert out.returncode == 0, out.stderr
-    nc = tmp_path / "cli" / "quick" / "double_descent" / "linear.nc"
+    (nc,) = (tmp_path / "cli").glob("quick-*/double_descent/linear.nc")   # overrides: own folder
     assert results.load(nc)["min_norm_risk"].shape == (2, 2)
     nc.write_bytes(nc.read_bytes()[:3000])
     with pytest.raises(results.ResultFileError, match="does not match its sidecar"):
         results.load(nc)
+
+
+# ---- the workflow bugs a new user hit (issue 27), each run in place ------------------------------
+def test_overrides_and_a_folder_named_like_a_shipped_profile_get_folders_of_their_own(tmp_path):
+    """`--set` runs and a --profile-dir folder called 'quick' (not config/quick) write under
+    quick-<hash>, one hash per setting, never into results/quick; rerunning the same overrides
+    reuses the same folder."""
+    from tiny import TINY_DD
+    mine = tmp_path / "elsewhere" / "quick"
+    mine.mkdir(parents=True)
+    (mine / "double_descent.yaml").write_text(TINY_DD)
+    res = tmp_path / "res"
+    runs = [("--profile", "quick", "--set", "n=40", "--set", "seeds=2"),
+            ("--profile", "quick", "--set", "n=40", "--set", "seeds=3"),
+            ("--profile-dir", str(mine))]
+    for how in runs:
+        out = sims_cli("run", "double_descent", *how, "--experiment", "linear", "--results-dir",
+                       str(res), "--threads", "1")
+        assert out.returncode == 0, out.stderr
+    folders = sorted(p.name for p in res.iterdir())
+    assert len(folders) == 3 and "quick" not in folders
+    assert all(re.fullmatch(r"quick-[0-9a-f]{8}", f) for f in folders), folders
+    again = sims_cli("run", "double_descent", *runs[0], "--experiment", "linear", "--results-dir",
+                     str(res), "--threads", "1")
+    assert again.returncode == 0 and sorted(p.name for p in res.iterdir()) == folders
+    claims = sims_cli("claims", "double_descent", *runs[2], "--results-dir", str(res),
+                      "--out", str(tmp_path / "c.json"))
+    assert "missing result" in claims.stderr and "random_features" in claims.stderr
+
+
+def test_netcdf_results_are_read_by_sims_claims(tmp_path):
+    from tiny import TINY_DD
+    mine = tmp_path / "nc_profile"
+    mine.mkdir()
+    (mine / "double_descent.yaml").write_text(TINY_DD)
+    res = tmp_path / "res"
+    out = sims_cli("run", "double_descent", "--profile-dir", str(mine), "--format", "netcdf",
+                   "--results-dir", str(res), "--threads", "1")
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.suffix for p in (res / "nc_profile/double_descent").iterdir()) == \
+        [".json", ".json", ".nc", ".nc"]
+    claims = sims_cli("claims", "double_descent", "--profile-dir", str(mine), "--results-dir",
+                      str(res))
+    assert claims.returncode == 0, claims.stderr
+    rows = json.loads((res / "nc_profile/claims/double_descent.json").read_text())
+    assert len(rows) > 10 and any(r["passed"] for r in rows)
+
+
+def test_a_diverging_learning_rate_is_one_error_and_writes_nothing(tmp_path):
+    out = sims_cli("run", "grokking", "--profile", "quick", "--experiment", "grok", "--set",
+                   "lr=1000000", "--set", "steps=40", "--results-dir", str(tmp_path),
+                   "--threads", "1")
+    assert out.returncode == 2, out.stdout + out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "diverged" in line
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_threads_zero_is_rejected_by_a_dry_run_too(tmp_path):
+    for extra in ((), ("--dry-run",)):
+        out = sims_cli("run", "double_descent", "--threads", "0", *extra, "--results-dir",
+                       str(tmp_path))
+        assert out.returncode == 2 and "threads" in out.stderr and out.stderr.count("\n") == 1
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_dry_run_checks_the_kinds_the_figure_needs(tmp_path):
+    """A profile without a kind its figure needs fails the dry run (exit 2, naming the kind),
+    before any simulation; one experiment alone is not checked against the figure."""
+    from tiny import TINY_DD
+    mine = tmp_path / "linear_only"
+    mine.mkdir()
+    (mine / "double_descent.yaml").write_text(TINY_DD.split("  random_features")[0])
+    out = sims_cli("run", "double_descent", "--profile-dir", str(mine), "--dry-run")
+    assert out.returncode == 2 and "relu_rf" in out.stderr and "figure" in out.stderr
+    ok = sims_cli("run", "double_descent", "--profile-dir", str(mine), "--dry-run",
+                  "--experiment", "linear")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_the_recreate_hint_recreates_the_same_file(tmp_path):
+    """A damaged result of a --profile-dir run with --set overrides: the error names a command
+    that, run as printed, writes the same arrays again (not a different result, not a failing
+    '--profile <folder name>')."""
+    import shlex
+    from tiny import TINY_DD
+    mine = tmp_path / "neg_yaml"
+    mine.mkdir()
+    (mine / "double_descent.yaml").write_text(TINY_DD)
+    res = tmp_path / "res"
+    out = sims_cli("run", "double_descent", "--profile-dir", str(mine), "--experiment", "linear",
+                   "--set", "seeds=3", "--set", "ratios=[0.5, 2.0]", "--results-dir", str(res),
+                   "--format", "netcdf", "--threads", "1")
+    assert out.returncode == 0, out.stderr
+    (data,) = res.rglob("linear.nc")
+    before = results.load(data)
+    data.write_bytes(data.read_bytes()[:5000])
+    with pytest.raises(results.ResultFileError) as err:
+        results.load(data)
+    command = str(err.value).split("Recreate it with: ")[1]
+    argv = shlex.split(command)
+    assert argv[:3] == ["python", "-m", "sims"] and "--profile-dir" in argv
+    redo = sims_cli(*argv[3:])
+    assert redo.returncode == 0, redo.stderr
+    after = results.load(data)
+    assert after.meta["config"] == before.meta["config"]
+    for key, value in before.arrays.items():
+        np.testing.assert_array_equal(after[key], value, err_msg=key)

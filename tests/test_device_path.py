@@ -80,7 +80,9 @@ def test_neuron_alignment_brings_four_numbers_per_step_and_the_state_only_when_r
     """Per RK4 step only the four per-step summaries come to the host; W and v come at the
     snapshots (every record_every steps) and at the end. The run equals numpy's."""
     from sims.neuron_alignment import model
-    cfg = model.Config(n=(6,), mu=(0.3,), eps=(1e-4,), d=8, width=5, t_end=50.0, record_every=7)
+    from sims.neuron_alignment.config import NeuronAlignmentConfig
+    cfg = NeuronAlignmentConfig(n=(6,), mu=(0.3,), eps=(1e-4,), d=8, width=5, t_end=50.0,
+                                record_every=7)
     rng = np.random.default_rng(0)
     X, y = model.make_data(6, 8, 0.3, rng)
     W0, v0 = model.make_init(5, 8, 1e-4, rng)
@@ -117,13 +119,14 @@ def test_plrf_sgd_draws_on_the_device_and_brings_two_numbers_per_logged_step(
 def test_superposition_draws_its_batches_on_the_device(transfers, device_streams):
     """The sparse inputs of every chunk are made from device uniforms; per chunk and width only
     the chunk's batch losses come back."""
-    from sims.superposition import model
-    c = model.Config(n=12, m_grid=(3, 4), steps=40, batch=8, eval_batch=64, chunk=16, n_log=4)
-    inits = model._init(c, 3)
+    from sims.superposition import model, run
+    c = model.SuperpositionConfig(n=12, m_grid=(3, 4), steps=40, batch=8, eval_batch=64, chunk=16,
+                                  n_log=4)
+    inits = run._init(c, 3)
     Xe = STRICT.asarray(model.draw(np.random.default_rng(4), model.probabilities(
         c.n, c.alpha, c.density), (c.eval_batch,)))
     transfers.up.clear(), transfers.down.clear()
-    out = model._train(c, STRICT, c.m_grid, inits, 5, Xe)
+    out = run._train(c, STRICT, c.m_grid, inits, 5, Xe)
     chunks = -(-c.steps // c.chunk)
     assert device_streams[0].calls == chunks
     assert max(transfers.up) <= c.n * max(c.m_grid)           # init state and p, once
@@ -135,7 +138,7 @@ def test_superposition_draws_its_batches_on_the_device(transfers, device_streams
 
 def test_hutchinson_brings_one_number_per_probe(transfers):
     from sims.sharpness import curvature, net
-    from sims.sharpness.model import SharpnessConfig
+    from sims.sharpness.config import SharpnessConfig
     cfg = SharpnessConfig(d=4, n_data=6, depth=2)
     X, y = net.teacher_data(cfg.d, cfg.n_data, "regression", np.random.default_rng(0))
     Ws, mults, _ = net.init_net(cfg, "ntk", 5, np.random.default_rng(1))

@@ -25,8 +25,8 @@ def test_docs_build_strict(tmp_path):
     site = tmp_path / "site"
     assert (site / "assets" / "mathjax" / "MathJax.js").is_file()       # maths offline, no CDN
     assert (site / "assets" / "mathjax" / "jax" / "input" / "TeX" / "jax.js").is_file()
-    for sim in ("double_descent", "neuron_alignment", "sharpness", "grokking", "neural_collapse",
-                "scaling_laws", "superposition"):
+    from sims.registry import names
+    for sim in names():
         page = (site / "simulators" / sim / "index.html").read_text()
         assert 'class="arithmatex"' in page, sim                        # equations in LaTeX
         assert f"images/{sim}.png" in page and (site / "images" / f"{sim}.png").is_file(), sim

@@ -13,12 +13,20 @@ from sims.double_descent import model as ddm
 from sims.results import Result
 from sims.verdicts import Claim
 from sims.config import from_mapping
-from sims.double_descent import Config, simulate
+from sims.config import config_class, field_names
+from sims.double_descent import DoubleDescentConfig, simulate
 from sims.errors import ConfigError
 from sims.kernels import double_descent as nb
 from theory import double_descent as theory
 
 EPS = np.finfo(float).eps
+
+
+def _config(**values):
+    """The config of ``values``'s model, from a dict shared by both models (the random-features
+    fields d and n_test are dropped for the linear model)."""
+    cls = config_class(DoubleDescentConfig, values)
+    return cls(**{k: v for k, v in values.items() if k in field_names(cls)})
 INF = float("inf")
 
 
@@ -29,7 +37,7 @@ AGREE = dict(n=40, ratios=(0.5, 1.0, 2.0), seeds=3, d=20, n_test=50, seed=3,
 
 @pytest.fixture(scope="module", params=["linear", "relu_rf"])
 def numpy_run(request):
-    return request.param, simulate(Config(model=request.param, backend="numpy", **AGREE))
+    return request.param, simulate(_config(model=request.param, backend="numpy", **AGREE))
 
 
 @pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
@@ -44,7 +52,7 @@ def test_backends_agree(numpy_run, backend):
     p >= n) are round-off of |y|^2/(2n) ~ 0.6: abs 1e-12 (~n eps |y|^2/(2n) ~ 1e-14).
     """
     model, ref = numpy_run
-    other = simulate(Config(model=model, backend=backend, **AGREE))
+    other = simulate(_config(model=model, backend=backend, **AGREE))
     assert other.meta["backend"] == backend
     assert set(other.arrays) == set(ref.arrays)
     cond = ref["condition"]
@@ -259,7 +267,7 @@ def test_simulate_equals_direct_numpy(model):
     p = n design has cond ~ 1e2-1e3 and both routes lose ~cond^2 eps in the risk), abs 1e-12 for
     train losses that are 0 in exact arithmetic. cond itself: rel 1e-9 (~cond eps).
     """
-    config = Config(model=model, **SMALL)
+    config = _config(model=model, **SMALL)
     res = simulate(config)
     assert res["closed_form_check"].max() < 1e-9
     for k in range(config.seeds):
@@ -283,12 +291,12 @@ def test_same_seed_same_arrays_other_seed_differs():
     """Two runs with one seed are bit-identical; another seed gives other data; adding seeds only
     appends draws (each seed's stream is SeedSequence(seed).spawn(S)[k], independent of S)."""
     base = dict(SMALL, model="relu_rf")
-    a, b = simulate(Config(**base)), simulate(Config(**base))
+    a, b = simulate(_config(**base)), simulate(_config(**base))
     for key in a.arrays:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
-    other = simulate(Config(**{**base, "seed": base["seed"] + 1}))
+    other = simulate(_config(**{**base, "seed": base["seed"] + 1}))
     assert not np.any(other["min_norm_risk"] == a["min_norm_risk"])
-    more = simulate(Config(**{**base, "seeds": 3}))
+    more = simulate(_config(**{**base, "seeds": 3}))
     np.testing.assert_array_equal(more["min_norm_risk"][:2], a["min_norm_risk"])
 
 
@@ -311,14 +319,14 @@ def test_same_seed_same_arrays_other_seed_differs():
 def test_bad_config_names_the_field(changes, field):
     """A bad value (or unknown key) raises ConfigError before anything runs, naming the field."""
     with pytest.raises(ConfigError) as info:
-        from_mapping(Config, {"model": "linear", **changes})
+        from_mapping(DoubleDescentConfig, {"model": "linear", **changes})
     assert re.search(rf"\b{field}\b", str(info.value)), str(info.value)
 
 
 def test_good_config_edge_values():
     """Boundary values that are valid: lr just under 2, .inf budgets written as YAML strings,
     integer-valued float budgets."""
-    c = from_mapping(Config, {"lr": 1.99, "budgets": [0, 10.0, ".inf", "inf"], "ratios": [1]})
+    c = from_mapping(DoubleDescentConfig, {"lr": 1.99, "budgets": [0, 10.0, ".inf", "inf"], "ratios": [1]})
     assert c.budgets == (0.0, 10.0, INF, INF) and c.ratios == (1.0,)
 
 
@@ -330,7 +338,7 @@ FINITE_N = "min-norm risk = exact finite-n formula"
 def linear_mc():
     """A real linear run big enough for the Monte-Carlo claims: n = 60, 1500 seeds (~5 s): the
     finite-n formula's 3.5-s.e. band excludes the asymptotic formula (z ~ sqrt(seeds)/n x 18)."""
-    config = Config(model="linear", n=60, ratios=(0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 4.0),
+    config = _config(model="linear", n=60, ratios=(0.25, 0.5, 0.75, 1.0, 1.25, 2.0, 4.0),
                     seeds=1500, budgets=(1000.0, 1e12), ridge=(0.1,), backend="numpy", seed=0)
     return simulate(config)
 
@@ -382,7 +390,7 @@ def test_random_features_run_checks_closed_form_gd_and_conditioning():
     (bound 1e-9: round-off ~check_steps * cond * eps), and the condition number of the features
     peaks at N = n (the smallest singular value of a square random matrix is smallest); both are
     facts of the code and of random matrices, so they are tests, not ledger rows."""
-    config = Config(model="relu_rf", n=30, d=10, n_test=40, seeds=4, seed=1,
+    config = _config(model="relu_rf", n=30, d=10, n_test=40, seeds=4, seed=1,
                     ratios=(0.5, 1.0, 4.0), budgets=(1000.0, 1e12), ridge=(1e-2, 1.0),
                     backend="numpy")
     res = simulate(config)
@@ -395,7 +403,7 @@ def test_random_features_run_checks_closed_form_gd_and_conditioning():
 def test_gd_at_an_infinite_budget_is_the_pseudo_inverse():
     """The 1e12-step GD filter equals the min-norm solution on every seed (true by construction:
     (1 - eta s^2/n)^t underflows), so it is a test and not a ledger claim."""
-    config = Config(model="linear", n=30, ratios=(0.5, 1.0, 2.0), seeds=5, budgets=(1e12,),
+    config = _config(model="linear", n=30, ratios=(0.5, 1.0, 2.0), seeds=5, budgets=(1e12,),
                     ridge=(0.1,), backend="numpy", seed=3)
     res = simulate(config)
     np.testing.assert_allclose(res["gd_risk"][:, :, 0], res["min_norm_risk"], rtol=1e-8)

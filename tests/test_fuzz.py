@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sims.__main__ import main
-from sims.config import from_mapping, load_profile_file
+from sims.config import config_class, from_mapping, load_profile_file
 from sims.registry import get_simulator, names
 from tiny_configs import TINY
 
@@ -27,9 +27,11 @@ SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                                            HealthCheck.too_slow])
 
 
-def _fields(sim):
-    hints = typing.get_type_hints(sim.config)
-    return {f.name: hints[f.name] for f in dataclasses.fields(sim.config)}
+def _fields(sim, values):
+    """Field name -> type of the config class that ``values`` (an experiment) builds."""
+    cls = config_class(sim.config, values)
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
 def _base(hint):
@@ -65,9 +67,9 @@ def _run(argv) -> tuple[int, str, str]:
     return rc, out.getvalue(), err.getvalue()
 
 
-def _malformed(sim_name):
+def _malformed(sim_name, experiment):
     sim = get_simulator(sim_name)
-    fields = _fields(sim)
+    fields = _fields(sim, load_profile_file(sim_name, "quick")["experiments"][experiment])
     known = st.sampled_from(sorted(fields)).flatmap(
         lambda k: _bad_values(fields[k]).map(lambda v: f"{k}={v}"))
     unknown = st.from_regex(r"[a-z][a-z_]{2,12}", fullmatch=True).filter(
@@ -81,7 +83,7 @@ def test_malformed_overrides_are_one_error_line_and_write_nothing(sim_name, tmp_
     experiment = next(iter(load_profile_file(sim_name, "quick")["experiments"]))
 
     @SETTINGS
-    @given(override=_malformed(sim_name), dry=st.booleans())
+    @given(override=_malformed(sim_name, experiment), dry=st.booleans())
     def case(override, dry):
         CASES["malformed"] += 1
         argv = ["run", sim_name, "--experiment", experiment, "--set", override,

@@ -31,7 +31,7 @@ def _state(M=7, K=9, frac=0.6, seed=0):
     return W, V, X[tr], Yt[tr]
 
 
-@pytest.mark.parametrize("act", [0, 1])
+@pytest.mark.parametrize("act", ["sqr", "relu"])
 def test_gradients_match_finite_differences(act):
     """dL/dW, dL/dV and G_F = -dL/dF against central differences along random directions
     (h = 1e-5: O(h^2) ~ 1e-10 truncation; rel 1e-6 leaves room for the relu kink, which a
@@ -66,7 +66,7 @@ def test_loss_equals_the_papers_expanded_form():
     oc = O - O.mean(1, keepdims=True)
     y = np.argmax(Yt, 1)
     paper = np.mean(np.sum(oc**2, 1) - 2 * oc[np.arange(len(y)), y] + 1 - 1 / M)
-    assert gk.loss_and_grads(xnp, W, V, X, Yt, 0)[0] == pytest.approx(paper, rel=1e-13)
+    assert gk.loss_and_grads(xnp, W, V, X, Yt, "sqr")[0] == pytest.approx(paper, rel=1e-13)
 
 
 def _torch_like(P, g, m, v, t, lr, wd, b1, b2, eps, kind):
@@ -83,36 +83,52 @@ def _torch_like(P, g, m, v, t, lr, wd, b1, b2, eps, kind):
     return P - step * m / (np.sqrt(v) / math.sqrt(1 - b2**t) + eps), m, v
 
 
+def _zero_state(W, V):
+    return gk.TrainState(W, V, *[np.zeros_like(a) for a in (W, W, V, V)])
+
+
 @pytest.mark.parametrize("kind", ["adam", "adamw", "gd"])
 def test_optimisers_follow_the_torch_update_rules(kind):
     """Three steps of the generic and numba chunks vs the documented torch update (rel 1e-12)."""
     W, V, X, Yt = _state()
-    hp = (0.01, 0.05, 0.9, 0.999, 1e-8, gk.OPT_CODE[kind], 0)
+    hp = gk.Hyper(0.01, 0.05, 0.9, 0.999, 1e-8, kind, "sqr")
     z = [np.zeros_like(a) for a in (W, W, V, V)]
     P, st = [W.copy(), V.copy()], [[z[0], z[1]], [z[2], z[3]]]
     for t in (1, 2, 3):
-        _, gW, gV, _, _ = gk.loss_and_grads(xnp, P[0], P[1], X, Yt, 0)
+        _, gW, gV, _, _ = gk.loss_and_grads(xnp, P[0], P[1], X, Yt, "sqr")
         for i, g in enumerate((gW, gV)):
             P[i], st[i][0], st[i][1] = _torch_like(P[i], g, *st[i], t, *hp[:5], kind)
-    got_g = gk.train_chunk.generic(xnp, W, V, *z, X, Yt, 0, 3, *hp)
-    got_n = kern.train_chunk(W, V, *z, X, Yt, 0, 3, *hp)
-    for got in (got_g, got_n):
-        np.testing.assert_allclose(got[0], P[0], rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(got[1], P[1], rtol=1e-12, atol=1e-15)
+    for bk in (NUMPY, get_backend("numba")):
+        got, _ = gk.train_chunk(bk, _zero_state(W, V), X, Yt, 0, 3, hp)
+        np.testing.assert_allclose(got.W, P[0], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(got.V, P[1], rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("act", [0, 1])
+@pytest.mark.parametrize("act", ["sqr", "relu"])
 def test_numba_chunk_matches_generic(act):
     """40 Adam steps: the gather/scatter numba kernel equals the dense generic one (rel 1e-10;
     summation order differs, and Adam divides by sqrt(v) which amplifies ulps on tiny v)."""
     W, V, X, Yt = _state(seed=3)
-    z = [np.zeros_like(a) for a in (W, W, V, V)]
-    hp = (0.01, 5e-4, 0.9, 0.999, 1e-8, 0, act)
-    want = gk.train_chunk.generic(xnp, W, V, *z, X, Yt, 0, 40, *hp)
-    got = kern.train_chunk(W, V, *z, X, Yt, 0, 40, *hp)
-    for w, g in zip(want[:6], got[:6]):
+    hp = gk.Hyper(0.01, 5e-4, 0.9, 0.999, 1e-8, "adam", act)
+    want, want_loss = gk.train_chunk(NUMPY, _zero_state(W, V), X, Yt, 0, 40, hp)
+    got, got_loss = gk.train_chunk(get_backend("numba"), _zero_state(W, V), X, Yt, 0, 40, hp)
+    for w, g in zip(want, got):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-13)
-    assert got[6] == pytest.approx(want[6], rel=1e-10)
+    assert got_loss == pytest.approx(want_loss, rel=1e-10)
+
+
+def test_the_numba_boundary_maps_every_name_to_the_kernels_code():
+    """The names of the optimisers and activations reach the numba kernel as the integer codes its
+    branches test (adam 0, adamw 1, gd 2; sqr 0, relu 1): one step of each combination on the
+    kernel called directly with the codes equals the dispatched call."""
+    W, V, X, Yt = _state()
+    for o, opt in enumerate(("adam", "adamw", "gd")):
+        for a, act in enumerate(("sqr", "relu")):
+            hp = gk.Hyper(0.01, 0.05, 0.9, 0.999, 1e-8, opt, act)
+            got, _ = gk.train_chunk(get_backend("numba"), _zero_state(W, V), X, Yt, 0, 2, hp)
+            z = [np.zeros_like(x) for x in (W, W, V, V)]
+            want = kern.train_chunk(W, V, *z, X, Yt, 0, 2, *hp[:5], o, a)
+            np.testing.assert_array_equal(got.W, want[0])
 
 
 # ---- backends, determinism ----------------------------------------------------------------------
@@ -121,7 +137,7 @@ TINY = dict(M=7, K=12, train_fraction=0.6, steps=60, record_every=20, indep_step
 
 @pytest.fixture(scope="module")
 def tiny_numpy():
-    return gk.simulate(gk.Config(backend="numpy", **TINY))
+    return gk.simulate(gk.GrokkingConfig(backend="numpy", **TINY))
 
 
 def _agree(a, b):
@@ -137,20 +153,41 @@ def _agree(a, b):
 def test_backends_agree(tiny_numpy, backend):
     """Same seed, same arrays (rel 1e-7: 60 Adam steps amplify summation-order ulps; float32
     spectra are stored, whose own rounding is 6e-8)."""
-    _agree(tiny_numpy, gk.simulate(gk.Config(backend=backend, **TINY)))
+    _agree(tiny_numpy, gk.simulate(gk.GrokkingConfig(backend=backend, **TINY)))
+
+
+STRICT_KINDS = [dict(TINY, activation="relu"), dict(TINY, optimizer="adamw"),
+                dict(TINY, group="dihedral", M=6), dict(TINY, labels="shuffled"),
+                dict(kind="stage2", M=7, K=12, train_fraction=0.6, steps=20, record_every=5,
+                     indep_record=1, indep_steps=5, seeds=2),
+                dict(kind="sweep", sweep_M=(5, 7), K=8, steps=20, seeds=1, bisect=1,
+                     bracket="absolute", low=0.3, high=0.8)]
+
+
+@pytest.mark.parametrize("activation", ["sqr", "relu"])
+@pytest.mark.parametrize("values", STRICT_KINDS, ids=lambda v: v.get("kind", "run"))
+def test_every_kind_and_activation_runs_on_the_strict_backend(values, activation):
+    """array_api_strict (the namespace CuPy's code path runs, without a GPU) takes every kind with
+    every activation, and gives numpy's arrays: the records work on host copies, never mixing
+    numpy arrays into the strict namespace."""
+    cfg = dict(values, activation=activation)
+    ref = gk.simulate(gk.GrokkingConfig(backend="numpy", **cfg), threads=1)
+    got = gk.simulate(gk.GrokkingConfig(backend="array_api_strict", **cfg), threads=1)
+    assert got.meta["backend"] == "array_api_strict"
+    _agree(ref, got)
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not cupy_available(), reason="needs CuPy and a CUDA device")
 def test_cupy_agrees(tiny_numpy):
-    _agree(tiny_numpy, gk.simulate(gk.Config(backend="cupy", **TINY)))
+    _agree(tiny_numpy, gk.simulate(gk.GrokkingConfig(backend="cupy", **TINY)))
 
 
 def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
-    again = gk.simulate(gk.Config(backend="numpy", **TINY))
+    again = gk.simulate(gk.GrokkingConfig(backend="numpy", **TINY))
     for k in tiny_numpy.arrays:
         np.testing.assert_array_equal(again[k], tiny_numpy[k])
-    other = gk.simulate(gk.Config(backend="numpy", **{**TINY, "seed": 5}))
+    other = gk.simulate(gk.GrokkingConfig(backend="numpy", **{**TINY, "seed": 5}))
     assert not np.allclose(other["W_final"], tiny_numpy["W_final"])
 
 
@@ -165,24 +202,24 @@ def _trace(t_mem=10, t_feat=50, t_grok=200, n=31, M=23):
 
 def test_stages_detected_in_order_on_a_synthetic_grokking_trace():
     st = gk.detect_stages(*_trace())
-    assert (st["t_mem"], st["t_feat"], st["t_grok"]) == (10, 50, 200)
-    assert st["ordered"] and st["clean_mem"] and st["delay"] == 190
+    assert (st.t_mem, st.t_feat, st.t_grok) == (10, 50, 200)
+    assert st.ordered and st.clean_mem and st.delay == 190
 
 
 def test_stage_detection_rejects_wrong_orders_and_dirty_memorisation():
     st = gk.detect_stages(*_trace(t_feat=250, t_grok=200))          # test jumps before features
-    assert not st["ordered"]
+    assert not st.ordered
     steps, train, test, ipr, M = _trace()
     test2 = test.copy()
     test2[1:5] = 0.5                                                 # not at chance at t_mem
-    assert not gk.detect_stages(steps, train, test2, ipr, M)["clean_mem"]
+    assert not gk.detect_stages(steps, train, test2, ipr, M).clean_mem
     ipr2 = ipr.copy()
     ipr2[1] = 0.3                                                    # features already formed
-    assert not gk.detect_stages(steps, train, test, ipr2, M)["clean_mem"]
+    assert not gk.detect_stages(steps, train, test, ipr2, M).clean_mem
     st = gk.detect_stages(steps, np.zeros_like(train), test, ipr, M)  # never memorises
-    assert math.isnan(st["t_mem"]) and not st["ordered"]
+    assert math.isnan(st.t_mem) and not st.ordered
     st = gk.detect_stages(steps, train, test, np.full_like(ipr, 0.12), M)   # no stage II
-    assert math.isnan(st["t_feat"]) and not st["ordered"]
+    assert math.isnan(st.t_feat) and not st.ordered
 
 
 # ---- configs and kinds ---------------------------------------------------------------------------
@@ -194,15 +231,15 @@ def test_stage_detection_rejects_wrong_orders_and_dirty_memorisation():
     ({"kind": "sweep", "bracket": "absolute", "low": 0.2, "high": 1.0}, "no test set"),
     ({"labels": "random"}, "labels"), ({"bracket": "x"}, "bracket"), ({"indep_record": -2}, "indep"),
     ({"group": "klein"}, "group"), ({"group": "dihedral", "M": 20}, "n odd"),
-    ({"group": "dihedral", "M": 22, "kind": "sweep"}, "cyclic")])
+    ({"group": "dihedral", "kind": "sweep"}, "cyclic")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
-        gk.Config(**changes)
+        gk.GrokkingConfig(**changes)
 
 
 def test_divergence_is_reported():
     with pytest.raises(ConfigError, match="diverged"):
-        gk.simulate(gk.Config(**{**TINY, "optimizer": "gd", "lr": 19.0}, backend="numpy"))
+        gk.simulate(gk.GrokkingConfig(**{**TINY, "optimizer": "gd", "lr": 19.0}, backend="numpy"))
 
 
 def test_kinds_come_from_the_config():
@@ -211,15 +248,15 @@ def test_kinds_come_from_the_config():
              "dihedral": {"group": "dihedral", "M": 22}, "stage2": {"kind": "stage2"},
              "sweep": {"kind": "sweep"}}
     for kind, changes in cases.items():
-        assert gk.kind(gk.Config(**changes)) == kind
-    quick = load_experiments("grokking", gk.Config, "quick")
+        assert gk.kind(gk.GrokkingConfig(**changes)) == kind
+    quick = load_experiments("grokking", gk.GrokkingConfig, "quick")
     assert sorted(gk.kind(c) for c in quick.values()) == sorted(cases)
 
 
 def test_cost_model_counts_every_kind():
     for changes in ({}, {"kind": "stage2", "seeds": 3}, {"kind": "sweep"},
                     {"kind": "sweep", "bracket": "absolute", "low": 0.2, "high": 0.8}):
-        work, nbytes, dim = gk.cost(gk.Config(**changes))
+        work, nbytes, dim = gk.cost(gk.GrokkingConfig(**changes))
         assert work > 0 and nbytes > 0 and dim > 0
 
 
@@ -269,12 +306,14 @@ def test_overlapped_records_are_bit_identical_to_the_serial_order():
     """With a spare core the next chunk trains on a second thread while the record is computed;
     every array equals the serial run's, also for a run stopped early by ``stop_acc``."""
     from sims import threads
-    cfg = gk.Config(backend="numba", **{**TINY, "steps": 200, "record_every": 20})
+    from sims.context import RunContext
+    cfg = gk.GrokkingConfig(backend="numba", **{**TINY, "steps": 200, "record_every": 20})
     out = {}
     for workers in (1, 2):
         with threads.limited(1, workers):
-            out[workers] = (gk.simulate(cfg),
-                            gk.model.train(cfg, cfg.M, cfg.train_fraction, 1, stop_acc=0.0))
+            out[workers] = (gk.simulate(cfg, threads=workers),
+                            gk.train(cfg, cfg.M, cfg.train_fraction, 1, RunContext.on("numba"),
+                                     stop_acc=0.0).history)
     for k in out[1][0].arrays:
         np.testing.assert_array_equal(out[2][0][k], out[1][0][k], err_msg=k)
     a, b = out[1][1], out[2][1]
@@ -294,7 +333,7 @@ def test_a_run_with_tiny_nodes_records_finite_values(monkeypatch):
         W[K // 3: K // 3 + 2] = 0.0
         return W, V
     monkeypatch.setattr(gk.model, "init_params", tiny_init)
-    res = gk.simulate(gk.Config(backend="numpy", **TINY))
+    res = gk.simulate(gk.GrokkingConfig(backend="numpy", **TINY))
     for key in ("energy_top", "ipr_top", "ipr_all", "gf_norm", "spectra", "node_energy",
                 "W_indep"):
         assert np.all(np.isfinite(res[key])), key
@@ -316,7 +355,7 @@ def test_ridge_identity_holds_for_any_matrix(tiny_numpy):
 @pytest.fixture(scope="module")
 def quick():
     """The quick profile's single-run experiments (all but the sweep), run in process (~8 s)."""
-    cfgs = load_experiments("grokking", gk.Config, "quick")
+    cfgs = load_experiments("grokking", gk.GrokkingConfig, "quick")
     return {name: gk.simulate(c) for name, c in cfgs.items() if gk.kind(c) != "sweep"}
 
 
@@ -387,7 +426,7 @@ def test_mangled_results_give_fail_rows_without_raising(quick, mangle):
 
 
 def test_dihedral_claims_fail_on_a_run_too_short_to_learn():
-    cfg = gk.Config(M=10, group="dihedral", K=16, train_fraction=0.5, steps=20, record_every=10,
+    cfg = gk.GrokkingConfig(M=10, group="dihedral", K=16, train_fraction=0.5, steps=20, record_every=10,
                     indep_steps=5, seed=0)
     rows = {c.name: c for c in _rows({"d": gk.simulate(cfg)})}
     assert len(rows) == 4 and all(name.startswith("D_5") for name in rows)
@@ -403,7 +442,7 @@ SWEEP = dict(kind="sweep", sweep_M=(11, 13, 17, 23, 29), K=128, steps=2000, seed
 def _sweep_result(law: str, noise=0.02, c=None, censor=False):
     """A sweep result whose thresholds follow ``law`` (scaled to 0.45 at M = 17) with log-normal
     scatter, quantised to the bisection grid as the simulator would."""
-    cfg = gk.Config(**SWEEP)
+    cfg = gk.GrokkingConfig(**SWEEP)
     Ms = np.array(cfg.sweep_M, float)
     f = theory.law(law)
     T = (c or 0.45 / f(17.0)) * f(Ms)[:, None] * np.exp(
@@ -442,7 +481,7 @@ def test_sweep_claims_fail_on_a_censored_threshold():
 def test_a_small_real_sweep_runs_and_reports():
     """Three M, one seed, two bisection steps on a tiny network: the result carries the bracket
     and the claims evaluate (whatever their verdict) without raising."""
-    cfg = gk.Config(kind="sweep", sweep_M=(11, 13, 17), K=16, steps=60, seeds=1, bisect=2,
+    cfg = gk.GrokkingConfig(kind="sweep", sweep_M=(11, 13, 17), K=16, steps=60, seeds=1, bisect=2,
                     bracket="absolute", low=0.2, high=0.8, seed=0)
     res = gk.simulate(cfg)
     assert res.dims["threshold"] == ["M", "seed"] and res["bracket"].shape == (3, 2)

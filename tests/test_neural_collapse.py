@@ -18,9 +18,13 @@ NUMPY = get_backend("numpy")
 
 def _state(M, K=3, d=5, counts=(3, 2, 4), seed=0):
     rng = np.random.default_rng(seed)
-    cfg = nc.Config(counts=counts, d=d, depths=(M,))
-    H, Ws, Wout, _, Y = nc.init_state(cfg, np.asarray(counts), M, rng)
-    return H, Ws, Wout, rng.standard_normal(K), Y
+    cfg = nc.NeuralCollapseConfig(counts=counts, d=d, depths=(M,))
+    init = nc.init_state(cfg, np.asarray(counts), M, rng)
+    return (*init.params[:3], rng.standard_normal(K), init.Y)
+
+
+def _hp(lam_w, lam_h, lam_b, ce, bias, lr=0.0, mu=0.0):
+    return nc.Hyper(lr, mu, lam_w, lam_h, lam_b, "ce" if ce else "mse", bias)
 
 
 # ---- gradients ------------------------------------------------------------------------------------
@@ -30,8 +34,8 @@ def test_gradients_match_finite_differences(M, ce, bias):
     """Every block of the hand-written gradient equals a central difference of the loss along a
     random direction: rel 1e-7 (the central difference with h = 1e-5 has O(h^2) ~ 1e-10 error)."""
     H, Ws, Wout, b, Y = _state(M)
-    hp = (Y, 0.03, 0.02, 0.05, ce, bias)
-    _, *grads = nc.loss_and_grads(xnp, H, Ws, Wout, b, *hp)
+    hp = _hp(0.03, 0.02, 0.05, ce, bias)
+    _, grads = nc.loss_and_grads(xnp, nc.Params(H, Ws, Wout, b), Y, hp)
     params = [H, Ws, Wout, b]
     rng = np.random.default_rng(1)
     for j in range(4):
@@ -43,7 +47,7 @@ def test_gradients_match_finite_differences(M, ce, bias):
         def f(t):
             p = [a.copy() for a in params]
             p[j] = p[j] + t * direction
-            return nc.loss_and_grads(xnp, *p, *hp)[0]
+            return nc.loss_and_grads(xnp, nc.Params(*p), Y, hp)[0]
 
         fd = (f(h) - f(-h)) / (2 * h)
         exact = float(np.sum(grads[[0, 1, 2, 3][j]] * direction))
@@ -54,21 +58,28 @@ def test_gradients_match_finite_differences(M, ce, bias):
 def test_numba_chunk_matches_generic(M, ce, bias):
     """The fused numba GD loop reproduces the generic one after 25 heavy-ball steps (rel 1e-12)."""
     H, Ws, Wout, b, Y = _state(M)
-    vel = [np.zeros_like(a) for a in (H, Ws, Wout, b)]
-    hp = (Y, 0.1, 0.9, 0.03, 0.02, 0.05, ce, bias, 25)
-    want = nc.gd_chunk.generic(xnp, H, Ws, Wout, b, *vel, *hp)
-    got = kern.gd_chunk(H, Ws, Wout, b, *vel, *hp)
-    for w, g in zip(want, got):
+    p = nc.Params(H, Ws, Wout, b)
+    vel = nc.Params(*(np.zeros_like(a) for a in p))
+    hp = _hp(0.03, 0.02, 0.05, ce, bias, lr=0.1, mu=0.9)
+    want = nc.gd_chunk(NUMPY, p, vel, Y, hp, 25)
+    got = nc.gd_chunk(get_backend("numba"), p, vel, Y, hp, 25)
+    for w, g in zip((*want.params, *want.velocity, want.loss, want.grad_norm),
+                    (*got.params, *got.velocity, got.loss, got.grad_norm)):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+    raw = kern.gd_chunk(*p, *vel, Y, 0.1, 0.9, 0.03, 0.02, 0.05, ce, bias, 25)
+    np.testing.assert_array_equal(raw[0], got.params.H)     # the boundary passes the loss as a flag
 
 
 def test_zero_steps_changes_nothing_and_reports_the_gradient():
     H, Ws, Wout, b, Y = _state(2)
-    vel = [np.zeros_like(a) for a in (H, Ws, Wout, b)]
-    out = nc.gd_chunk(NUMPY, H, Ws, Wout, b, *vel, Y, 0.1, 0.9, 0.03, 0.02, 0.0, False, False, 0)
-    np.testing.assert_array_equal(out[0], H)
-    _, gH, gWs, gWout, _ = nc.loss_and_grads(xnp, H, Ws, Wout, b, Y, 0.03, 0.02, 0.0, False, False)
-    assert out[9] == pytest.approx(np.sqrt(np.sum(gH**2) + np.sum(gWs**2) + np.sum(gWout**2)))
+    p = nc.Params(H, Ws, Wout, b)
+    vel = nc.Params(*(np.zeros_like(a) for a in p))
+    hp = _hp(0.03, 0.02, 0.0, False, False, lr=0.1, mu=0.9)
+    out = nc.gd_chunk(NUMPY, p, vel, Y, hp, 0)
+    np.testing.assert_array_equal(out.params.H, H)
+    _, g = nc.loss_and_grads(xnp, p, Y, hp)
+    assert out.grad_norm == pytest.approx(np.sqrt(np.sum(g.H**2) + np.sum(g.Ws**2)
+                                                  + np.sum(g.Wout**2)))
 
 
 # ---- metrics on hand-built configurations ---------------------------------------------------------
@@ -137,18 +148,18 @@ def test_closed_form_minimiser_is_stationary_and_a_local_minimum(M, counts, lam)
     """Gradient of the exact loss at the theory's point is ~0 (<= 1e-12), and random perturbations
     of size 1e-4 raise the loss (second-order check on the full matrices)."""
     H, Ws, Wout, b, Y, geo = _closed_form(counts, M, lam, lam)
-    hp = (Y, lam, lam, 0.0, False, False)
-    loss, *g = nc.loss_and_grads(xnp, H, Ws, Wout, b, *hp)
+    hp = _hp(lam, lam, 0.0, False, False)
+    loss, g = nc.loss_and_grads(xnp, nc.Params(H, Ws, Wout, b), Y, hp)
     assert np.sqrt(sum(np.sum(x**2) for x in g)) < 1e-12
     rng = np.random.default_rng(0)
     for _ in range(5):
         p = [a + 1e-4 * rng.standard_normal(a.shape) for a in (H, Ws, Wout)]
-        assert nc.loss_and_grads(xnp, *p, b, *hp)[0] > loss
+        assert nc.loss_and_grads(xnp, nc.Params(*p, b), Y, hp)[0] > loss
 
 
 def test_converged_run_matches_the_closed_form():
     """A short real run (imbalanced, M = 1 and 2) lands on the theory's diagonals to rel 1e-6."""
-    cfg = nc.Config(counts=(24, 12, 6), d=4, depths=(1, 2), lambda_W=0.01, lambda_H=0.01, lr=0.2,
+    cfg = nc.NeuralCollapseConfig(counts=(24, 12, 6), d=4, depths=(1, 2), lambda_W=0.01, lambda_H=0.01, lr=0.2,
                     backend="numba", seed=3)
     res = nc.simulate(cfg)
     assert np.all(res["grad_norm"] < cfg.tol)
@@ -165,7 +176,7 @@ TINY = dict(counts=(6, 4, 3), d=4, depths=(1, 2), lambda_W=0.02, lambda_H=0.02, 
 
 @pytest.fixture(scope="module")
 def tiny_numpy():
-    return nc.simulate(nc.Config(backend="numpy", **TINY))
+    return nc.simulate(nc.NeuralCollapseConfig(backend="numpy", **TINY))
 
 
 def _agree(a: Result, b: Result):
@@ -182,20 +193,20 @@ def _agree(a: Result, b: Result):
 
 @pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
 def test_backends_agree(tiny_numpy, backend):
-    _agree(tiny_numpy, nc.simulate(nc.Config(backend=backend, **TINY)))
+    _agree(tiny_numpy, nc.simulate(nc.NeuralCollapseConfig(backend=backend, **TINY)))
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not cupy_available(), reason="needs CuPy and a CUDA device")
 def test_cupy_agrees(tiny_numpy):
-    _agree(tiny_numpy, nc.simulate(nc.Config(backend="cupy", **TINY)))
+    _agree(tiny_numpy, nc.simulate(nc.NeuralCollapseConfig(backend="cupy", **TINY)))
 
 
 def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
-    again = nc.simulate(nc.Config(backend="numpy", **TINY))
+    again = nc.simulate(nc.NeuralCollapseConfig(backend="numpy", **TINY))
     for key in tiny_numpy.arrays:
         np.testing.assert_array_equal(again[key], tiny_numpy[key])
-    other = nc.simulate(nc.Config(backend="numpy", **{**TINY, "seed": 6}))
+    other = nc.simulate(nc.NeuralCollapseConfig(backend="numpy", **{**TINY, "seed": 6}))
     assert not np.allclose(other["W"], tiny_numpy["W"])
 
 
@@ -207,10 +218,10 @@ def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
     ({"ratios": (0.5,)}, "ratios")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
-        nc.Config(**changes)
+        nc.NeuralCollapseConfig(**changes)
 
 
 def test_divergence_at_runtime_is_a_config_error():
     """An lr that passes the static check but blows up on the data term is reported, not NaN'd."""
     with pytest.raises(ConfigError, match="diverged.*lower lr"):
-        nc.simulate(nc.Config(counts=(20, 20), d=4, lr=20.0, backend="numpy", max_steps=200))
+        nc.simulate(nc.NeuralCollapseConfig(counts=(20, 20), d=4, lr=20.0, backend="numpy", max_steps=200))

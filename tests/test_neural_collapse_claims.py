@@ -37,7 +37,7 @@ KINDS = {"balanced": "balanced", "imbalanced": "imbalanced", "deep": "imbalanced
 
 @pytest.fixture(scope="module")
 def mini():
-    return {k: nc.simulate(nc.Config(backend="numba", **v)) for k, v in MINI.items()}
+    return {k: nc.simulate(nc.NeuralCollapseConfig(backend="numba", **v)) for k, v in MINI.items()}
 
 
 def _copy(res: Result) -> Result:
@@ -46,7 +46,7 @@ def _copy(res: Result) -> Result:
 
 
 def test_kinds_come_from_the_config(mini):
-    assert {k: nc.kind(nc.Config(**v)) for k, v in MINI.items()} == KINDS
+    assert {k: nc.kind(nc.NeuralCollapseConfig(**v)) for k, v in MINI.items()} == KINDS
     assert {k: r.meta["kind"] for k, r in mini.items()} == KINDS
 
 
@@ -73,7 +73,7 @@ def test_claims_do_not_depend_on_experiment_names(mini):
 def test_a_spurious_local_minimum_is_rejected():
     """lambda = 0.01, M = 3: GD from this seed ends at a stationary point where a class the global
     minimiser keeps is zero; the closed-form and frame claims fail on it."""
-    res = nc.simulate(nc.Config(counts=(24, 12, 6), d=4, depths=(2, 3), lambda_W=0.01,
+    res = nc.simulate(nc.NeuralCollapseConfig(counts=(24, 12, 6), d=4, depths=(2, 3), lambda_W=0.01,
                                 lambda_H=0.01, lr=0.1, seed=7, backend="numba"))
     assert np.all(res["grad_norm"] < 1e-11)
     rows = {r.name: r for r in nc.SIMULATOR.check({"e": res}, symbolic=False)}
@@ -129,8 +129,9 @@ def test_reduced_gradient_is_the_full_gradient_at_collapsed_features(prob):
     Y = np.zeros((prob.K, n.sum()))
     Y[np.repeat(np.arange(prob.K), n), np.arange(n.sum())] = 1.0
     H = (U / np.sqrt(n)) @ Y
-    _, gH, gWs, gWout, gb = nc.loss_and_grads(xnp, H, Ws, Wout, b, Y, prob.lam_w, prob.lam_h,
-                                              prob.lam_b, prob.ce, prob.bias)
+    hp = nc.Hyper(0.0, 0.0, prob.lam_w, prob.lam_h, prob.lam_b, "ce" if prob.ce else "mse",
+                  prob.bias)
+    gH, gWs, gWout, gb = nc.loss_and_grads(xnp, nc.Params(H, Ws, Wout, b), Y, hp)[1]
     gU = (gH @ Y.T) / np.sqrt(n)                      # projection on u_k = sqrt(n_k) hbar_k
     want = prob.pack(gU, gWs, gWout, gb)
     np.testing.assert_allclose(prob.grad(theta), want, rtol=1e-10, atol=1e-13)
@@ -216,4 +217,4 @@ def test_result_dims_name_every_array(mini):
     res = mini["deep"]
     assert set(res.dims) == set(res.arrays)
     assert res.dims["grams"] == ["run", "layer", "class", "class2"]
-    assert dataclasses.is_dataclass(nc.Config())
+    assert dataclasses.is_dataclass(nc.NeuralCollapseConfig())

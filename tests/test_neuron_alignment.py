@@ -59,7 +59,7 @@ def test_data_have_exact_separation():
 
 
 def _run_to(tau_end, dtau, X, y, W, v):
-    t, L0 = 0.0, na.field(NUMPY, X, y, W, v, 1.0, False)[2]
+    t, L0 = 0.0, na.field(NUMPY, X, y, W, v, 1.0, False).loss
     for _ in range(round(tau_end / dtau)):
         W, v, dt, _ = na.rk4_step(NUMPY, X, y, W, v, dtau, L0, 1.0, False)
         t += dt
@@ -78,7 +78,7 @@ def test_rk4_is_fourth_order_on_a_fixed_pattern():
 
 
 def test_balancedness_conserved_and_eps_free_alignment():
-    cfg = na.Config(backend="numpy", n=(8,), d=10, width=12, eps=(1e-4, 1e-6), t_end=50.0,
+    cfg = na.NeuronAlignmentConfig(backend="numpy", n=(8,), d=10, width=12, eps=(1e-4, 1e-6), t_end=50.0,
                     stop_loss=0.4, step=0.1)
     res = na.simulate(cfg)
     assert np.all(res["bal_err"] < 1e-3 * np.asarray(cfg.eps) ** 2)
@@ -92,8 +92,8 @@ TINY = dict(n=(6,), d=8, width=5, eps=(1e-3,), t_end=20.0, step=0.1, record_ever
 
 @pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
 def test_backends_agree_with_numpy(backend):
-    ref = na.simulate(na.Config(backend="numpy", **TINY))
-    other = na.simulate(na.Config(backend=backend, **TINY))
+    ref = na.simulate(na.NeuronAlignmentConfig(backend="numpy", **TINY))
+    other = na.simulate(na.NeuronAlignmentConfig(backend=backend, **TINY))
     for key in ("t", "loss", "W_final", "v_final", "cos_plus"):
         assert np.allclose(ref[key], other[key], rtol=1e-9, atol=1e-14), key
 
@@ -101,21 +101,21 @@ def test_backends_agree_with_numpy(backend):
 @pytest.mark.gpu
 @pytest.mark.skipif(not cupy_available(), reason="CuPy with a CUDA device is not available")
 def test_cupy_agrees_with_numpy():
-    ref = na.simulate(na.Config(backend="numpy", **TINY))
-    other = na.simulate(na.Config(backend="cupy", **TINY))
+    ref = na.simulate(na.NeuronAlignmentConfig(backend="numpy", **TINY))
+    other = na.simulate(na.NeuronAlignmentConfig(backend="cupy", **TINY))
     assert np.allclose(ref["W_final"], other["W_final"], rtol=1e-8, atol=1e-12)
 
 
 def test_deterministic_for_a_seed():
-    a = na.simulate(na.Config(backend="numpy", seed=4, **TINY))
-    b = na.simulate(na.Config(backend="numpy", seed=4, **TINY))
-    c = na.simulate(na.Config(backend="numpy", seed=5, **TINY))
+    a = na.simulate(na.NeuronAlignmentConfig(backend="numpy", seed=4, **TINY))
+    b = na.simulate(na.NeuronAlignmentConfig(backend="numpy", seed=4, **TINY))
+    c = na.simulate(na.NeuronAlignmentConfig(backend="numpy", seed=5, **TINY))
     assert np.array_equal(a["W_final"], b["W_final"])
     assert not np.array_equal(a["W_final"], c["W_final"])
 
 
 def test_large_init_does_not_align():
-    res = na.simulate(na.Config(backend="numpy", n=(10,), d=12, width=20, eps=(1.0,),
+    res = na.simulate(na.NeuronAlignmentConfig(backend="numpy", n=(10,), d=12, width=20, eps=(1.0,),
                                 t_end=5.0))
     assert res["frac_ok_escape"].ravel()[0] < 0.5
 
@@ -127,13 +127,13 @@ def test_large_init_does_not_align():
 ])
 def test_config_errors(bad, match):
     with pytest.raises(ConfigError, match=match):
-        na.Config(**bad)
+        na.NeuronAlignmentConfig(**bad)
 
 
 def test_step_limit_is_where_rk4_still_tracks_the_flow():
     # At the largest allowed step, the early growth rate still matches the fine-step one.
     X, y, W, v = _problem(n=8, d=10, h=6, eps=1e-4)
-    cfg = na.Config(backend="numpy", n=(8,), d=10, width=6, t_end=30.0, stop_loss=0.25)
+    cfg = na.NeuronAlignmentConfig(backend="numpy", n=(8,), d=10, width=6, t_end=30.0, stop_loss=0.25)
     coarse = na.summarise(na.integrate(NUMPY, X, y, W, v, cfg, na.MAX_STEP))
     fine = na.summarise(na.integrate(NUMPY, X, y, W, v, cfg, 0.02))
     assert abs(coarse["t_escape"] - fine["t_escape"]) < 0.05 * fine["t_escape"]
@@ -156,7 +156,7 @@ def test_a_step_too_large_for_the_init_is_a_clear_error(tmp_path, capsys):
 def test_alignment_time_approaches_the_large_n_law():
     # theory (v): where rho = (1 - mu)/(k mu) is small the measured alignment time is t* up to
     # O(rho) and one step, and the gap shrinks as rho does (n = 8: rho = 0.17; n = 80: 0.017).
-    cfg = na.Config(backend="numba", n=(8, 80), mu=(0.6,), eps=(1e-6,), d=100, width=12, step=0.05,
+    cfg = na.NeuronAlignmentConfig(backend="numba", n=(8, 80), mu=(0.6,), eps=(1e-6,), d=100, width=12, step=0.05,
                     t_end=100.0, stop_loss=0.5)
     res = na.simulate(cfg)
     t_star = na.theory.large_n_align_time(res["init_cos"][:, 0, 0], res["centre_rate"][:, 0, 0],
@@ -175,11 +175,11 @@ def test_alignment_time_approaches_the_large_n_law():
     ({"halvings": 1, "n": (6, 8)}, "order"),
 ])
 def test_kind_is_computed_from_the_config(changes, kind):
-    assert na.kind(na.Config(**changes)) == kind
+    assert na.kind(na.NeuronAlignmentConfig(**changes)) == kind
 
 
 def test_result_names_the_dims_of_every_array():
-    res = na.simulate(na.Config(backend="numpy", halvings=1, **TINY))
+    res = na.simulate(na.NeuronAlignmentConfig(backend="numpy", halvings=1, **TINY))
     assert res.meta["kind"] == "order" and res.simulator == "neuron_alignment"
     assert set(res.dims) == set(res.arrays)
     assert res.dims["t_align"] == ["n", "mu", "eps"] and res.dims["init_cos"][-1] == "neuron"
@@ -190,7 +190,7 @@ def test_result_names_the_dims_of_every_array():
 def test_data_are_drawn_once_per_n_mu_from_the_data_seed():
     """Every (n, mu) draws its data from the same SeedSequence (the first child of the seed), so
     the data of a point do not depend on the grid around it."""
-    cfg = na.Config(backend="numpy", n=(6, 8), mu=(0.3,), eps=(1e-3,), d=10, width=5, t_end=5.0,
+    cfg = na.NeuronAlignmentConfig(backend="numpy", n=(6, 8), mu=(0.3,), eps=(1e-3,), d=10, width=5, t_end=5.0,
                     seed=3)
     res = na.simulate(cfg)
     data_ss = np.random.SeedSequence(3).spawn(2)[0]
@@ -199,7 +199,7 @@ def test_data_are_drawn_once_per_n_mu_from_the_data_seed():
 
 
 def test_halvings_are_checkpointed_and_resume_identically(tmp_path, monkeypatch):
-    cfg = na.Config(backend="numpy", halvings=2, **TINY)
+    cfg = na.NeuronAlignmentConfig(backend="numpy", halvings=2, **TINY)
     ref = na.simulate(cfg)
     monkeypatch.setenv("SIMS_CHECKPOINT_DIR", str(tmp_path))
     first = na.simulate(cfg)
@@ -214,7 +214,7 @@ def test_a_truncated_run_keeps_its_record_consistent_and_its_claims_fail():
     """Issue 20: a run that reaches max_steps before t_end has as many loss entries as times (the
     last recorded state is the last one integrated), is flagged ``truncated``, and its claims give
     FAIL rows with a reason instead of raising."""
-    cfg = na.Config(backend="numpy", n=(6,), d=8, width=5, eps=(1e-3,), t_end=1e6, step=0.1,
+    cfg = na.NeuronAlignmentConfig(backend="numpy", n=(6,), d=8, width=5, eps=(1e-3,), t_end=1e6, step=0.1,
                     max_steps=30)
     res = na.simulate(cfg)
     assert len(res["t"]) == len(res["loss"]) == 31 and res["truncated"].ravel()[0] == 1.0
@@ -226,9 +226,9 @@ def test_a_truncated_run_keeps_its_record_consistent_and_its_claims_fail():
 
 
 def test_cost_grows_with_the_grid_and_the_halvings():
-    small = na.cost(na.Config(**TINY))
-    assert na.cost(na.Config(**{**TINY, "n": (6, 7)}))[0] > small[0]
-    assert na.cost(na.Config(halvings=2, **TINY))[0] > small[0] and small[2] >= 8
+    small = na.cost(na.NeuronAlignmentConfig(**TINY))
+    assert na.cost(na.NeuronAlignmentConfig(**{**TINY, "n": (6, 7)}))[0] > small[0]
+    assert na.cost(na.NeuronAlignmentConfig(halvings=2, **TINY))[0] > small[0] and small[2] >= 8
 
 
 # ---- claims ---------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_undeclared_array_is_reported():
     assert "units" not in var.attrs and "long_name" not in var.attrs
 
 
-@pytest.mark.parametrize("sim_name", ["double_descent", "neural_collapse", "grokking"])
+@pytest.mark.parametrize("sim_name", names())
 def test_netcdf_round_trip_carries_flat_config_and_provenance(sim_name, tmp_path):
     import xarray as xr
     for exp, res in tiny_results(sim_name).items():

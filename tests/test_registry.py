@@ -35,12 +35,12 @@ class ToyConfig(BaseConfig):
         require(self.n >= 2, "n must be >= 2")
 
 
-def simulate(c):
+def simulate(c, run):
     x = np.random.default_rng(c.seed).standard_normal(c.n)
-    return make_result(c, {"x": x}, {"x": ["draw"]}, backend="numpy")
+    return make_result(c, {"x": x}, {"x": ["draw"]})
 
 
-def claims(name, res, exps):
+def claims(res, exps):
     k = res["x"].size
     check = lambda mean: close("mean ~ 0", "CLT", "sample mean", 0.0, mean, atol=4 / k**0.5,
                                why="4 standard errors")

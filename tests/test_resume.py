@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sims.neural_collapse import model as nc
+from sims import neural_collapse as nc
 from sims import results
 from sims.checkpoint import ENV, Checkpoint, config_key
 
@@ -31,7 +31,7 @@ experiments:
 def tiny_config(**changes):
     base = dict(counts=(12, 12, 12, 12), depths=(1, 2), ratios=(1.0, 2.0, 3.0), d=6,
                 lambda_W=0.02, lambda_H=0.02, lr=0.2, seed=3)
-    return nc.Config(**{**base, **changes})
+    return nc.NeuralCollapseConfig(**{**base, **changes})
 
 
 # ---- the helper ----------------------------------------------------------------------------------
@@ -87,9 +87,9 @@ def test_a_torn_item_is_recomputed_and_object_arrays_are_refused(tmp_path):
 def test_interrupted_neural_collapse_sweep_resumes_to_the_identical_result(tmp_path, monkeypatch):
     config = tiny_config()                      # 2 depths x 3 ratios = 6 runs
     monkeypatch.delenv(ENV, raising=False)
-    reference = nc.simulate(config)             # uninterrupted, no checkpoint
+    reference = nc.simulate(config, threads=1)  # uninterrupted, no checkpoint
     monkeypatch.setenv(ENV, str(tmp_path))
-    real, calls = nc.run_one, []
+    real, calls = nc.run.run_one, []
 
     def dies_after_two(*args):
         if len(calls) == 2:
@@ -97,13 +97,13 @@ def test_interrupted_neural_collapse_sweep_resumes_to_the_identical_result(tmp_p
         calls.append(args)
         return real(*args)
 
-    monkeypatch.setattr(nc, "run_one", dies_after_two)
+    monkeypatch.setattr(nc.run, "run_one", dies_after_two)
     with pytest.raises(KeyboardInterrupt):
-        nc.simulate(config)
+        nc.simulate(config, threads=1)
     assert len(list(tmp_path.glob("*/item-*.npz"))) == 2
     calls.clear()
-    monkeypatch.setattr(nc, "run_one", lambda *a: calls.append(a) or real(*a))
-    resumed = nc.simulate(config)
+    monkeypatch.setattr(nc.run, "run_one", lambda *a: calls.append(a) or real(*a))
+    resumed = nc.simulate(config, threads=1)
     assert len(calls) == 4                      # only the 4 missing runs were computed
     assert set(resumed.arrays) == set(reference.arrays)
     for key, ref in reference.arrays.items():
@@ -189,14 +189,15 @@ def _count(plan: str, rule: str) -> int:
 
 
 # ---- the other long sweeps: the same kill-and-resume property --------------------------------------
-def _interrupt_and_resume(module, inner, config, tmp_path, monkeypatch, die_after):
+def _interrupt_and_resume(simulate, module, inner, config, tmp_path, monkeypatch, die_after):
     """Run ``config`` once uninterrupted; then with checkpoints, make ``module.inner`` raise on its
     ``die_after``-th call (a preemption), and rerun: the resumed result is bit-identical and the
-    rerun calls ``inner`` fewer times than a fresh run (finished items are read back)."""
+    rerun calls ``inner`` fewer times than a fresh run (finished items are read back). One core:
+    the calls are counted in this process."""
     real, calls = getattr(module, inner), []
     monkeypatch.setattr(module, inner, lambda *a, **k: calls.append(1) or real(*a, **k))
     monkeypatch.delenv(ENV, raising=False)
-    reference = module.simulate(config)
+    reference = simulate(config, threads=1)
     fresh_calls = len(calls)
 
     def dies(*a, **k):
@@ -209,11 +210,11 @@ def _interrupt_and_resume(module, inner, config, tmp_path, monkeypatch, die_afte
     calls.clear()
     monkeypatch.setattr(module, inner, dies)
     with pytest.raises(KeyboardInterrupt):
-        module.simulate(config)
+        simulate(config, threads=1)
     assert list(tmp_path.glob("*/item-*.npz"))
     calls.clear()
     monkeypatch.setattr(module, inner, lambda *a, **k: calls.append(1) or real(*a, **k))
-    resumed = module.simulate(config)
+    resumed = simulate(config, threads=1)
     assert 0 < len(calls) < fresh_calls
     assert set(resumed.arrays) == set(reference.arrays)
     for key, ref in reference.arrays.items():
@@ -223,12 +224,15 @@ def _interrupt_and_resume(module, inner, config, tmp_path, monkeypatch, die_afte
 
 def test_interrupted_neuron_alignment_grid_resumes_to_the_identical_result(tmp_path, monkeypatch):
     from sims import neuron_alignment as na
-    config = na.Config(n=(6, 8), mu=(0.3,), eps=(1e-4, 1e-6), d=10, width=8, t_end=200.0,
-                       stop_loss=0.25, seed=1)                       # 4 grid points
-    _interrupt_and_resume(na, "integrate", config, tmp_path, monkeypatch, die_after=2)
+    config = na.NeuronAlignmentConfig(n=(6, 8), mu=(0.3,), eps=(1e-4, 1e-6), d=10, width=8,
+                                      t_end=200.0, stop_loss=0.25, seed=1)      # 4 grid points
+    _interrupt_and_resume(na.simulate, na.model, "integrate", config, tmp_path, monkeypatch,
+                          die_after=2)
 
 
 def test_interrupted_grokking_sweep_resumes_to_the_identical_result(tmp_path, monkeypatch):
     from sims import grokking as gk
-    config = gk.Config(kind="sweep", sweep_M=(17, 19), K=16, steps=40, seeds=1, bisect=1, seed=0)
-    _interrupt_and_resume(gk, "train", config, tmp_path, monkeypatch, die_after=4)  # 3 per point
+    config = gk.GrokkingConfig(kind="sweep", sweep_M=(17, 19), K=16, steps=40, seeds=1, bisect=1,
+                               seed=0)
+    _interrupt_and_resume(gk.simulate, gk.training, "train", config, tmp_path, monkeypatch,
+                          die_after=4)                                    # 3 per point

@@ -24,30 +24,32 @@ TINY = {
 
 
 @pytest.mark.parametrize("bad, match", [
-    (dict(d=-3), "d must be a positive"),
+    (dict(d=-3), "d: expected a count >= 0"),
+    (dict(d=0), "d must be a positive"),
     (dict(runs=0), "runs must be a positive"),
     (dict(lr=1.0), "diverges"),
     (dict(lr=-0.1), "diverges"),
     (dict(model="nope"), "model must be one of"),
     (dict(v_ratio=1), "v_ratio"),
-    (dict(p_big=10, n_grid=(8, 16)), "max\\(n_grid\\) < p_big"),
-    (dict(co_draws=0), "co_draws must be a positive"),
-    (dict(co_f_min=-1.0), "co_f_min must be in"),
-    (dict(co_f_min=1e3, co_f_max=1e2), "co_f_max must be 0 or in"),
-    (dict(co_method="exact"), "co_method must be one of"),
-    (dict(co_method="equivalent", co_draws=1), "needs co_draws >= 2"),
-    (dict(mrs_ridge=0.0), "mrs_ridge must be > 0"),
+    (dict(model="mrs", p_big=10, n_grid=(8, 16)), "max\\(n_grid\\) < p_big"),
+    (dict(model="compute_optimal", co_draws=0), "co_draws must be a positive"),
+    (dict(model="compute_optimal", co_f_min=-1.0), "co_f_min must be in"),
+    (dict(model="compute_optimal", co_f_min=1e3, co_f_max=1e2), "co_f_max must be 0 or in"),
+    (dict(model="compute_optimal", co_method="exact"), "co_method must be one of"),
+    (dict(model="compute_optimal", co_method="equivalent", co_draws=1), "needs co_draws >= 2"),
+    (dict(model="mrs", mrs_ridge=0.0), "mrs_ridge must be > 0"),
+    (dict(mrs_ridge=0.1), "'mrs_ridge' is a field of model: mrs, not of model: plrf"),
 ])
 def test_config_validation(bad, match):
     with pytest.raises(ConfigError, match=match):
-        sl.Config(**bad)
+        sl.ScalingLawsConfig(**bad)
 
 
 @pytest.mark.parametrize("model", ["plrf", "mrs"])
 def test_determinism_and_dims(model):
-    a = sl.simulate(sl.Config(**TINY[model], seed=4, backend="numpy"))
-    b = sl.simulate(sl.Config(**TINY[model], seed=4, backend="numpy"))
-    c = sl.simulate(sl.Config(**TINY[model], seed=5, backend="numpy"))
+    a = sl.simulate(sl.ScalingLawsConfig(**TINY[model], seed=4, backend="numpy"))
+    b = sl.simulate(sl.ScalingLawsConfig(**TINY[model], seed=4, backend="numpy"))
+    c = sl.simulate(sl.ScalingLawsConfig(**TINY[model], seed=5, backend="numpy"))
     for k in a.arrays:
         np.testing.assert_array_equal(a[k], b[k])
     key = "mc_loss" if model == "plrf" else "loss_vs_N"
@@ -59,8 +61,8 @@ def test_determinism_and_dims(model):
 @pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
 def test_backends_agree_with_numpy(model, backend):
     """Same host random numbers on every backend: results agree to round-off."""
-    ref = sl.simulate(sl.Config(**TINY[model], seed=1, backend="numpy"))
-    got = sl.simulate(sl.Config(**TINY[model], seed=1, backend=backend))
+    ref = sl.simulate(sl.ScalingLawsConfig(**TINY[model], seed=1, backend="numpy"))
+    got = sl.simulate(sl.ScalingLawsConfig(**TINY[model], seed=1, backend=backend))
     for k, want in ref.arrays.items():
         np.testing.assert_allclose(got[k], want, rtol=1e-9, atol=1e-14, err_msg=k)
 
@@ -69,8 +71,8 @@ def test_backends_agree_with_numpy(model, backend):
 @pytest.mark.skipif(not cupy_available(), reason="needs CuPy and a CUDA device")
 def test_cupy_agrees_with_numpy():
     for model in ("plrf", "mrs"):
-        ref = sl.simulate(sl.Config(**TINY[model], seed=1, backend="numpy"))
-        got = sl.simulate(sl.Config(**TINY[model], seed=1, backend="cupy"))
+        ref = sl.simulate(sl.ScalingLawsConfig(**TINY[model], seed=1, backend="numpy"))
+        got = sl.simulate(sl.ScalingLawsConfig(**TINY[model], seed=1, backend="cupy"))
         for k, want in ref.arrays.items():
             np.testing.assert_allclose(got[k], want, rtol=1e-8, atol=1e-13, err_msg=k)
     from sims.scaling_laws.equivalent import equivalent_curves
@@ -101,7 +103,7 @@ def test_stream_states_replay_the_sequential_draws():
 def test_a_killed_sweep_resumes_bit_identically(tmp_path, monkeypatch):
     """Checkpointed sweep points (MRS seeds, the limit loss's W draws, the SGD batch) read back
     after a restart give the very same result."""
-    cfg = sl.Config(**TINY["plrf"], seed=2, backend="numpy")
+    cfg = sl.ScalingLawsConfig(**TINY["plrf"], seed=2, backend="numpy")
     ref = sl.simulate(cfg)
     monkeypatch.setenv("SIMS_CHECKPOINT_DIR", str(tmp_path))
     first = sl.simulate(cfg)
@@ -138,7 +140,7 @@ def test_sgd_chunk_matches_explicit_sgd_in_v_dimensions():
 
 def test_gd_rival_is_the_recursion_without_its_noise_term():
     """gd_loss is the recursion with the 2 gamma^2 (lambda^2 a + lambda P) noise terms dropped."""
-    res = sl.simulate(sl.Config(**TINY["plrf"], seed=3, backend="numpy"))
+    res = sl.simulate(sl.ScalingLawsConfig(**TINY["plrf"], seed=3, backend="numpy"))
     pr = sl.plrf_problem(1.0, 0.75, 6, 18, np.random.default_rng(np.random.SeedSequence(3).spawn(3)[0]))
     lam, U = np.linalg.eigh(pr["H"])
     a, k, want = (U.T @ pr["theta_star"]) ** 2, 0, []
@@ -152,7 +154,7 @@ def test_gd_rival_is_the_recursion_without_its_noise_term():
 def test_exact_fit_once_features_span_the_latent_space():
     """Moved out of the ledger (true by construction): with N >= M features and P >= M samples the
     noiseless target is in the span and min-norm least squares recovers it (loss ~ round-off)."""
-    res = sl.simulate(sl.Config(**TINY["mrs"], seed=0, backend="numpy"))
+    res = sl.simulate(sl.ScalingLawsConfig(**TINY["mrs"], seed=0, backend="numpy"))
     full = res["finite_N"] >= 8
     assert np.all(res["loss_finite"][:, full] < 1e-10)
     assert np.all(res["loss_finite"][:, ~full] > 1e-6)
@@ -164,8 +166,8 @@ CO_TINY = dict(model="compute_optimal", alpha=0.75, beta=0.25, lr=0.5, co_d_min=
 
 @pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
 def test_compute_optimal_backends_agree(backend):
-    ref = sl.simulate(sl.Config(**CO_TINY, backend="numpy"))
-    got = sl.simulate(sl.Config(**CO_TINY, backend=backend))
+    ref = sl.simulate(sl.ScalingLawsConfig(**CO_TINY, backend="numpy"))
+    got = sl.simulate(sl.ScalingLawsConfig(**CO_TINY, backend=backend))
     for k, want in ref.arrays.items():
         np.testing.assert_allclose(got[k], want, rtol=1e-9, atol=1e-14, err_msg=k)
 
@@ -192,8 +194,8 @@ def test_co_curves_match_the_direct_construction_for_each_d():
 def test_compute_optimal_averages_independent_draws():
     """co_draws = 2 is the mean of the first matrix (the single-draw run) and the next one."""
     cfg = dict(CO_TINY, backend="numpy")
-    two = sl.simulate(sl.Config(**cfg))
-    one = sl.simulate(sl.Config(**{**cfg, "co_draws": 1}))
+    two = sl.simulate(sl.ScalingLawsConfig(**cfg))
+    one = sl.simulate(sl.ScalingLawsConfig(**{**cfg, "co_draws": 1}))
     rng = np.random.default_rng(np.random.SeedSequence(0))
     shape = (3 * 16, 16)
     first, second = rng.standard_normal(shape), rng.standard_normal(shape)
@@ -220,7 +222,7 @@ def test_frontier_recovers_a_planted_optimum():
 def test_quick_profile_configs_load_and_name_every_phase():
     from sims.config import load_experiments
     from theory.scaling_laws import phase
-    cfgs = load_experiments("scaling_laws", sl.Config, "quick")
+    cfgs = load_experiments("scaling_laws", sl.ScalingLawsConfig, "quick")
     co = [c for c in cfgs.values() if c.model == "compute_optimal"]
     assert {phase(c.alpha, c.beta) for c in co} == {"Ia", "II", "III", "Ib", "Ic", "IVa", "IVb"}
 
@@ -229,7 +231,7 @@ def test_quick_profile_configs_load_and_name_every_phase():
 def _planted(alpha, beta, p, q, *, nan=False):
     """A compute_optimal result whose curves are L_d(r) = d^-p + r^-q: the frontier's exponents are
     x = q/(p + q), y = p q/(p + q) exactly (the claims' logic on a known answer)."""
-    cfg = sl.Config(model="compute_optimal", alpha=alpha, beta=beta, co_d_min=10, co_d_max=10**8,
+    cfg = sl.ScalingLawsConfig(model="compute_optimal", alpha=alpha, beta=beta, co_d_min=10, co_d_max=10**8,
                     co_n_d=57, co_steps=10**12, co_n_f=40, co_f_min=1e6, co_f_max=1e15)
     dg = np.unique(np.geomspace(10, 1e8, 57).round().astype(int))
     steps = np.unique(np.geomspace(1, 1e12, 300).round().astype(np.int64))
@@ -278,7 +280,7 @@ def test_drift_factor_grows_as_the_dropped_margin_shrinks():
 @pytest.fixture(scope="module")
 def plrf_run():
     """A plrf run near the quick one (runs 8000, d = 16, lr = 0.2) but shorter: ~1 s."""
-    return sl.simulate(sl.Config(model="plrf", d=12, v_ratio=4, lr=0.2, steps=300, runs=8000,
+    return sl.simulate(sl.ScalingLawsConfig(model="plrf", d=12, v_ratio=4, lr=0.2, steps=300, runs=8000,
                                  n_log=10, d_grid=(16, 32, 64, 128), w_draws=8, seed=2,
                                  backend="numba"))
 
@@ -303,7 +305,7 @@ def test_plrf_claims_fail_on_a_wrong_result(plrf_run):
 def test_mrs_claims_pass_and_every_control_rejects():
     """A smaller MRS run (M = 2048, P = 1024, 10 seeds): both slopes within 3.5 s.e. of -alpha and
     away from -1 and -(1 + alpha); the spike at N = P, absent under ridge."""
-    res = sl.simulate(sl.Config(model="mrs", alpha=1.5, m_latent=2048, m_finite=16,
+    res = sl.simulate(sl.ScalingLawsConfig(model="mrs", alpha=1.5, m_latent=2048, m_finite=16,
                                 n_grid=(32, 64, 128), p_big=1024, p_spike=32, seeds=10, seed=1,
                                 backend="numba"))
     rows = res.claims()
@@ -315,7 +317,7 @@ def test_mrs_claims_pass_and_every_control_rejects():
 def test_chinchilla_claims_pass_and_the_averaged_fit_is_rejected():
     """The quick grid (144 points): the averaged objective stops early there (at 64 points it does
     not, so the control needs the quick size)."""
-    res = sl.simulate(sl.Config(model="chinchilla", chin_grid=12, bootstrap=12, seed=3))
+    res = sl.simulate(sl.ScalingLawsConfig(model="chinchilla", chin_grid=12, bootstrap=12, seed=3))
     rows = res.claims()
     assert len(rows) == 2 and all(r.passed and r.control_passed is False for r in rows), rows
     none = Result({**res.arrays, "boot": res["boot"][:1]}, res.meta)

@@ -20,7 +20,7 @@ NUMPY = get_backend("numpy")
 
 def _net(act, depth, param="mup", n=5, d=3, N=4, seed=0):
     rng = np.random.default_rng(seed)
-    cfg = sh.Config(depth=depth, act=act, d=d, n_data=N, base_width=3, widths=(n,))
+    cfg = sh.SharpnessConfig(depth=depth, act=act, d=d, n_data=N, base_width=3, widths=(n,))
     X, y = sh.teacher_data(d, N, "regression", rng)
     Ws, m, _ = sh.init_net(cfg, param, n, rng)
     return Ws, m, X, y, rng
@@ -170,12 +170,12 @@ def test_numba_tanh_is_within_4_ulp_of_numpy():
 def test_parametrisation_scalings_at_init():
     """muP output multiplier is the NTK one divided by gamma = sqrt(n/n0), its lr gamma^2 times;
     standard has W_eff ~ N(0, 1/fan_in) (sample variance within 5% at 256^2 entries)."""
-    cfg = sh.Config(base_width=16, d=8)
+    cfg = sh.SharpnessConfig(base_width=16, d=8)
     rng = np.random.default_rng(0)
     _, m_ntk, lr_ntk = sh.init_net(cfg, "ntk", 256, rng)
     _, m_mup, lr_mup = sh.init_net(cfg, "mup", 256, rng)
     assert m_mup[-1] == pytest.approx(m_ntk[-1] / 4) and lr_mup == pytest.approx(16 * lr_ntk)
-    Ws, m_sp, _ = sh.init_net(sh.Config(depth=3, base_width=16, d=8), "standard", 256, rng)
+    Ws, m_sp, _ = sh.init_net(sh.SharpnessConfig(depth=3, base_width=16, d=8), "standard", 256, rng)
     assert np.var(m_sp[1] * Ws[1]) == pytest.approx(1 / 256, rel=0.05)
 
 
@@ -186,7 +186,7 @@ TINY = dict(kind="width_sweep", params=("ntk", "mup"), widths=(8, 16), base_widt
 
 @pytest.fixture(scope="module")
 def tiny_numpy():
-    return sh.simulate(sh.Config(backend="numpy", **TINY))
+    return sh.simulate(sh.SharpnessConfig(backend="numpy", **TINY))
 
 
 def _agree(a, b):
@@ -200,20 +200,20 @@ def _agree(a, b):
 @pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
 def test_backends_agree(tiny_numpy, backend):
     """Same seeds, same numbers: rel 1e-9 (Lanczos converged to 1e-12 from the same start)."""
-    _agree(tiny_numpy, sh.simulate(sh.Config(backend=backend, **TINY)))
+    _agree(tiny_numpy, sh.simulate(sh.SharpnessConfig(backend=backend, **TINY)))
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not cupy_available(), reason="needs CuPy and a CUDA device")
 def test_cupy_agrees(tiny_numpy):
-    _agree(tiny_numpy, sh.simulate(sh.Config(backend="cupy", **TINY)))
+    _agree(tiny_numpy, sh.simulate(sh.SharpnessConfig(backend="cupy", **TINY)))
 
 
 def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
-    again = sh.simulate(sh.Config(backend="numpy", **TINY))
+    again = sh.simulate(sh.SharpnessConfig(backend="numpy", **TINY))
     for key in tiny_numpy.arrays:
         np.testing.assert_array_equal(again[key], tiny_numpy[key])
-    other = sh.simulate(sh.Config(backend="numpy", **{**TINY, "seed": 4}))
+    other = sh.simulate(sh.SharpnessConfig(backend="numpy", **{**TINY, "seed": 4}))
     assert not np.allclose(other["sharpness"], tiny_numpy["sharpness"])
 
 
@@ -222,10 +222,10 @@ def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
     ({"kind": "bogus"}, "kind"), ({"params": ("sp",)}, "params"), ({"depth": 4}, "depth"),
     ({"act": "gelu"}, "act"), ({"widths": (0,)}, "widths"), ({"lrs": (-1.0,)}, "lrs"),
     ({"init": "xavier"}, "xavier"), ({"kind": "eos", "params": ("standard",), "lrs": (1.5,)}, "c must"),
-    ({"rows": 200}, "rows"), ({"kind": "ntk_init"}, "ntk_init")])
+    ({"rows": 200}, "rows"), ({"kind": "ntk_init", "act": "tanh"}, "ntk_init")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
-        sh.Config(**changes)
+        sh.SharpnessConfig(**changes)
 
 
 @pytest.mark.parametrize("backend", ["numba", "array_api_strict"])
@@ -234,14 +234,14 @@ def test_sgd_experiments_agree_across_backends(backend):
     for cfg in (dict(kind="sgd_net", params=("ntk",), widths=(16,), d=4, n_data=6, lrs=(0.5,),
                      steps=50, probes=5, seed=1),
                 dict(kind="sgd_lstsq", lrs=(1.0, 2.5), steps=50)):
-        _agree(sh.simulate(sh.Config(backend="numpy", **cfg)),
-               sh.simulate(sh.Config(backend=backend, **cfg)))
+        _agree(sh.simulate(sh.SharpnessConfig(backend="numpy", **cfg)),
+               sh.simulate(sh.SharpnessConfig(backend=backend, **cfg)))
 
 
 def test_sweep_resumes_bit_identically(tmp_path, monkeypatch):
     """Every (param, width, seed) point of a sweep is checkpointed: a rerun that reads them all
     back, and one that recomputes a deleted point, give the uninterrupted result bit for bit."""
-    cfg = sh.Config(backend="numpy", **TINY)
+    cfg = sh.SharpnessConfig(backend="numpy", **TINY)
     monkeypatch.setenv("SIMS_CHECKPOINT_DIR", str(tmp_path))
     first = sh.simulate(cfg)
     items = sorted(tmp_path.rglob("item-*.npz"))
@@ -256,7 +256,7 @@ def test_sweep_resumes_bit_identically(tmp_path, monkeypatch):
 def test_eos_runs_start_below_one_over_eta():
     """eta = 2/(c lambda_0) with c > 2 (validation) puts every run at eta lambda_0 = 2/c < 1: the
     first logged sharpness is lambda_0 itself (Lanczos from the same init, rel 1e-6)."""
-    res = sh.simulate(sh.Config(**{**SMALL["eos"], "steps": 100, "log_every": 50}))
+    res = sh.simulate(sh.SharpnessConfig(**{**SMALL["eos"], "steps": 100, "log_every": 50}))
     start = res["sharpness"][:, 0] * res["eta"]
     np.testing.assert_allclose(start, 2 / res["factors"], rtol=1e-6)
     assert np.all(start[~res["is_control"]] < 1)
@@ -264,7 +264,7 @@ def test_eos_runs_start_below_one_over_eta():
 
 def test_orthonormal_design_has_lambda_max_one_over_n_and_unit_trace():
     """sgd_lstsq's H = X^T X/N with N orthonormal rows: lambda_max = 1/N, tr H = 1 (round-off)."""
-    res = sh.simulate(sh.Config(kind="sgd_lstsq", rows=20, cols=100, lrs=(1.0,), steps=1))
+    res = sh.simulate(sh.SharpnessConfig(kind="sgd_lstsq", rows=20, cols=100, lrs=(1.0,), steps=1))
     assert res["lambda_max"] == pytest.approx(0.05, rel=1e-12)
     assert res["trace"] == pytest.approx(1.0, rel=1e-12)
 
@@ -274,7 +274,7 @@ def test_gauss_newton_equals_ntk_and_hessian_at_interpolation():
     eigvalsh at every logged step (same nonzero spectrum for any J; rel 1e-10 from the Lanczos
     tolerance 1e-13), and lambda_max(H) -> lambda_max(NTK)/N as the residual -> 0 (H = J^T J/N at
     r = 0): the gap is < 1e-6 once the loss is < 1e-10, while at init it is > 1e-4."""
-    res = sh.simulate(sh.Config(kind="gauss_newton", params=("ntk",), act="tanh", widths=(64,),
+    res = sh.simulate(sh.SharpnessConfig(kind="gauss_newton", params=("ntk",), act="tanh", widths=(64,),
                                 d=4, n_data=8, lrs=(5.0,), steps=1500, log_every=300,
                                 lanczos_tol=1e-13, seed=5))
     ntk = res["ntk_top_over_n"]
@@ -286,7 +286,7 @@ def test_gauss_newton_equals_ntk_and_hessian_at_interpolation():
 def test_sgd_lstsq_matches_the_trace_threshold():
     """A short least-squares run shows the split: GD converges at eta = 3 and diverges above
     2/lambda_max = 40, SGD converges at 1.8 and diverges at 3."""
-    res = sh.simulate(sh.Config(kind="sgd_lstsq", lrs=(1.8, 3.0, 42.0), steps=1500,
+    res = sh.simulate(sh.SharpnessConfig(kind="sgd_lstsq", lrs=(1.8, 3.0, 42.0), steps=1500,
                                 backend="numba"))
     gd, sgd = res["rel_error"]
     assert gd[0] < 1e-6 and gd[1] < 1e-6 and gd[2] > 1e6
@@ -314,7 +314,7 @@ SMALL = {   # small runs of every kind with claims (~4 s together) on which ever
 
 @pytest.fixture(scope="module")
 def small():
-    return {k: sh.simulate(sh.Config(backend="numpy", **c)) for k, c in SMALL.items()}
+    return {k: sh.simulate(sh.SharpnessConfig(backend="numpy", **c)) for k, c in SMALL.items()}
 
 
 def test_claims_pass_on_small_runs_and_every_control_rejects(small):

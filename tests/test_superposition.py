@@ -26,7 +26,7 @@ TINY = dict(n=24, m_grid=(3, 6), alpha=1.2, steps=30, batch=16, eval_batch=64, c
 ])
 def test_config_validation(bad, match):
     with pytest.raises(ConfigError, match=match):
-        sp.Config(**bad)
+        sp.SuperpositionConfig(**bad)
 
 
 def _problem(seed=0, n=7, m=3, B=5):
@@ -94,7 +94,7 @@ def test_sampler_has_the_stated_law():
 
 
 def test_schedule_warmup_then_cosine():
-    c = sp.Config(steps=100, lr=0.01, warmup=0.1, min_lr=0.05)
+    c = sp.SuperpositionConfig(steps=100, lr=0.01, warmup=0.1, min_lr=0.05)
     s = sp.schedule(c)
     assert s[0] == pytest.approx(0.001) and s[8] == pytest.approx(0.009)
     assert s.max() == pytest.approx(0.01) and s[-1] == pytest.approx(0.0005)
@@ -112,9 +112,9 @@ def test_mean_sq_overlap_of_random_vectors_is_one_over_m():
 
 
 def test_determinism():
-    a = sp.simulate(sp.Config(**TINY, seed=4, backend="numpy"))
-    b = sp.simulate(sp.Config(**TINY, seed=4, backend="numpy"))
-    c = sp.simulate(sp.Config(**TINY, seed=5, backend="numpy"))
+    a = sp.simulate(sp.SuperpositionConfig(**TINY, seed=4, backend="numpy"))
+    b = sp.simulate(sp.SuperpositionConfig(**TINY, seed=4, backend="numpy"))
+    c = sp.simulate(sp.SuperpositionConfig(**TINY, seed=5, backend="numpy"))
     for k in a.arrays:
         np.testing.assert_array_equal(a[k], b[k])
     assert not np.array_equal(a["loss"], c["loss"])
@@ -124,8 +124,8 @@ def test_determinism():
 @pytest.mark.parametrize("gamma", [-1.0, 1.0])
 def test_backends_agree_with_numpy(backend, gamma):
     """Same host random numbers on every backend: results agree to round-off (30 AdamW steps)."""
-    ref = sp.simulate(sp.Config(**TINY, gamma=gamma, seed=1, backend="numpy"))
-    got = sp.simulate(sp.Config(**TINY, gamma=gamma, seed=1, backend=backend))
+    ref = sp.simulate(sp.SuperpositionConfig(**TINY, gamma=gamma, seed=1, backend="numpy"))
+    got = sp.simulate(sp.SuperpositionConfig(**TINY, gamma=gamma, seed=1, backend=backend))
     for k, want in ref.arrays.items():
         np.testing.assert_allclose(got[k], want, rtol=1e-8, atol=1e-12, err_msg=k)
 
@@ -133,8 +133,8 @@ def test_backends_agree_with_numpy(backend, gamma):
 @pytest.mark.gpu
 @pytest.mark.skipif(not cupy_available(), reason="needs CuPy and a CUDA device")
 def test_cupy_agrees_with_numpy():
-    ref = sp.simulate(sp.Config(**TINY, seed=1, backend="numpy"))
-    got = sp.simulate(sp.Config(**TINY, seed=1, backend="cupy"))
+    ref = sp.simulate(sp.SuperpositionConfig(**TINY, seed=1, backend="numpy"))
+    got = sp.simulate(sp.SuperpositionConfig(**TINY, seed=1, backend="cupy"))
     for k, want in ref.arrays.items():
         np.testing.assert_allclose(got[k], want, rtol=1e-7, atol=1e-11, err_msg=k)
 
@@ -151,8 +151,8 @@ def test_training_reduces_the_loss_and_regimes_differ():
     E|W_i|^2 = 1 and the gamma < 0 decay's fixed point is |W_i| = 1), gamma = +1 drops most of them
     (here 2 and 12 of 64 rows stay above 1/2); both reduce the training loss."""
     cfg = dict(n=64, m_grid=(4, 8), alpha=1.5, steps=600, batch=64, eval_batch=512, b_init=0.0)
-    strong = sp.simulate(sp.Config(**cfg, gamma=-1.0, seed=0, backend="numba"))
-    weak = sp.simulate(sp.Config(**cfg, gamma=1.0, seed=0, backend="numba"))
+    strong = sp.simulate(sp.SuperpositionConfig(**cfg, gamma=-1.0, seed=0, backend="numba"))
+    weak = sp.simulate(sp.SuperpositionConfig(**cfg, gamma=1.0, seed=0, backend="numba"))
     for r in (strong, weak):
         assert np.all(r["train_loss"][:, -5:].mean(1) < 0.5 * r["train_loss"][:, 0])
     assert np.all((strong["norms"] > 0.5).mean(1) > 0.95)
@@ -163,27 +163,27 @@ def test_width_blocks_and_checkpoints_give_the_same_result(tmp_path, monkeypatch
     """One width at a time (each redrawing the batch stream), all widths in one block, and a run
     resumed from per-width checkpoints: bit-identical."""
     cfg = dict(TINY, m_grid=(3, 5, 6), seed=3, backend="numpy")
-    whole = sp.simulate(sp.Config(**cfg))
-    alone = sp.simulate(sp.Config(**cfg, block_widths=1))
+    whole = sp.simulate(sp.SuperpositionConfig(**cfg))
+    alone = sp.simulate(sp.SuperpositionConfig(**cfg, block_widths=1))
     monkeypatch.setenv("SIMS_CHECKPOINT_DIR", str(tmp_path))
-    first = sp.simulate(sp.Config(**cfg, block_widths=1))
+    first = sp.simulate(sp.SuperpositionConfig(**cfg, block_widths=1))
     items = sorted(tmp_path.rglob("item-*.npz"))
     assert len(items) == 3
     items[1].unlink()                                   # as if killed before the second width
-    resumed = sp.simulate(sp.Config(**cfg, block_widths=1))
+    resumed = sp.simulate(sp.SuperpositionConfig(**cfg, block_widths=1))
     for k, want in whole.arrays.items():
         for got in (alone, first, resumed):
             np.testing.assert_array_equal(got[k], want, err_msg=k)
 
 
 def test_result_dims_and_untrained_control():
-    r = sp.simulate(sp.Config(**TINY, seed=2, backend="numpy"))
+    r = sp.simulate(sp.SuperpositionConfig(**TINY, seed=2, backend="numpy"))
     assert r.dims["norms"] == ["width", "feature"] and r.dims["init_loss"] == ["width"]
     assert r.dims["train_loss"] == ["width", "log"] and r.coords == {"width": "m_grid",
                                                                      "log": "train_steps"}
     assert sp.SIMULATOR.kind_of(r) == "strong"
     # zero steps: the untrained control is the init itself (W ~ N(0, 1/m): E|W_i|^2 = 1)
-    init = sp.model._init(sp.Config(**TINY, seed=2), np.random.SeedSequence(2).spawn(3)[0])
+    init = sp.run._init(sp.SuperpositionConfig(**TINY, seed=2), np.random.SeedSequence(2).spawn(3)[0])
     for k, m in enumerate(TINY["m_grid"]):
         np.testing.assert_allclose(r["init_norms"][k], np.linalg.norm(init[m][0], axis=1))
     assert np.all(r["init_loss"] > r["loss"])
@@ -203,13 +203,13 @@ def test_weighted_overlap_of_random_rows_matches_its_random_row_law():
 
 
 def test_kinds_from_the_config():
-    assert [sp.kind(sp.Config(gamma=g)) for g in (-1.0, 0.0, 2.0)] == ["strong", "no_decay", "weak"]
+    assert [sp.kind(sp.SuperpositionConfig(gamma=g)) for g in (-1.0, 0.0, 2.0)] == ["strong", "no_decay", "weak"]
 
 
 def test_cost_grows_with_widths_and_steps():
-    base = sp.cost(sp.Config())
-    assert sp.cost(sp.Config(steps=8000))[0] > 1.9 * base[0]
-    assert sp.cost(sp.Config(m_grid=(8, 16, 32, 64, 128)))[0] > 2 * base[0]
+    base = sp.cost(sp.SuperpositionConfig())
+    assert sp.cost(sp.SuperpositionConfig(steps=8000))[0] > 1.9 * base[0]
+    assert sp.cost(sp.SuperpositionConfig(m_grid=(8, 16, 32, 64, 128)))[0] > 2 * base[0]
 
 
 # ---- claims -----------------------------------------------------------------------------------
@@ -221,9 +221,9 @@ def _planted(kind="strong"):
     from theory import superposition as th
     rng = np.random.default_rng(0)
     if kind == "strong":
-        cfg = sp.Config(n=512, m_grid=(8, 16, 32, 64), alpha=1.2, gamma=-1.0)
+        cfg = sp.SuperpositionConfig(n=512, m_grid=(8, 16, 32, 64), alpha=1.2, gamma=-1.0)
     else:
-        cfg = sp.Config(n=512, m_grid=(16, 24, 32, 48, 64), alpha=1.5, gamma=2.0, b_init=0.0)
+        cfg = sp.SuperpositionConfig(n=512, m_grid=(16, 24, 32, 48, 64), alpha=1.5, gamma=2.0, b_init=0.0)
     m = np.asarray(cfg.m_grid)
     n = cfg.n
     p = sp.probabilities(n, cfg.alpha, cfg.density)

@@ -9,6 +9,7 @@ import pytest
 import sympy as sp
 
 from theory import grokking as theory
+from theory.grokking import symbolic
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def test_every_symbolic_check_passes(checks):
 def test_numeric_energy_and_gradient_equal_the_sympy_expression():
     """E and dE/dw in numpy vs the sympy expression of E (M = 5) at a random point (rel 1e-12)."""
     M = 5
-    E, w = theory._sym_energy(M)
+    E, w = symbolic._sym_energy(M)
     x = np.random.default_rng(0).standard_normal(2 * M)
     sub = dict(zip(w, x))
     X, _, Yt = theory.dataset(M)

@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tiny import tiny_workdir
+
+from sims import results
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
@@ -84,22 +87,77 @@ def test_rerun_is_a_no_op(tiny_run):
     assert "Nothing to be done" in out.stdout + out.stderr
 
 
-def test_a_damaged_result_is_rerun_not_trusted(tiny_run, tmp_path):
-    """A result file that no longer matches its sidecar's checksum (a truncated copy) is planned
-    for a rerun, and the rerun restores it."""
-    import shutil
-    work = tmp_path / "copy"
-    shutil.copytree(tiny_run, work, symlinks=True)
-    npz = work / "results/quick/double_descent/linear.npz"
+def test_a_damaged_result_is_rerun_in_place(tiny_run):
+    """A result file that no longer matches its sidecar's checksum (a truncated copy,
+    `head -c 5000 f.npz > f.npz`) is rerun by Snakemake in the same directory (not a copy of it:
+    the mtime 0 the workflow used to give it reads as "no mtime" to Snakemake, which then did
+    nothing), and the rerun restores it; the other results are not touched."""
+    env = {"SIMS_CONFIG_DIR": str(tiny_run / "config")}
+    npz = tiny_run / "results/quick/double_descent/linear.npz"
+    other = tiny_run / "results/quick/double_descent/random_features.npz"
+    before, other_mtime = results.load(npz), other.stat().st_mtime_ns
     npz.write_bytes(npz.read_bytes()[:5000])
+    out = snakemake("results/quick/claims/double_descent.json", "--cores", "1", "-d",
+                    str(tiny_run), env=env)
+    text = out.stdout + out.stderr
+    assert "does not match its sidecar" in text and "removed, it will be rerun" in text
+    after = results.load(npz)
+    for key, value in before.arrays.items():
+        np.testing.assert_array_equal(after[key], value, err_msg=key)
+    assert other.stat().st_mtime_ns == other_mtime
+    again = snakemake("results/quick/claims/double_descent.json", "-n", "--cores", "1", "-d",
+                      str(tiny_run), env=env)
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_a_result_written_with_overrides_is_not_trusted_for_the_profile(tiny_run):
+    """A result in results/quick written by `sims run --set ... --out` (a run with other settings
+    put where the profile's result goes) is removed and rerun, never trusted for the ledger."""
+    env = {"SIMS_CONFIG_DIR": str(tiny_run / "config")}
+    npz = tiny_run / "results/quick/double_descent/linear.npz"
+    proc = subprocess.run([sys.executable, "-m", "sims", "run", "double_descent", "--experiment",
+                           "linear", "--set", "seeds=3", "--threads", "1", "--out",
+                           str(npz.with_suffix(""))], cwd=tiny_run, capture_output=True,
+                          text=True, env={**os.environ, **env})
+    assert proc.returncode == 0, proc.stderr
+    assert results.load(npz)["min_norm_risk"].shape[0] == 3
+    out = snakemake("results/quick/claims/double_descent.json", "--cores", "1", "-d",
+                    str(tiny_run), env=env)
+    assert "written with other settings" in out.stdout + out.stderr
+    restored = results.load(npz)
+    assert restored["min_norm_risk"].shape[0] == 20 and not restored.meta["overrides"]
+
+
+def test_netcdf_results_are_read_by_the_workflow(tmp_path):
+    """`--config format=netcdf`: the run jobs write .nc files and the claims and the figure read
+    them; results made by `sims run --format netcdf` are used as they are."""
+    work = tiny_workdir(tmp_path)
     env = {"SIMS_CONFIG_DIR": str(work / "config")}
-    plan = snakemake("results/quick/claims/double_descent.json", "-n", "--cores", "1",
-                     "-d", str(work), env=env)
-    text = plan.stdout + plan.stderr
-    assert "does not match its sidecar" in text and "experiment=linear" in text
-    snakemake("results/quick/claims/double_descent.json", "--cores", "1", "-d", str(work), env=env)
-    from sims import results
-    assert results.load(npz)["min_norm_risk"].shape[0] == 20
+    run = subprocess.run([sys.executable, "-m", "sims", "run", "double_descent", "--experiment",
+                          "linear", "--format", "netcdf", "--threads", "1"], cwd=work,
+                         capture_output=True, text=True, env={**os.environ, **env})
+    assert run.returncode == 0, run.stderr
+    made = (work / "results/quick/double_descent/linear.nc").stat().st_mtime_ns
+    snakemake("results/quick/claims/double_descent.json", "results/quick/figures/double_descent.png",
+              "--cores", "2", "-d", str(work), "--config", "format=netcdf", env=env)
+    res = work / "results/quick/double_descent"
+    assert sorted(p.name for p in res.glob("*.nc")) == ["linear.nc", "random_features.nc"]
+    assert not list(res.glob("*.npz"))
+    assert (res / "linear.nc").stat().st_mtime_ns == made          # trusted, not rerun
+    claims = json.loads((work / "results/quick/claims/double_descent.json").read_text())
+    assert {c["experiment"] for c in claims if c.get("experiment")} == {"linear",
+                                                                        "random_features"}
+
+
+def test_a_profile_without_a_kind_its_figure_needs_fails_before_any_run(tmp_path):
+    from tiny import TINY_DD
+    mine = tmp_path / "linear_only"
+    mine.mkdir()
+    (mine / "double_descent.yaml").write_text(TINY_DD.split("  random_features")[0])
+    out = snakemake("figures", "--cores", "1", "-d", str(tmp_path / "work"), "--config",
+                    f"profile_dir={mine}", check=False)
+    assert out.returncode != 0 and "needs experiments of kind(s) relu_rf" in out.stdout + out.stderr
+    assert not (tmp_path / "work/results").exists()
 
 
 def test_a_user_profile_folder_runs_end_to_end(tmp_path):

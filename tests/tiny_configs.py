@@ -1,5 +1,10 @@
 """Tiny configs of every experiment kind of every simulator (seconds or less on one core), for the
-fuzz tests and the robust-claims tests: simulator name -> list of config values."""
+fuzz tests and the robust-claims tests: simulator name -> list of config values. A simulator outside
+the repository adds its own from the YAML file named by $SIMS_TINY_CONFIGS ({name: [config, ...]})."""
+import os
+
+import yaml
+
 TINY = {
     "double_descent": [
         {"model": "linear", "n": 20, "ratios": [0.5, 1.0, 2.0], "seeds": 3, "budgets": [10, 1000],
@@ -82,3 +87,7 @@ TINY = {
          "co_n_f": 8, "co_draws": 2, "co_check_d": 16, "co_check_steps": 200},
     ],
 }
+
+if os.environ.get("SIMS_TINY_CONFIGS"):
+    with open(os.environ["SIMS_TINY_CONFIGS"]) as fh:
+        TINY.update(yaml.safe_load(fh))

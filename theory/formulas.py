@@ -16,6 +16,7 @@ import difflib
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
 import sympy as sp
@@ -55,8 +56,9 @@ class UnknownFormula(KeyError):
 
 
 def _modules() -> list[str]:
-    import theory
-    return sorted(m.name for m in pkgutil.iter_modules(theory.__path__)
+    """The theory modules next to this one (found on disk: no import of the package itself),
+    less the formula checker's own modules."""
+    return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).resolve().parent)])
                   if m.name not in _CHECKER and not m.name.startswith("_"))
 
 

@@ -46,10 +46,8 @@ from typing import Mapping
 import sympy as sp
 
 from .parse_conditions import CALLED, JOINED, RELATIONS, TRUTH, Conditions
-from .parse_names import (_HUGE_ARG, _MANY, BOUND, CONSTANTS, FUNCTIONS, GREEK,  # noqa: F401
-                          GREEK_NAMES, FormulaError)
-
-_MAX_BITS = 10**6            # an exact number larger than 2**1e6 is refused, not built
+from .parse_names import (_HUGE_ARG, _MANY, _MAX_BITS, BOUND, CONSTANTS, FUNCTIONS,  # noqa: F401
+                          GREEK, GREEK_NAMES, FormulaError, _bits)
 
 _TOKEN = re.compile(r"""(?P<ws>\s+)
  |(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
@@ -123,10 +121,6 @@ def _variable_like(name: str) -> bool:
     before ``(`` is an unknown function (an error)."""
     base = name.split("_")[0].rstrip("0123456789")
     return len(base) == 1 or base in GREEK_NAMES
-
-
-def _bits(x: sp.Rational) -> int:
-    return max(abs(int(x.p)).bit_length(), int(x.q).bit_length())
 
 
 class _Parser(Conditions):

@@ -27,7 +27,7 @@ from typing import Mapping
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .parse import _MAX_BITS, BOUND, CONSTANTS, FUNCTIONS, GREEK_NAMES, FormulaError, _bits
+from .parse_names import _MAX_BITS, BOUND, CONSTANTS, FUNCTIONS, GREEK_NAMES, FormulaError, _bits
 
 _OPNAME = "opname"                  # \operatorname{erf} -> \opnameerf, read back as erf
 _WORD = re.compile(r"\\(?:operatorname|mathrm|rm|mathit)\s*\{\s*([A-Za-z]+)\s*\}")

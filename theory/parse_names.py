@@ -40,3 +40,11 @@ BOUND = {"Integral": sp.Integral, "integrate": sp.Integral, "Sum": sp.Sum, "summ
          "Product": sp.Product, "product": sp.Product, "Limit": sp.Limit, "limit": sp.Limit,
          "Derivative": sp.Derivative, "diff": sp.Derivative}
 _HUGE_ARG = {"factorial", "factorial2", "subfactorial", "binomial", "rf", "ff", "harmonic"}
+
+
+_MAX_BITS = 10**6            # an exact number larger than 2**1e6 is refused, not built
+
+
+def _bits(x: sp.Rational) -> int:
+    """The bit length of an exact rational's larger part (numerator or denominator)."""
+    return max(abs(int(x.p)).bit_length(), int(x.q).bit_length())

@@ -27,13 +27,14 @@ one-minute resolution and MIN_MEM_MB); tests/test_resources.py bounds every pape
 [measured, 2 x measured] (floors allowed). Rates come from the same experiment when its quick work
 time was resolved (see ``rate``). Steps of run-to-tolerance simulators are estimated from their
 conditioning (see each model); a job that outlives its limit anyway resumes from its checkpoint
-(``sims.sweep``) when resubmitted. Simulators without a cost model or calibration (and any model
+(``sims.parallel``) when resubmitted. Simulators without a cost model or calibration (and any model
 error) fall back to the ``resources:`` block of their profile file.
 """
 from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -41,7 +42,8 @@ from typing import Any, Callable
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-CALIBRATION = REPO / "profiles" / "slurm" / "calibration.yaml"
+# the measured calibration; $SIMS_CALIBRATION names another file (a simulator outside the repository)
+CALIBRATION = Path(os.environ.get("SIMS_CALIBRATION") or REPO / "profiles" / "slurm" / "calibration.yaml")
 CALIBRATION_HEADER = ("# written by scripts/calibrate_resources.py and scripts/measure_profile.py "
                       "--calibrate; read by workflow/cost_model.py\n")
 # 1.5: the spread of one-thread CPU times of one job between runs and machines seen so far is
@@ -52,7 +54,6 @@ MIN_RUNTIME, MAX_RUNTIME = 1, 3 * 24 * 60          # minutes (SLURM's resolution
 MIN_MEM_MB = 128                     # below every measured job's peak (Python + numpy alone ~100 MB)
 RESOLVED_S = 1.0                     # a quick run's work time below this is start-up noise
 PARALLEL_MIN_S = 600                 # shorter jobs run on one core
-THREAD_DIMS = ((8000, 4), (2000, 2))
 
 
 # ---- from work to resources --------------------------------------------------------------------------
@@ -165,7 +166,8 @@ def job_resources(sim: str, experiment: str, profile_data: dict) -> dict[str, in
     out["runtime"] = int(min(MAX_RUNTIME, max(MIN_RUNTIME, math.ceil(SAFETY_TIME * seconds / 60))))
     out["mem_mb"] = int(max(MIN_MEM_MB, math.ceil(SAFETY_MEM * predicted_mb(cal[sim], experiment, nbytes))))
     long_job = SAFETY_TIME * seconds >= PARALLEL_MIN_S
-    out["cpus"] = next((n for lim, n in THREAD_DIMS if dim >= lim), 1) if long_job else 1
+    from sims.threads import blas_threads
+    out["cpus"] = blas_threads(dim) if long_job else 1
     return out
 
 

@@ -25,8 +25,10 @@ from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import HASTIE, linear_claims, rf_claims
 from .plan import plan_linear, plan_rf
-from .model import (Config, DoubleDescentConfig, MODELS, Result, cost, gd_iterate, linear_model_risks,
-                    simulate, widths_of)
+from . import run
+from .config import DoubleDescentConfig, LinearConfig, ReluRFConfig, kind
+from .model import gd_iterate, linear_model_risks, widths_of
+from .run import cost
 from theory import double_descent as theory
 
 SIMULATOR = Simulator(
@@ -34,7 +36,7 @@ SIMULATOR = Simulator(
     summary="min-norm least squares and ReLU random features across p = n: exact finite-n risk "
             "(Hastie et al. 2022), GD budgets hide the peak (Liu & Flanigan 2023), optimal ridge "
             "removes it",
-    config=DoubleDescentConfig, simulate=simulate, kind=lambda c: c.model,
+    config=DoubleDescentConfig, simulate=run.simulate, kind=kind,
     claims={"linear": linear_claims, "relu_rf": rf_claims},
     symbolic=theory.verify, symbolic_reference=HASTIE,
     figure="figures.double_descent", figure_kinds=("linear", "relu_rf"),
@@ -42,6 +44,7 @@ SIMULATOR = Simulator(
     plans={"linear": plan_linear, "relu_rf": plan_rf},
     outputs="sims.double_descent.outputs",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
 
 def claims(results) -> list[Claim]:

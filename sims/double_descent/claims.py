@@ -181,7 +181,7 @@ def ridge_order_power(g: Grid, ridge: np.ndarray, seeds: int) -> Undecided | Non
 
 
 # ---- the linear claims ---------------------------------------------------------------------------
-def linear_claims(name: str, res: Result, exps) -> list[Claim]:
+def linear_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``linear`` experiment: finite-n min-norm risk (control: the asymptotic rival),
     the peak at p = n and the overparametrised minimum (control: optimal ridge, which has
     neither), and optimal ridge = its asymptotic formula without a peak (control: min-norm)."""
@@ -296,7 +296,7 @@ def rf_applicable(ratios, budgets) -> Undecided | None:
     return None
 
 
-def rf_claims(name: str, res: Result, exps) -> list[Claim]:
+def rf_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``relu_rf`` experiment: the peak at N = n (control: the oracle ridge), and a
     GD budget that hides it without interpolating (control: the exact min-norm solver)."""
     broken = _broken("random-features", res)

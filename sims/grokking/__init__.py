@@ -34,27 +34,16 @@ from __future__ import annotations
 
 from ..verdicts import Claim
 from ..simulator import Simulator
+from . import run
 from .claims import dihedral_claims, grok_claims, no_decay_claims, stage2_claims
 from .claims_sweep import sweep_claims
-from .metrics import (detect_stages, dominant, independent_ascent, node_energy, node_report,
-                      spectra, strength, top_nodes, unit_rows)
-from .model import (ACT_CODE, OPT_CODE, Config, GrokkingConfig, cost, init_params,
-                    loss_and_grads, split, train, train_chunk)
-from .runs import ridge_identity_error, simulate
+from .config import GrokkingConfig, RunConfig, Stage2Config, SweepConfig, kind
+from .metrics import (Stages, detect_stages, dominant, independent_ascent, node_energy,
+                      node_report, spectra, strength, top_nodes, unit_rows)
+from .model import Hyper, TrainState, init_params, loss_and_grads, split, train_chunk
+from .run import cost, ridge_identity_error
+from .training import Snapshot, Training, train
 from theory import grokking as theory
-
-
-def kind(c: GrokkingConfig) -> str:
-    """What an experiment is: sweep, stage2, shuffled (labels), no_decay (Z_M without weight
-    decay), dihedral, or grok."""
-    if c.kind in ("sweep", "stage2"):
-        return c.kind
-    if c.labels == "shuffled":
-        return "shuffled"
-    if c.group == "dihedral":
-        return "dihedral"
-    return "no_decay" if c.weight_decay == 0 else "grok"
-
 
 SIMULATOR = Simulator(
     name="grokking",
@@ -62,20 +51,23 @@ SIMULATOR = Simulator(
             "Li2): stages in order, single-frequency nodes at the maxima of the stage-II energy, "
             "nodes that follow its independent ascent, no grokking without weight decay, the "
             "threshold fraction ~ ln M / M against rival laws, single irreps on D_n",
-    config=GrokkingConfig, simulate=simulate, kind=kind,
+    config=GrokkingConfig, simulate=run.simulate, kind=kind,
     claims={"grok": grok_claims, "no_decay": no_decay_claims, "dihedral": dihedral_claims,
             "stage2": stage2_claims, "sweep": sweep_claims},
     symbolic=theory.verify, symbolic_reference=theory.REF,
     figure="figures.grokking",
     figure_kinds=("grok", "no_decay", "shuffled", "stage2", "sweep", "dihedral"),
+    figure_optional=("no_decay", "shuffled"),
     cost=cost, benchmarks="benchmarks.grokking",
     outputs="sims.grokking.outputs",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
-__all__ = ["ACT_CODE", "Config", "GrokkingConfig", "OPT_CODE", "SIMULATOR", "claims", "cost",
-           "detect_stages", "dominant", "independent_ascent", "init_params", "kind",
-           "loss_and_grads", "node_energy", "node_report", "ridge_identity_error", "simulate",
-           "spectra", "split", "strength", "top_nodes", "train", "train_chunk", "unit_rows"]
+__all__ = ["GrokkingConfig", "Hyper", "RunConfig", "SIMULATOR", "Snapshot", "Stage2Config",
+           "Stages", "SweepConfig", "TrainState", "Training", "claims", "cost", "detect_stages",
+           "dominant", "independent_ascent", "init_params", "kind", "loss_and_grads",
+           "node_energy", "node_report", "ridge_identity_error", "simulate", "spectra", "split",
+           "strength", "top_nodes", "train", "train_chunk", "unit_rows"]
 
 
 def claims(results) -> list[Claim]:

@@ -2,6 +2,9 @@
 control. The threshold sweep's claims are in :mod:`.claims_sweep`."""
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 import numpy as np
 
 from ..verdicts import Claim, at_least, at_most, close, failed, holds, with_control
@@ -24,7 +27,6 @@ AB_SHARE = 0.95        # fraction of specialised nodes with the same a- and b-fr
 E_AT_MAX = 0.1         # |mean E/E* - 1| of specialised nodes
 STATIONARY = 0.1       # median |grad_sphere E| / |grad E|
 NO_GEN = 0.1           # final test accuracy without weight decay
-FEAT_RISE = 0.1        # the stage-II criterion of detect_stages
 Z_PAIRED = 3.0         # one-sided McNemar test on the discordant nodes: p ~ 1.3e-3
 E_ASCENT = 0.05        # |mean E/E* - 1| (all pairs) of the ascent endpoints on 90% of the pairs
 
@@ -35,7 +37,7 @@ def _weights(res: Result, which: str = "final"):
     return res[f"W_{which}"], res[f"V_{which}"]
 
 
-def _stages(res: Result) -> dict:
+def _stages(res: Result) -> metrics.Stages:
     M = res.meta["config"]["M"]
     return metrics.detect_stages(res["step"], res["train_acc"], res["test_acc"], res["ipr_top"], M)
 
@@ -44,10 +46,8 @@ def _stage_check(label: str):
     def check(res: Result) -> Claim:
         st = _stages(res)
         return holds(f"{label}three stages in order", STAGES,
-                     "t_mem (train acc 100%, test <= 2/M, top-node IPR within 0.05 of init) < "
-                     "t_feat (top-node IPR >= init + 0.1) < t_grok (test acc >= 0.95); "
-                     "measured [t_mem, t_feat, t_grok, delay]", st["ordered"] and st["clean_mem"],
-                     [st["t_mem"], st["t_feat"], st["t_grok"], st["delay"]],
+                     metrics.STAGE_CRITERIA + "; measured [t_mem, t_feat, t_grok, delay]",
+                     st.ordered and st.clean_mem, [st.t_mem, st.t_feat, st.t_grok, st.delay],
                      predicted="t_mem < t_feat < t_grok",
                      why="exact order of record steps; criteria of detect_stages (tested on "
                          "synthetic traces)")
@@ -55,22 +55,29 @@ def _stage_check(label: str):
 
 
 # ---- grok (Z_M with weight decay) -------------------------------------------------------------
-def _fourier_checks(M: int, frac: float) -> list:
-    """The checks on a Z_M run's final weights, each ``fn(result) -> Claim``: single-frequency
-    strongest nodes, the same frequency in the a- and b-parts, every frequency used, specialised
-    nodes at the maxima of E (one node report per result)."""
-    reports: dict[int, dict] = {}
+class _Final:
+    """A Z_M run's final weights and their node report (:func:`metrics.node_report`), computed
+    once, when a check first asks for it."""
 
-    def rep(r):
-        if id(r) not in reports:
-            reports[id(r)] = metrics.node_report(*_weights(r), M, frac)
-        rp = reports[id(r)]
-        return rp, rp["ipr"] >= metrics.SPECIALISED
+    def __init__(self, res: Result, M: int, frac: float):
+        self.res, self.M, self.frac = res, M, frac
+
+    @functools.cached_property
+    def report(self) -> metrics.NodeReport:
+        return metrics.node_report(*_weights(self.res), self.M, self.frac)
+
+
+def _fourier_checks() -> list:
+    """The checks on a Z_M run's final weights, each ``fn(_Final) -> Claim``: single-frequency
+    strongest nodes, the same frequency in the a- and b-parts, every frequency used, specialised
+    nodes at the maxima of E."""
+    def rep(r: _Final):
+        return r.report, r.report.ipr >= metrics.SPECIALISED
 
     def ipr(r):
         return at_least("strongest nodes are single-frequency", MAXIMA,
                         "mean IPR_2 over frequency classes of the strongest quarter (|w_j||V e_j|),"
-                        " final step", IPR_WD, float(rep(r)[0]["ipr"].mean()),
+                        " final step", IPR_WD, float(rep(r)[0].ipr.mean()),
                         why="1 at a Fourier feature, ~0.13 for a random direction (measured at "
                             "init); 0.6 means ~77% of a node's power in one class on average")
 
@@ -79,7 +86,7 @@ def _fourier_checks(M: int, frac: float) -> list:
         return at_least("a- and b-parts share the dominant frequency", MAXIMA + " (w* = [u; +-P u])",
                         "fraction of specialised strongest nodes (IPR >= 0.5) with argmax_k |u_k| "
                         "= argmax_k |v_k| (undefined, so failing, when none is specialised)",
-                        AB_SHARE, float(np.mean(rp["fa"][s] == rp["fb"][s])) if s.any() else np.nan,
+                        AB_SHARE, float(np.mean(rp.fa[s] == rp.fb[s])) if s.any() else np.nan,
                         why="equal at every maximum of E; 0.05 allows one stray node in 20 "
                             "(chance is 2/(M-1))")
 
@@ -87,21 +94,21 @@ def _fourier_checks(M: int, frac: float) -> list:
         rp, s = rep(r)
         return at_least("all (M-1)/2 frequencies represented", STAGE3,
                         "distinct dominant frequencies among specialised strongest nodes",
-                        (M - 1) // 2, len(np.unique(rp["ftot"][s])), why="exact count")
+                        (r.M - 1) // 2, len(np.unique(rp.ftot[s])), why="exact count")
 
     def at_max(r):
         rp, s = rep(r)
         return close("specialised nodes sit at maxima of E", MAXIMA + ";" + ESTAR,
                      "mean E(w/|w|)/(M/4) (all M^2 pairs) over specialised strongest nodes "
                      "(undefined, so failing, when none is specialised)", 1.0,
-                     float(rp["E"][s].mean()) if s.any() else np.nan, atol=E_AT_MAX,
+                     float(rp.E[s].mean()) if s.any() else np.nan, atol=E_AT_MAX,
                      why="1 at a Fourier feature (E <= M/4 everywhere); a fraction f of the power "
                          "in one matched frequency gives ~f^2, so 0.9 asks f >= 0.95 (residual "
                          "stage-III mixing after a finite budget); M/16 would read 4")
     return [ipr, ab, coverage, at_max]
 
 
-def grok_claims(name: str, res: Result, exps) -> list[Claim]:
+def grok_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``grok`` run (Z_M, weight decay): the three stages in order (control: the
     no-decay run), and at the final step single-frequency strongest nodes, the same frequency in
     the a- and b-parts, every frequency used, nodes at the maxima of E (control: the shuffled-label
@@ -111,13 +118,15 @@ def grok_claims(name: str, res: Result, exps) -> list[Claim]:
     shuffled = exps.first("shuffled")
     out = [with_control(_stage_check(""), res, exps.first("no_decay"),
                         "no weight decay (the paper's contrast)")]
-    out += [with_control(check, res, shuffled, SHUFFLED) for check in _fourier_checks(M, frac)]
+    final = _Final(res, M, frac)
+    control = _Final(shuffled, M, frac) if shuffled is not None else None
+    out += [with_control(check, final, control, SHUFFLED) for check in _fourier_checks()]
 
     def stationary(which):
         rp = metrics.node_report(*_weights(res, which), M, frac)
         return at_most("strongest nodes are stationary on the sphere", MAXIMA,
                        "median |grad E - (w.grad E) w| / |grad E| over the strongest quarter at "
-                       "w/|w| (all pairs)", STATIONARY, float(np.median(rp["rgrad"])),
+                       "w/|w| (all pairs)", STATIONARY, float(np.median(rp.rgrad)),
                        why="0 at a critical point; a random direction gives ~0.69 (measured on "
                            "the initial weights)")
     out.append(with_control(stationary, "final", "init", "the untrained initial weights"))
@@ -125,7 +134,7 @@ def grok_claims(name: str, res: Result, exps) -> list[Claim]:
 
 
 # ---- no_decay ---------------------------------------------------------------------------------
-def no_decay_claims(name: str, res: Result, exps) -> list[Claim]:
+def no_decay_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``no_decay`` run (weight_decay = 0): stage II does not start and the test
     accuracy stays near chance within the budget (control: the run with weight decay)."""
     cfg = res.meta["config"]
@@ -138,8 +147,9 @@ def no_decay_claims(name: str, res: Result, exps) -> list[Claim]:
         rise = float(np.max(r["ipr_top"]) - r["ipr_top"][0])
         return at_most("stage II does not start without weight decay", NO_WD,
                        f"largest rise of the strongest quarter's mean IPR over its initial value "
-                       f"within {steps} steps", FEAT_RISE, rise,
-                       why="below the stage-II criterion of detect_stages (a rise of 0.1)")
+                       f"within {steps} steps", metrics.FEAT_RISE, rise,
+                       why=f"below the stage-II criterion of detect_stages (a rise of "
+                           f"{metrics.FEAT_RISE:g})")
 
     def no_generalisation(r):
         return at_most("no generalisation without weight decay", NO_WD,
@@ -154,7 +164,19 @@ def no_decay_claims(name: str, res: Result, exps) -> list[Claim]:
 
 
 # ---- dihedral ---------------------------------------------------------------------------------
-def dihedral_claims(name: str, res: Result, exps) -> list[Claim]:
+class _IrrepReport(NamedTuple):
+    """Per strongest node of a D_n network [node]: ``ipr`` over irrep classes, ``specialised``
+    (ipr >= SPECIALISED), the dominant non-trivial irrep of the a- and b-parts ``fa``, ``fb``
+    (0-based among the non-trivial ones) and ``tot`` [node, irrep class], the power per class."""
+
+    ipr: np.ndarray
+    specialised: np.ndarray
+    fa: np.ndarray
+    fb: np.ndarray
+    tot: np.ndarray
+
+
+def dihedral_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``dihedral`` run (D_n, weight decay): three stages in order (control: the
     shuffled-label run), strongest nodes inside one irreducible representation, the same irrep in
     the a- and b-parts and every non-trivial irrep used (control: the untrained weights)."""
@@ -163,53 +185,50 @@ def dihedral_claims(name: str, res: Result, exps) -> list[Claim]:
     out = [with_control(_stage_check(f"D_{n}: "), res, exps.first("shuffled"),
                         SHUFFLED + ", on Z_M")]
 
-    def report(which):
+    def report(which) -> _IrrepReport:
         W, V = _weights(res, which)
         top = metrics.top_nodes(W, V, frac)
         tot, pa, pb = metrics.spectra(W[top], M, "dihedral")
         ipr = theory.ipr(tot)
-        return ipr, ipr >= metrics.SPECIALISED, np.argmax(pa[:, 1:], 1), np.argmax(pb[:, 1:], 1), tot
+        return _IrrepReport(ipr, ipr >= metrics.SPECIALISED, np.argmax(pa[:, 1:], 1),
+                            np.argmax(pb[:, 1:], 1), tot)
 
     def single(which):
-        ipr = report(which)[0]
         return at_least(f"D_{n}: strongest nodes are single-irrep", GROUPS, "mean IPR_2 over irrep "
                         "classes (theory.irrep_spectrum) of the strongest quarter", IPR_WD,
-                        float(ipr.mean()), why="1 inside one isotypic component, ~0.2 for a "
-                        "random direction; the Z_M threshold")
+                        float(report(which).ipr.mean()), why="1 inside one isotypic component, "
+                        "~0.2 for a random direction; the Z_M threshold")
 
     def same(which):
-        _, s, fa, fb, _ = report(which)
+        rp = report(which)
+        s = rp.specialised
         return at_least(f"D_{n}: a- and b-parts share the irrep", GROUPS,
                         "fraction of specialised strongest nodes (IPR >= 0.5) whose a- and b-parts "
                         "have the same dominant non-trivial irrep (undefined, so failing, when none "
                         "is specialised)", AB_SHARE,
-                        float(np.mean(fa[s] == fb[s])) if s.any() else np.nan,
+                        float(np.mean(rp.fa[s] == rp.fb[s])) if s.any() else np.nan,
                         why="as for Z_M: one stray node in 20")
 
     def every(which):
-        _, s, _, _, tot = report(which)
+        rp = report(which)
         return at_least(f"D_{n}: every non-trivial irrep represented", GROUPS + "; " + STAGE3,
                         f"distinct dominant irreps among specialised strongest nodes (sign and the "
                         f"{(n - 1) // 2} two-dimensional irreps)", 1 + (n - 1) // 2,
-                        len(np.unique(np.argmax(tot[s, 1:], 1))), why="exact count")
+                        len(np.unique(np.argmax(rp.tot[rp.specialised, 1:], 1))),
+                        why="exact count")
     label = "the untrained initial weights"
     return out + [with_control(f, "final", "init", label) for f in (single, same, every)]
 
 
 # ---- stage2 -----------------------------------------------------------------------------------
-def _predictions(res: Result):
-    """Per seed: (final dominant frequency, ascent's, start's, specialised-at-the-end mask)."""
+def _fates(res: Result) -> list[metrics.NodeFates]:
+    """Per seed: the :class:`metrics.NodeFates` of its nodes."""
     M = res.meta["config"]["M"]
-    out = []
-    for s in range(res["W_final"].shape[0]):
-        Wf = res["W_final"][s]
-        spec = theory.ipr(metrics.spectra(Wf, M)[0]) >= metrics.SPECIALISED
-        out.append((metrics.dominant(Wf, M), metrics.dominant(res["W_indep"][s], M),
-                    metrics.dominant(res["W_start"][s], M), spec))
-    return out
+    return [metrics.node_fates(res["W_final"][s], res["W_indep"][s], res["W_start"][s], M)
+            for s in range(res["W_final"].shape[0])]
 
 
-def stage2_claims(name: str, res: Result, exps) -> list[Claim]:
+def stage2_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``stage2`` experiment: on the nodes where the independent ascent of E and the
     no-ascent null (the start weights' own leading frequency) disagree, the network follows the
     ascent (control: the null, the same paired test with the roles swapped); and the ascent ends
@@ -218,18 +237,15 @@ def stage2_claims(name: str, res: Result, exps) -> list[Claim]:
     M, S = cfg["M"], res["W_final"].shape[0]
     if "W_indep" not in res or "W_start" not in res:
         return [failed("stage2 claims", REF, "the result has W_start and W_indep", "missing")]
-    preds = _predictions(res)
+    fates = _fates(res)
     start = float(np.median(res["step_start"]))
     where = (f"{S} networks, p = {cfg['train_fraction']}, nodes specialised at step {cfg['steps']};"
              f" ascent of E on the training pairs from the weights at step {start:g}")
 
     def follows(pair):
-        own, rival = pair           # indices into (final, ascent, start, specialised)
-        a = b = 0
-        for pr in preds:
-            disc = (pr[own] != pr[rival]) & pr[3]
-            a += int(np.sum(disc & (pr[0] == pr[own])))
-            b += int(np.sum(disc & (pr[0] == pr[rival])))
+        own, rival = pair           # fields of NodeFates: the prediction tested and its rival
+        counts = [metrics.discordant(f, own, rival) for f in fates]
+        a, b = sum(c[0] for c in counts), sum(c[1] for c in counts)
         z = (a - b) / np.sqrt(a + b) if a + b else np.nan
         return at_least("the network follows the independent ascent of E", REF + " stage II "
                         "(each node ascends E independently)", "McNemar z = (a - b)/sqrt(a + b) "
@@ -237,7 +253,7 @@ def stage2_claims(name: str, res: Result, exps) -> list[Claim]:
                         "nodes end where this predictor says, b where the other does; " + where,
                         Z_PAIRED, z, why=f"one-sided paired test, z >= {Z_PAIRED:g} (p ~ 1.3e-3) "
                         "over the discordant nodes (binomial under 'no better than the other')")
-    out = [with_control(follows, (1, 2), (2, 1), "the no-ascent null: each node keeps its "
+    out = [with_control(follows, ("ascent", "start"), ("start", "ascent"), "the no-ascent null: each node keeps its "
                         "leading frequency at the start")]
 
     def at_maxima(key):

@@ -41,7 +41,7 @@ def exponent(res: Result) -> tuple[float, float, int]:
     return fit.slope, se, censored
 
 
-def sweep_claims(name: str, res: Result, exps) -> list[Claim]:
+def sweep_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``sweep``: one row per rival law (1/M, M^-1/2, ln^2 M/M), each passing when the
     fitted exponent of the threshold is within Z_LAW standard errors of ln M / M's effective
     exponent on the same M grid and not within them of the rival's (the control)."""

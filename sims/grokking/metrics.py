@@ -3,6 +3,7 @@ the independent stage-II ascent. Pure numpy on the host; they read results, neve
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -66,14 +67,23 @@ def _scaled_tiny(W: np.ndarray) -> np.ndarray:
     return W
 
 
-def spectra(W: np.ndarray, M: int, group: str = "cyclic"):
-    """(total power, a-part, b-part) per node and irrep class (Z_M: folded Fourier frequencies).
+class Spectra(NamedTuple):
+    """Power per node and irrep class [node, irrep] (Z_M: folded Fourier frequencies): ``total``
+    and its parts from the a- and b-halves of the weights, ``a`` and ``b``."""
+
+    total: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+
+
+def spectra(W: np.ndarray, M: int, group: str = "cyclic") -> Spectra:
+    """The :class:`Spectra` of W's rows.
     Rows with |w| < TINY_NORM are taken at unit norm (see :func:`unit_rows`): their power would
     underflow, and shares, IPR and dominant classes do not depend on a row's scale."""
     W = _scaled_tiny(W)
     pa, pb = (theory.folded_spectrum(W, M) if group == "cyclic"
               else theory.irrep_spectrum(W, M, group))
-    return pa + pb, pa, pb
+    return Spectra(pa + pb, pa, pb)
 
 
 def node_energy(W: np.ndarray, M: int, act: str, X=None, Yt=None, group="cyclic") -> np.ndarray:
@@ -89,7 +99,7 @@ def spectra_and_energy(W, M: int, act: str, X=None, Yt=None, group="cyclic"):
     has the Fourier form (sqr on Z_M): the power of w/|w| is P / |w|^2 with |w|^2 =
     sum_k (Pa_k + Pb_k) / M (Parseval), on the rows :func:`spectra` uses."""
     if not (act == "sqr" and group == "cyclic"):
-        return spectra(W, M, group)[0], node_energy(W, M, act, X, Yt, group)
+        return spectra(W, M, group).total, node_energy(W, M, act, X, Yt, group)
     Pa, Pb = theory.power_spectra(_scaled_tiny(W), M)
     tot = theory.fold_power(Pa, M) + theory.fold_power(Pb, M)
     n2 = (Pa.sum(1, keepdims=True) + Pb.sum(1, keepdims=True)) / M
@@ -119,13 +129,42 @@ def accuracy(O, y):
     return float(np.mean(np.argmax(O, axis=1) == y))
 
 
-def detect_stages(steps, train_acc, test_acc, ipr_top, M, feat_rise=0.1, mem_ipr=0.05,
-                  grok_acc=0.95) -> dict:
-    """Stage boundaries (record steps; nan if not reached) by the criteria of the claims:
-    t_mem: first record with train accuracy 100%; it is a clean stage I if there test accuracy
-    <= 2/M (chance 1/M) and the strongest nodes' mean IPR is within ``mem_ipr`` of its initial value;
-    t_feat: first record after t_mem whose top-node IPR exceeds the initial one by ``feat_rise``;
-    t_grok: first record with test accuracy >= ``grok_acc``."""
+# the stage criteria (the claims state them from here)
+MEM_TEST = 2.0          # a clean stage I: test accuracy at t_mem <= MEM_TEST x chance (1/M)
+MEM_IPR = 0.05          # ... and the top-node IPR within MEM_IPR of its initial value
+FEAT_RISE = 0.1         # t_feat: the top-node IPR has risen by FEAT_RISE over its initial value
+GROK_ACC = 0.95         # t_grok: test accuracy >= GROK_ACC
+
+
+class Stages(NamedTuple):
+    """The Li2 stage boundaries of a run (:func:`detect_stages`): record steps ``t_mem``,
+    ``t_feat``, ``t_grok`` (nan if not reached) and their record indices ``i_mem``, ``i_feat``,
+    ``i_grok`` (None if not reached); ``clean_mem`` (a clean stage I), ``ordered`` (t_mem < t_feat
+    < t_grok) and ``delay`` = t_grok - t_mem."""
+
+    t_mem: float
+    t_feat: float
+    t_grok: float
+    clean_mem: bool
+    ordered: bool
+    delay: float
+    i_mem: int | None
+    i_feat: int | None
+    i_grok: int | None
+
+
+STAGE_CRITERIA = (f"t_mem (train acc 100%, test <= {MEM_TEST:g}/M, top-node IPR within "
+                  f"{MEM_IPR:g} of init) < t_feat (top-node IPR >= init + {FEAT_RISE:g}) < t_grok "
+                  f"(test acc >= {GROK_ACC:g})")
+
+
+def detect_stages(steps, train_acc, test_acc, ipr_top, M, feat_rise=FEAT_RISE, mem_ipr=MEM_IPR,
+                  grok_acc=GROK_ACC) -> Stages:
+    """Stage boundaries (record steps; nan if not reached) by the criteria of the claims
+    (:data:`STAGE_CRITERIA`): t_mem: first record with train accuracy 100%; it is a clean stage I
+    if there test accuracy <= MEM_TEST/M (chance 1/M) and the strongest nodes' mean IPR is within
+    ``mem_ipr`` of its initial value; t_feat: first record after t_mem whose top-node IPR exceeds
+    the initial one by ``feat_rise``; t_grok: first record with test accuracy >= ``grok_acc``."""
     steps = np.asarray(steps, float)
 
     def first(mask, after=-1):
@@ -137,13 +176,11 @@ def detect_stages(steps, train_acc, test_acc, ipr_top, M, feat_rise=0.1, mem_ipr
                    after=i_mem if i_mem is not None else len(steps))
     i_grok = first(np.asarray(test_acc) >= grok_acc)
     at = lambda i: float(steps[i]) if i is not None else math.nan   # noqa: E731
-    clean = (i_mem is not None and test_acc[i_mem] <= 2.0 / M
+    clean = (i_mem is not None and test_acc[i_mem] <= MEM_TEST / M
              and ipr_top[i_mem] <= ipr_top[0] + mem_ipr)
     t = (at(i_mem), at(i_feat), at(i_grok))
     ordered = bool(all(np.isfinite(t)) and t[0] < t[1] < t[2])
-    return {"t_mem": t[0], "t_feat": t[1], "t_grok": t[2], "clean_mem": bool(clean),
-            "ordered": ordered, "delay": t[2] - t[0], "i_mem": i_mem, "i_feat": i_feat,
-            "i_grok": i_grok}
+    return Stages(t[0], t[1], t[2], bool(clean), ordered, t[2] - t[0], i_mem, i_feat, i_grok)
 
 
 def independent_ascent(W0: np.ndarray, X, Yt, act: str, steps: int, lr: float) -> np.ndarray:
@@ -160,19 +197,58 @@ def independent_ascent(W0: np.ndarray, X, Yt, act: str, steps: int, lr: float) -
 
 def dominant(W: np.ndarray, M: int, group: str = "cyclic") -> np.ndarray:
     """Each row's dominant non-trivial irrep class (Z_M: frequency k in 1..(M-1)/2)."""
-    return np.argmax(spectra(W, M, group)[0][:, 1:], axis=1) + 1
+    return np.argmax(spectra(W, M, group).total[:, 1:], axis=1) + 1
 
 
-def node_report(W, V, M, frac):
-    """Per strongest node (Z_M): ``ipr``, dominant a-, b- and total frequency ``fa``, ``fb``,
-    ``ftot`` (k >= 1), ``E`` = E(w/|w|)/(M/4) on all pairs, ``rgrad`` = |grad_sphere E|/|grad E|,
-    and the power ``tot`` per frequency class."""
+class NodeFates(NamedTuple):
+    """Per node of one stage2 network [node]: the dominant frequency of its ``final`` weights, of
+    the independent ``ascent``'s endpoint and of the ``start`` weights, and whether it is
+    ``specialised`` at the end (IPR >= SPECIALISED)."""
+
+    final: np.ndarray
+    ascent: np.ndarray
+    start: np.ndarray
+    specialised: np.ndarray
+
+
+def node_fates(W_final: np.ndarray, W_indep: np.ndarray, W_start: np.ndarray, M: int) -> NodeFates:
+    """The :class:`NodeFates` of one network from its weights [node, input]."""
+    spec = theory.ipr(spectra(W_final, M).total) >= SPECIALISED
+    return NodeFates(dominant(W_final, M), dominant(W_indep, M), dominant(W_start, M), spec)
+
+
+def discordant(fates: NodeFates, own: str, rival: str) -> tuple[int, int]:
+    """McNemar's discordant counts (a, b) over the specialised nodes where the predictions
+    ``own`` and ``rival`` (fields of :class:`NodeFates`: "ascent", "start") differ: a nodes end
+    where ``own`` says, b where ``rival`` does."""
+    p, q = getattr(fates, own), getattr(fates, rival)
+    disc = (p != q) & fates.specialised
+    return int(np.sum(disc & (fates.final == p))), int(np.sum(disc & (fates.final == q)))
+
+
+class NodeReport(NamedTuple):
+    """Per strongest node of a Z_M network [node]: ``ipr`` (IPR_2 over frequency classes), the
+    dominant a-, b- and total frequency ``fa``, ``fb``, ``ftot`` (k >= 1), ``E`` = E(w/|w|)/(M/4)
+    on all pairs, ``rgrad`` = |grad_sphere E| / |grad E|; and ``tot`` [node, frequency class],
+    the power per class."""
+
+    ipr: np.ndarray
+    fa: np.ndarray
+    fb: np.ndarray
+    ftot: np.ndarray
+    E: np.ndarray
+    rgrad: np.ndarray
+    tot: np.ndarray
+
+
+def node_report(W, V, M, frac) -> NodeReport:
+    """The :class:`NodeReport` of the strongest ``frac`` of the nodes of (W, V) on Z_M."""
     top = top_nodes(W, V, frac)
     tot, pa, pb = spectra(W[top], M)
     Wn = unit_rows(W[top])
     X, _, Yt = theory.dataset(M)
     g = theory.energy_grad(Wn, X, Yt)
     rg = np.linalg.norm(g - np.sum(g * Wn, 1)[:, None] * Wn, axis=1) / np.linalg.norm(g, axis=1)
-    return {"ipr": theory.ipr(tot), "fa": np.argmax(pa[:, 1:], 1) + 1,
-            "fb": np.argmax(pb[:, 1:], 1) + 1, "ftot": np.argmax(tot[:, 1:], 1) + 1,
-            "E": theory.fourier_energy(Wn, M) / theory.energy_max(M), "rgrad": rg, "tot": tot}
+    return NodeReport(theory.ipr(tot), np.argmax(pa[:, 1:], 1) + 1, np.argmax(pb[:, 1:], 1) + 1,
+                      np.argmax(tot[:, 1:], 1) + 1,
+                      theory.fourier_energy(Wn, M) / theory.energy_max(M), rg, tot)

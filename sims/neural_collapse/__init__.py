@@ -31,22 +31,12 @@ from __future__ import annotations
 from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import CLAIMS, DANG
-from .model import (Config, LOSSES, NeuralCollapseConfig, class_counts, cost, gd_chunk, init_state,
-                    layer_metrics, loss_and_grads, nc_metrics, run_one, runs_of, simulate)
+from . import run
+from .config import LOSSES, NeuralCollapseConfig, kind
+from .model import (Chunk, Hyper, NCMetrics, Params, gd_chunk, layer_metrics, loss_and_grads,
+                    nc_metrics)
+from .run import class_counts, cost, init_state, run_one, runs_of
 from theory import neural_collapse as theory
-
-
-def kind(c: NeuralCollapseConfig) -> str:
-    """What an experiment is, from its config (see the module docstring)."""
-    if c.d < len(c.counts):
-        return "narrow"
-    if c.loss == "ce":
-        return "cross_entropy"
-    if c.bias:
-        return "mse_bias"
-    if c.ratios:
-        return "sweep"
-    return "balanced" if len(set(c.counts)) == 1 else "imbalanced"
 
 
 SIMULATOR = Simulator(
@@ -54,14 +44,16 @@ SIMULATOR = Simulator(
     summary="full-batch GD with weight decay on the unconstrained feature model and deep linear "
             "nets: NC1-NC4, the orthogonal frame / simplex ETF, the closed-form (imbalanced) "
             "global minimiser and minority collapse (Dang et al. 2023, Zhu et al. 2021)",
-    config=NeuralCollapseConfig, simulate=simulate, kind=kind,
+    config=NeuralCollapseConfig, simulate=run.simulate, kind=kind,
     claims=CLAIMS,
     symbolic=theory.verify, symbolic_reference=DANG,
     figure="figures.neural_collapse", figure_kinds=("balanced", "imbalanced", "sweep",
                                                     "cross_entropy"),
+    figure_optional=("imbalanced",),
     cost=cost, benchmarks="benchmarks.neural_collapse",
     outputs="sims.neural_collapse.outputs",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
 
 def claims(results) -> list[Claim]:

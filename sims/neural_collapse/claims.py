@@ -28,7 +28,7 @@ FRAME_WHY = ("first order in tol: the residual's Jacobian (spectral norm, at the
 
 
 def _config(res: Result):
-    from .model import NeuralCollapseConfig
+    from .config import NeuralCollapseConfig
     return from_mapping(NeuralCollapseConfig, res.meta["config"])
 
 
@@ -153,7 +153,7 @@ def nc4_row(res: Result, reference: str) -> Claim:
 
 
 # ---- by kind ------------------------------------------------------------------------------------
-def mse_claims(name: str, res: Result, exps) -> list[Claim]:
+def mse_claims(res: Result, exps) -> list[Claim]:
     """Bias-free MSE with d >= K (kinds ``balanced``, ``imbalanced``, ``sweep``): NC1 (control:
     initial state) and the orthogonal frame (controls: the ETF, the equal-norm frame, the d < K run)
     except on a sweep; the closed-form minimiser and minority collapse (controls: rival closed forms);
@@ -173,12 +173,12 @@ def mse_claims(name: str, res: Result, exps) -> list[Claim]:
 
 
 def _predicts_collapse(cfg) -> bool:
-    from .model import class_counts, runs_of
+    from .run import class_counts, runs_of
     return any(bias_free(class_counts(cfg, r), M, cfg.lambda_W, cfg.lambda_H)["collapsed"].any()
                for M, r in runs_of(cfg))
 
 
-def bias_claims(name: str, res: Result, exps) -> list[Claim]:
+def bias_claims(res: Result, exps) -> list[Claim]:
     """MSE with a bias (kind ``mse_bias``): NC1; with balanced classes and lambda_b = 0 also the
     simplex ETF (control: the orthogonal frame) and the closed form (controls: rival closed forms)."""
     cfg = _config(res)
@@ -189,7 +189,7 @@ def bias_claims(name: str, res: Result, exps) -> list[Claim]:
     return guarded(DANG, rows, res)
 
 
-def ce_claims(name: str, res: Result, exps) -> list[Claim]:
+def ce_claims(res: Result, exps) -> list[Claim]:
     """Cross-entropy (kind ``cross_entropy``): NC1; with balanced classes at depth 1 and lambda_b = 0
     also the simplex ETF (control: the orthogonal frame), NC3, NC4 (control: initial state) and the
     closed-form norms (controls: rival closed forms)."""
@@ -203,7 +203,7 @@ def ce_claims(name: str, res: Result, exps) -> list[Claim]:
     return guarded(ZHU, rows, res)
 
 
-def narrow_claims(name: str, res: Result, exps) -> list[Claim]:
+def narrow_claims(res: Result, exps) -> list[Claim]:
     """d < K (kind ``narrow``): NC1 still holds (control: initial state); no frame fits."""
     return guarded(DANG, {"NC1: within-class variability collapses (d < K)":
                           lambda: nc1_row(res, DANG)}, res)

@@ -1,6 +1,6 @@
 """What the neural-collapse arrays mean (long name, unit); see :mod:`sims.outputs`."""
 from ..outputs import Output, coordinate, index
-from .model import HIST_NAMES, NC_NAMES
+from .run import HIST_NAMES, NC_NAMES
 
 OUTPUTS = {
     "depth": coordinate("number M of linear layers on the features"),

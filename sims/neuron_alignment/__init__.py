@@ -33,10 +33,12 @@ from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import PAPER, eps_claims, large_init_claims, trajectory_claims
 from .claims_sweep import n_mu_claims, order_claims
-from .model import (ALIGN_COS, LARGE_EPS, MAX_DROP, MAX_STEP, Config, NeuronAlignmentConfig,
-                    centres, diagnostics, field, integrate, kind, loss_scale, make_data,
-                    make_init, rk4_step, speed, stable_rank, summarise)
-from .run import cost, simulate
+from . import run
+from .config import LARGE_EPS, MAX_STEP, NeuronAlignmentConfig, kind, loss_scale
+from .model import (ALIGN_COS, MAX_DROP, Alignment, Diagnostics, Field, Snapshot, Step, centres,
+                    diagnostics, field, integrate, make_data, make_init, rk4_step, speed,
+                    stable_rank, summarise)
+from .run import cost
 from theory import neuron_alignment as theory
 
 SIMULATOR = Simulator(
@@ -45,12 +47,13 @@ SIMULATOR = Simulator(
             "with x+/x- by the paper's t_1 (Theorem 1), eps-free alignment time and a large-n "
             "law, the late O(1/t) rate with its log correction, stable rank <= 2; large init as "
             "the contrast (Min, Mallada & Vidal 2024)",
-    config=NeuronAlignmentConfig, simulate=simulate, kind=kind,
+    config=NeuronAlignmentConfig, simulate=run.simulate, kind=kind,
     claims={"trajectory": trajectory_claims, "large_init": large_init_claims,
             "eps_sweep": eps_claims, "n_mu_sweep": n_mu_claims, "order": order_claims},
     symbolic=theory.verify, symbolic_reference=PAPER + " (theory (i)-(v), our derivations)",
     figure="figures.neuron_alignment",
     figure_kinds=("trajectory", "eps_sweep", "n_mu_sweep", "large_init"),
+    figure_optional=("large_init",),
     cost=cost, benchmarks="benchmarks.neuron_alignment",
     # whole runs on 2 cores (benchmarks/RESULTS.md, 2026-12-02): a one-point run takes 0.15-0.3 s,
     # less than numba's cache load (numpy 2.3-3.3x faster); with the per-step records generic,
@@ -59,6 +62,7 @@ SIMULATOR = Simulator(
     auto=lambda config: "numpy",
     outputs="sims.neuron_alignment.outputs",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
 
 def claims(results) -> list[Claim]:
@@ -66,7 +70,7 @@ def claims(results) -> list[Claim]:
     return SIMULATOR.check(results)
 
 
-__all__ = ["ALIGN_COS", "LARGE_EPS", "MAX_DROP", "MAX_STEP", "Config", "NeuronAlignmentConfig",
-           "SIMULATOR", "centres", "claims", "cost", "diagnostics", "field", "integrate", "kind",
-           "loss_scale", "make_data", "make_init", "rk4_step", "simulate", "speed",
-           "stable_rank", "summarise", "theory"]
+__all__ = ["ALIGN_COS", "Alignment", "Diagnostics", "Field", "LARGE_EPS", "MAX_DROP", "MAX_STEP",
+           "NeuronAlignmentConfig", "SIMULATOR", "Snapshot", "Step", "centres", "claims", "cost",
+           "diagnostics", "field", "integrate", "kind", "loss_scale", "make_data", "make_init",
+           "rk4_step", "simulate", "speed", "stable_rank", "summarise", "theory"]

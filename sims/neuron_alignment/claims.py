@@ -123,7 +123,7 @@ def margin_window(res: Result):
 
 
 # ---- kind "trajectory" ----------------------------------------------------------------------------
-def trajectory_claims(name: str, res: Result, exps) -> list[Claim]:
+def trajectory_claims(res: Result, exps) -> list[Claim]:
     """Claims of one small-init run: early alignment by the escape (Thm 1 part 1), neurons stay
     aligned (part 2), t L(t) non-increasing and the late rate q against the 1- and 3-homogeneous
     rivals (part 2; theory (iv)), stable rank <= 2 (part 2). Controls: the large-init run (kind
@@ -232,7 +232,7 @@ def _stable_rank_row(res, large) -> Claim:
 
 
 # ---- kind "large_init" ----------------------------------------------------------------------------
-def large_init_claims(name: str, res: Result, exps) -> list[Claim]:
+def large_init_claims(res: Result, exps) -> list[Claim]:
     """The contrast itself: with eps >= 0.1 the loss is fit before the neurons rotate, so at most
     half are aligned at the escape. Control: the small-init trajectory run (all aligned). Reads
     ``frac_ok_escape`` [n, mu, eps]."""
@@ -251,7 +251,7 @@ def large_init_claims(name: str, res: Result, exps) -> list[Claim]:
 
 
 # ---- kind "eps_sweep" -----------------------------------------------------------------------------
-def eps_claims(name: str, res: Result, exps) -> list[Claim]:
+def eps_claims(res: Result, exps) -> list[Claim]:
     """Claims of an eps sweep at one (n, mu): t_align independent of eps (control: the escape
     times, which grow like log(1/eps)), alignment at every eps (control: large init), the escape
     slope 1/lambda (rivals: the u-only rate of theory (v), a linear network's rate) and the

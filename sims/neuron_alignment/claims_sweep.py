@@ -21,7 +21,7 @@ def _scales(res: Result) -> np.ndarray:
 
 
 # ---- kind "n_mu_sweep" ----------------------------------------------------------------------------
-def n_mu_claims(name: str, res: Result, exps) -> list[Claim]:
+def n_mu_claims(res: Result, exps) -> list[Claim]:
     """Claims of an (n, mu) grid at one eps: alignment at escape everywhere and t_align below
     Theorem 1's t_1 in the paper's units (control: large init), the large-n law t* at every point
     (rivals: the bound's shape log n / sqrt(mu) with its best constant, in the paper's and in the
@@ -117,7 +117,7 @@ def _law_rows(res) -> list[Claim]:
 
 
 # ---- kind "order" ---------------------------------------------------------------------------------
-def order_claims(name: str, res: Result, exps) -> list[Claim]:
+def order_claims(res: Result, exps) -> list[Claim]:
     """Claims of the step-halving runs: balancedness v_j^2 - |w_j|^2 (theory (i)) drifts only by
     integration error, at RK4's order 4 in the smooth phase (rival: order 2) and at order 2 over
     the whole run (crossings; control: the not conserved v_j^2 + |w_j|^2, order 0), and by at

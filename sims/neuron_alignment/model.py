@@ -1,81 +1,18 @@
-"""Neuron alignment: the config, the vector field, RK4, data, init and one integration (see the
-package docstring for the equations)."""
+"""Neuron alignment: the vector field, RK4, data, init, the per-neuron diagnostics and one
+integration (see the package docstring for the equations)."""
 from __future__ import annotations
 
-import dataclasses
 import math
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..backend import kernel
-from ..config import BaseConfig
-from ..errors import ConfigError, require
+from ..errors import ConfigError
+from .config import loss_scale
 
-LOSSES = ("exponential", "logistic")
-REDUCTIONS = ("sum", "mean")
-MAX_STEP = 0.25     # RK4 in units of 1/lambda; see validate() and its test
 ALIGN_COS = 0.99    # the alignment threshold c* of the claims and of theory (v)
 MAX_DROP = 100.0    # a step that divides the loss by more is far longer than the loss's time scale
-LARGE_EPS = 0.1     # an init scale this large is the large-init contrast (kind "large_init")
-
-
-@dataclasses.dataclass(frozen=True)
-class NeuronAlignmentConfig(BaseConfig):
-    n: tuple[int, ...] = (20,)              # training points (a sweep: every value is run)
-    mu: tuple[float, ...] = (0.3,)          # separation mu (a sweep)
-    eps: tuple[float, ...] = (1e-5,)        # init scale (a sweep)
-    d: int = 24                             # input dimension, > max(n)
-    width: int = 50                         # hidden neurons h
-    loss: str = "exponential"
-    reduction: str = "mean"                 # "sum" is the paper's loss; "mean" runs n times slower
-    step: float = 0.05                      # RK4 step in units of 1/lambda
-    t_end: float = 1e4                      # stop at this time (units of the loss as reduced)
-    stop_loss: float = 0.0                  # also stop once L <= stop_loss * L0 (0: never)
-    max_steps: int = 100_000
-    record_every: int = 5                   # per-neuron snapshots every this many steps
-    halvings: int = 0                       # rerun grid point 0 at step/2, step/4, ... (order test)
-
-    def validate(self) -> None:
-        for name in ("n", "mu", "eps"):
-            require(len(getattr(self, name)) > 0, f"{name} must list at least one value")
-        require(all(k >= 2 for k in self.n), f"every n must be >= 2, got {list(self.n)}")
-        require(all(0 < m < 1 for m in self.mu), f"mu must lie in (0, 1), got {list(self.mu)}")
-        require(all(e > 0 and math.isfinite(e) for e in self.eps),
-                f"eps (init scale) must be > 0, got {list(self.eps)}")
-        require(self.width > 0, f"width must be a positive integer, got {self.width}")
-        require(self.d > max(self.n), f"d = {self.d} must exceed max(n) = {max(self.n)} "
-                                      "(orthonormal z_i)")
-        require(self.loss in LOSSES, f"loss must be one of {LOSSES}, got {self.loss!r}")
-        require(self.reduction in REDUCTIONS, f"reduction must be one of {REDUCTIONS}")
-        require(0 < self.step <= MAX_STEP,
-                f"step = {self.step} (units of 1/lambda) must be in (0, {MAX_STEP}]: larger RK4 "
-                "steps diverge or lose the early phase")
-        require(self.t_end > 0, f"t_end must be > 0, got {self.t_end}")
-        require(0 <= self.stop_loss < 1, f"stop_loss must be in [0, 1), got {self.stop_loss}")
-        require(self.max_steps > 0 and self.record_every > 0 and self.halvings >= 0,
-                "max_steps and record_every must be > 0 and halvings >= 0")
-
-
-Config = NeuronAlignmentConfig
-
-
-def kind(config: NeuronAlignmentConfig) -> str:
-    """What an experiment is, from its config: ``order`` (step halvings), ``n_mu_sweep`` (more
-    than one (n, mu)), ``eps_sweep`` (more than one eps), ``large_init`` (one point with eps >=
-    LARGE_EPS) or ``trajectory`` (one small-init point)."""
-    if config.halvings > 0:
-        return "order"
-    if len(config.n) * len(config.mu) > 1:
-        return "n_mu_sweep"
-    if len(config.eps) > 1:
-        return "eps_sweep"
-    return "large_init" if min(config.eps) >= LARGE_EPS else "trajectory"
-
-
-def loss_scale(config, n: int) -> float:
-    """c of L = c sum_i l(y_i f(x_i)): 1 for the paper's sum, 1/n for the mean. Times of a run are
-    1/c times the paper's (t_paper = c t)."""
-    return 1.0 if config.reduction == "sum" else 1.0 / n
 
 
 # ---- the vector field and the integrator (generic array-API code; numba twins in sims.kernels) --
@@ -99,15 +36,34 @@ def _first_layer(xp, v, act, r, X):
     return v[:, None] * ((act * r[:, None]).T @ X)
 
 
-@kernel(numba="sims.kernels.neuron_alignment:field")
-def field(xp, X, y, W, v, scale, logistic):
-    """(dW/dt, dv/dt, L): minus the gradient of L = scale * sum_i l(y_i f(x_i)), and L."""
+class Field(NamedTuple):
+    """The flow at a state: ``dW`` [neuron, input] = dW/dt, ``dv`` [neuron] = dv/dt (minus the
+    gradient of L) and the loss ``loss`` []."""
+
+    dW: Any
+    dv: Any
+    loss: Any
+
+
+class Step(NamedTuple):
+    """One RK4 step: the new ``W`` [neuron, input] and ``v`` [neuron], the time ``dt`` it advanced
+    and the ``loss`` at its start."""
+
+    W: Any
+    v: Any
+    dt: float
+    loss: float
+
+
+@kernel(numba="sims.kernels.neuron_alignment:field", from_numba=lambda out: Field(*out))
+def field(xp, X, y, W, v, scale, logistic) -> Field:
+    """minus the gradient of L = scale * sum_i l(y_i f(x_i)), and L."""
     A, act = _relu(xp, X @ W.T)                        # (n, h) activations and pattern
     u = y * (A @ v)
     losses, g = _loss_weight(xp, u, logistic)
     r = scale * g * y
     dv = A.T @ r
-    return _first_layer(xp, v, act, r, X), dv, scale * xp.sum(losses)
+    return Field(_first_layer(xp, v, act, r, X), dv, scale * xp.sum(losses))
 
 
 def speed(loss, loss0):
@@ -115,21 +71,20 @@ def speed(loss, loss0):
     return (1.0 + math.log(2.0)) * loss0 / (loss * (1.0 + math.log1p(loss0 / loss)))
 
 
-@kernel(numba="sims.kernels.neuron_alignment:rk4_step")
-def rk4_step(xp, X, y, W, v, dtau, loss0, scale, logistic):
-    """One classical RK4 step in tau of d(W, v, t)/dtau = s(L) (F_W, F_v, 1); returns
-    (W, v, dt, L at the start of the step)."""
+@kernel(numba="sims.kernels.neuron_alignment:rk4_step", from_numba=lambda out: Step(*out))
+def rk4_step(xp, X, y, W, v, dtau, loss0, scale, logistic) -> Step:
+    """One classical RK4 step in tau of d(W, v, t)/dtau = s(L) (F_W, F_v, 1)."""
     def f(Wa, va):
-        a, b, lo = field.generic(xp, X, y, Wa, va, scale, logistic)
-        c = speed(float(lo), loss0)
-        return c * a, c * b, c, float(lo)
+        fl = field.generic(xp, X, y, Wa, va, scale, logistic)
+        c = speed(float(fl.loss), loss0)
+        return c * fl.dW, c * fl.dv, c, float(fl.loss)
     a1, b1, c1, l1 = f(W, v)
     a2, b2, c2, _ = f(W + 0.5 * dtau * a1, v + 0.5 * dtau * b1)
     a3, b3, c3, _ = f(W + 0.5 * dtau * a2, v + 0.5 * dtau * b2)
     a4, b4, c4, _ = f(W + dtau * a3, v + dtau * b3)
     W = W + dtau / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
     v = v + dtau / 6.0 * (b1 + 2.0 * b2 + 2.0 * b3 + b4)
-    return W, v, dtau / 6.0 * (c1 + 2.0 * c2 + 2.0 * c3 + c4), l1
+    return Step(W, v, dtau / 6.0 * (c1 + 2.0 * c2 + 2.0 * c3 + c4), l1)
 
 
 # ---- data and initialisation (host RNG) --------------------------------------------------------
@@ -155,35 +110,69 @@ def centres(X, y):
     return X[y > 0].sum(0), X[y < 0].sum(0)
 
 
-def _centre_args(X, y, bk=None):
-    """(x_+, x_-, |x_+|, |x_-|) for :func:`_alignment`; the centres as ``bk`` arrays if given."""
+class Centres(NamedTuple):
+    """The data centres ``x_plus``, ``x_minus`` [input] (as host or backend arrays) and their
+    norms ``n_plus``, ``n_minus`` (host floats)."""
+
+    x_plus: Any
+    x_minus: Any
+    n_plus: float
+    n_minus: float
+
+
+def _centres(X, y, bk=None) -> Centres:
+    """:class:`Centres` of the data; the centres as ``bk`` arrays if given."""
     c = centres(X, y)
     arrays = c if bk is None else tuple(bk.asarray(a) for a in c)
-    return (*arrays, *(float(np.linalg.norm(a)) for a in c))
+    return Centres(*arrays, *(float(np.linalg.norm(a)) for a in c))
 
 
-def _alignment(xp, X, pos, W, v, x_plus, x_minus, n_plus, n_minus):
-    """Per neuron (any array namespace): cos to x_+ and x_- (norms n_+, n_-: host floats), |w_j|,
-    the activation pattern (n x h), dead, S+ and S- membership and the ok flag (dead, or aligned
-    with its own centre)."""
+class Alignment(NamedTuple):
+    """Per neuron [neuron] (arrays of any namespace): cosine to x_+ and x_- ``cos_plus``,
+    ``cos_minus``, the norm |w_j| ``norms``, the activation pattern ``active`` [sample, neuron],
+    ``dead``, membership of S+ and S- ``s_plus``, ``s_minus`` and ``ok`` (dead, or aligned with
+    its own centre: cos >= ALIGN_COS)."""
+
+    cos_plus: Any
+    cos_minus: Any
+    norms: Any
+    active: Any
+    dead: Any
+    s_plus: Any
+    s_minus: Any
+    ok: Any
+
+
+def _alignment(xp, X, pos, W, v, c: Centres) -> Alignment:
+    """The :class:`Alignment` of state (W, v) on data X with positive labels ``pos``."""
     norms = xp.linalg.vector_norm(W, axis=1)
     safe = xp.where(norms > 0, norms, xp.ones_like(norms))
-    cos_p = W @ x_plus / (safe * n_plus)
-    cos_m = W @ x_minus / (safe * n_minus)
+    cos_p = W @ c.x_plus / (safe * c.n_plus)
+    cos_m = W @ c.x_minus / (safe * c.n_minus)
     active = (X @ W.T) > 0
     dead = ~xp.any(active, axis=0)
     s_plus = xp.all(active == pos[:, None], axis=0)
     s_minus = xp.all(active == ~pos[:, None], axis=0)
     ok = dead | ((v > 0) & s_plus & (cos_p >= ALIGN_COS)) | ((v < 0) & s_minus & (cos_m >= ALIGN_COS))
-    return cos_p, cos_m, norms, active, dead, s_plus, s_minus, ok
+    return Alignment(cos_p, cos_m, norms, active, dead, s_plus, s_minus, ok)
 
 
-def diagnostics(X, y, W, v):
-    """Host-side per-neuron state: cos to x_+/x_-, class (0 dead, 1 S+, 2 S-, 3 mixed), ok flag."""
-    cos_p, cos_m, norms, _, dead, s_plus, s_minus, ok = _alignment(np, X, y > 0, W, v,
-                                                                   *_centre_args(X, y))
-    cls = np.where(dead, 0, np.where(s_plus, 1, np.where(s_minus, 2, 3)))
-    return cos_p, cos_m, norms, cls, ok
+class Diagnostics(NamedTuple):
+    """Host-side per-neuron state [neuron]: ``cos_plus``, ``cos_minus``, ``norms``,
+    ``neuron_class`` (0 dead, 1 S+, 2 S-, 3 mixed) and ``ok``."""
+
+    cos_plus: np.ndarray
+    cos_minus: np.ndarray
+    norms: np.ndarray
+    neuron_class: np.ndarray
+    ok: np.ndarray
+
+
+def diagnostics(X, y, W, v) -> Diagnostics:
+    """The :class:`Diagnostics` of (W, v) on the host."""
+    a = _alignment(np, X, y > 0, W, v, _centres(X, y))
+    cls = np.where(a.dead, 0, np.where(a.s_plus, 1, np.where(a.s_minus, 2, 3)))
+    return Diagnostics(a.cos_plus, a.cos_minus, a.norms, cls, a.ok)
 
 
 def stable_rank(W) -> float:
@@ -193,6 +182,14 @@ def stable_rank(W) -> float:
 
 
 # ---- one integration ------------------------------------------------------------------------------
+class Snapshot(NamedTuple):
+    """The state at time ``t``: ``W`` [neuron, input], ``v`` [neuron] (host copies)."""
+
+    t: float
+    W: np.ndarray
+    v: np.ndarray
+
+
 class _Record:
     """Per-step summaries of one integration, computed where the state lives (a GPU's arrays stay
     on the device): per step four numbers cross to the host (all aligned, fraction aligned, the
@@ -202,17 +199,18 @@ class _Record:
     def __init__(self, bk, X, y, W, v, config, trajectories):
         self.bk, self.config, self.trajectories = bk, config, trajectories
         self.X, self.pos = bk.asarray(X), bk.asarray(y) > 0
-        self.centres = _centre_args(X, y, bk)
+        self.centres = _centres(X, y, bk)
         self.bal0 = self.bal_change = self.bal = _balance(bk.xp, W, v)
         self.pattern, self.last_change = (self.X @ W.T) > 0, 0
         self.ts, self.losses, self.oks, self.fracs, self.bal_err, self.snaps = [], [], [], [], [], []
 
     def observe(self, k: int, t: float, W, v) -> None:
         xp = self.bk.xp
-        *_, active, _, _, _, ok = _alignment(xp, self.X, self.pos, W, v, *self.centres)
+        align = _alignment(xp, self.X, self.pos, W, v, self.centres)
+        active = align.active
         self.bal = _balance(xp, W, v)
         changed = xp.any(active != self.pattern)
-        okf = xp.astype(ok, xp.float64)
+        okf = xp.astype(align.ok, xp.float64)
         flags = self.bk.to_numpy(xp.stack([xp.min(okf), xp.mean(okf),
                                            xp.max(xp.abs(self.bal - self.bal0)),
                                            xp.astype(changed, xp.float64)]))
@@ -226,7 +224,7 @@ class _Record:
             self.snap(t, W, v)
 
     def snap(self, t, W, v) -> None:
-        self.snaps.append((t, self.bk.to_numpy(W).copy(), self.bk.to_numpy(v).copy()))
+        self.snaps.append(Snapshot(t, self.bk.to_numpy(W).copy(), self.bk.to_numpy(v).copy()))
 
     def smooth_drift(self) -> float:
         """max_j |b_j - b_j(t_c)| since the last pattern change t_c (the smooth phase's drift)."""
@@ -244,14 +242,13 @@ def integrate(bk, X, y, W0, v0, config, step, trajectories=False):
     arrays ``t``, ``loss``, ``all_ok``, ``frac_ok``, ``bal_err`` (all one entry per recorded state),
     the final ``W``, ``v``, the rate ``lam``, ``truncated`` (max_steps reached first), the
     smooth-phase drift ``bal_err_smooth``, ``t_last_crossing`` and, with ``trajectories``, the
-    snapshots ``snaps`` [(t, W, v)] every ``record_every`` steps."""
+    snapshots ``snaps`` (:class:`Snapshot`) every ``record_every`` steps."""
     scale = loss_scale(config, len(y))
     lam = float(scale * max(np.linalg.norm(c) for c in centres(X, y)))
     dtau = step / lam
     logistic = config.loss == "logistic"
     Xb, yb, W, v = bk.asarray(X), bk.asarray(y), bk.asarray(W0), bk.asarray(v0)
-    _, _, l0 = field(bk, Xb, yb, W, v, scale, logistic)
-    loss0 = float(l0)
+    loss0 = float(field(bk, Xb, yb, W, v, scale, logistic).loss)
     rec = _Record(bk, X, y, W, v, config, trajectories)
     t, stopped = 0.0, False
     for k in range(config.max_steps + 1):
@@ -261,16 +258,17 @@ def integrate(bk, X, y, W0, v0, config, step, trajectories=False):
             break
         if k == config.max_steps:          # truncated: the record ends at the state it has
             break
-        W, v, dt, lo = rk4_step(bk, Xb, yb, W, v, dtau, loss0, scale, logistic)
-        if rec.losses:                      # lo is the loss at the start of this step
-            _check_step(rec.losses[-1], float(lo), t, step)
-        rec.losses.append(float(lo))
-        t += float(dt)
-    _, _, lo = field(bk, Xb, yb, W, v, scale, logistic)
+        st = rk4_step(bk, Xb, yb, W, v, dtau, loss0, scale, logistic)
+        W, v = st.W, st.v
+        if rec.losses:                      # st.loss is the loss at the start of this step
+            _check_step(rec.losses[-1], float(st.loss), t, step)
+        rec.losses.append(float(st.loss))
+        t += float(st.dt)
+    lo = field(bk, Xb, yb, W, v, scale, logistic).loss
     if rec.losses:
         _check_step(rec.losses[-1], float(lo), t, step)
     rec.losses.append(float(lo))
-    if trajectories and rec.snaps[-1][0] != t:
+    if trajectories and rec.snaps[-1].t != t:
         rec.snap(t, W, v)
     out = {"t": np.asarray(rec.ts), "loss": np.asarray(rec.losses), "all_ok": np.asarray(rec.oks),
            "frac_ok": np.asarray(rec.fracs), "bal_err": np.asarray(rec.bal_err),

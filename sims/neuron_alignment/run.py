@@ -5,11 +5,13 @@ import math
 
 import numpy as np
 
-from .. import parallel as sweep
-from ..backend import get_backend
+from typing import NamedTuple
+
+from .. import parallel
+from ..context import RunContext
 from ..results import Result, make_result
 from . import model
-from .model import NeuronAlignmentConfig, diagnostics, loss_scale, summarise
+from .config import NeuronAlignmentConfig, loss_scale
 
 # per-step arrays of grid point 0 and their dims
 TRAJECTORY_DIMS = {
@@ -25,14 +27,19 @@ ORDER_KEYS = ("order_steps", "order_bal_err", "order_t_final", "order_bal_err_sm
               "order_loss_final", "order_norm_change", "order_truncated")
 
 
-def _integrate(*args, **kwargs):
-    """``integrate`` looked up on the package at call time (tests/test_resume.py patches
-    ``sims.neuron_alignment.integrate`` to interrupt a sweep)."""
-    from sims import neuron_alignment as package
-    return package.integrate(*args, **kwargs)
+class Seeds(NamedTuple):
+    """The seed tree: ``SeedSequence(seed).spawn(2)`` = the data (every (n, mu) drawn from it,
+    the same for every eps) and the init directions and signs (shared by every grid point)."""
+
+    data: np.random.SeedSequence
+    init: np.random.SeedSequence
 
 
-def simulate(config: NeuronAlignmentConfig) -> Result:
+def seeds_of(config: NeuronAlignmentConfig) -> Seeds:
+    return Seeds(*parallel.seeds_for(config, 2))
+
+
+def simulate(config: NeuronAlignmentConfig, run: RunContext) -> Result:
     """Gradient flow from a small balanced init at every (n, mu, eps) of the grid.
 
     Returns arrays (dims): per grid point ``t_align``, ``dt_align``, ``t_escape``, ``dt_escape``,
@@ -47,10 +54,10 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
     ``order_bal_err_smooth``, ``order_norm_change``, ``order_t_final``, ``order_loss_final``,
     ``order_truncated`` [halving]; coordinates ``n``, ``mu``, ``eps``.
     """
-    bk = get_backend(config.backend, config)
-    data_ss, init_ss = np.random.SeedSequence(config.seed).spawn(2)
-    W0dir, v0sign = model.make_init(config.width, config.d, 1.0, np.random.default_rng(init_ss))
-    grid = sweep.Grid(n=config.n, mu=config.mu, eps=config.eps)
+    bk = run.backend
+    seeds = seeds_of(config)
+    W0dir, v0sign = model.make_init(config.width, config.d, 1.0, np.random.default_rng(seeds.init))
+    grid = parallel.Grid(n=config.n, mu=config.mu, eps=config.eps)
     points = list(enumerate(grid.points()))
     cache: dict = {}
 
@@ -65,8 +72,8 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
         X, y = data(n, mu, seed)
         return _grid_point(bk, config, g, X, y, eps * W0dir, eps * v0sign, W0dir, v0sign)
 
-    values = sweep.run(config, points, grid_point, seeds=[data_ss] * len(points),
-                       desc="neuron_alignment")
+    values = parallel.run(config, points, grid_point, seeds=[seeds.data] * len(points),
+                          desc="neuron_alignment")
     arrays = {k: v for k, v in values[0].items() if not k.startswith(("summary/", "base/"))}
     dims = {k: TRAJECTORY_DIMS[k] for k in arrays}
     for key in (k for k in values[0] if k.startswith("summary/")):
@@ -79,19 +86,19 @@ def simulate(config: NeuronAlignmentConfig) -> Result:
     dims.update({"n": ["n"], "mu": ["mu"], "eps": ["eps"]})
     coords = {"n": "n", "mu": "mu", "eps": "eps"}
     if config.halvings:
-        X, y = data(config.n[0], config.mu[0], data_ss)
+        X, y = data(config.n[0], config.mu[0], seeds.data)
         arrays.update(_halvings(bk, X, y, config.eps[0] * W0dir, config.eps[0] * v0sign, config,
-                                values[0], data_ss))
+                                values[0], seeds.data))
         dims.update({k: ["halving"] for k in ORDER_KEYS})
         coords["halving"] = "order_steps"
-    return make_result(config, arrays, dims, coords, backend=bk.name)
+    return make_result(config, arrays, dims, coords)
 
 
 def _grid_point(bk, config, g, X, y, W0, v0, W0dir, v0sign) -> dict:
     """One grid point: its summaries (``summary/<name>``) and, for point 0, the trajectory arrays
     and the drifts the step-halving sweep compares with."""
-    run = _integrate(bk, X, y, W0, v0, config, config.step, trajectories=(g == 0))
-    out = {f"summary/{k}": v for k, v in summarise(run).items()}
+    run = model.integrate(bk, X, y, W0, v0, config, config.step, trajectories=(g == 0))
+    out = {f"summary/{k}": v for k, v in model.summarise(run).items()}
     out["summary/lam"] = run["lam"]
     out["summary/x_min"] = float(np.min(np.linalg.norm(X, axis=1)))
     out["summary/init_cos"], out["summary/centre_rate"] = _own_centre(X, y, W0dir, v0sign, config)
@@ -104,18 +111,19 @@ def _grid_point(bk, config, g, X, y, W0, v0, W0dir, v0sign) -> dict:
 def _own_centre(X, y, W0, v0, config):
     """Per neuron: the initial cosine to its own data centre (x_+ for v > 0, x_- for v < 0) and
     that centre's rate c |x_{+-}| (theory (v))."""
-    cos_p, cos_m, *_ = diagnostics(X, y, W0, v0)
+    diag = model.diagnostics(X, y, W0, v0)
     norms = [np.linalg.norm(c) for c in model.centres(X, y)]
-    return (np.where(v0 > 0, cos_p, cos_m),
+    return (np.where(v0 > 0, diag.cos_plus, diag.cos_minus),
             loss_scale(config, len(y)) * np.where(v0 > 0, norms[0], norms[1]))
 
 
 def _trajectory_arrays(run, X, y) -> dict:
     ts, cp, cm, nw, vs, cl, sv = [], [], [], [], [], [], []
-    for t, W, v in run["snaps"]:
-        cos_p, cos_m, norms, cls, _ = diagnostics(X, y, W, v)
-        ts.append(t), cp.append(cos_p), cm.append(cos_m), nw.append(norms), vs.append(v)
-        cl.append(cls), sv.append(np.linalg.svd(W, compute_uv=False))
+    for snap in run["snaps"]:
+        diag = model.diagnostics(X, y, snap.W, snap.v)
+        ts.append(snap.t), cp.append(diag.cos_plus), cm.append(diag.cos_minus)
+        nw.append(diag.norms), vs.append(snap.v), cl.append(diag.neuron_class)
+        sv.append(np.linalg.svd(snap.W, compute_uv=False))
     return {"t": run["t"], "loss": run["loss"], "all_ok": run["all_ok"], "frac_ok": run["frac_ok"],
             "bal_err_t": run["bal_err"], "snap_t": np.asarray(ts), "cos_plus": np.asarray(cp),
             "cos_minus": np.asarray(cm), "norm_w": np.asarray(nw), "v_t": np.asarray(vs),
@@ -137,10 +145,11 @@ def _halvings(bk, X, y, W0, v0, config, point0, seed) -> dict:
     """Balancedness drift and final state at step, step/2, ..., step/2^halvings, run to the same
     t_end; the halved runs go through the sweep runner (one checkpoint each)."""
     steps = [config.step / 2**k for k in range(config.halvings + 1)]
-    finer = sweep.run(config, steps[1:],
-                      lambda s, _seed: _drifts(_integrate(bk, X, y, W0, v0, config, s), W0, v0),
-                      seeds=[seed] * (len(steps) - 1), desc="neuron_alignment halvings",
-                      key="halvings")
+    finer = parallel.run(config, steps[1:],
+                          lambda s, _seed: _drifts(model.integrate(bk, X, y, W0, v0, config, s),
+                                                   W0, v0),
+                          seeds=[seed] * (len(steps) - 1), desc="neuron_alignment halvings",
+                          key="halvings")
     base = {k.removeprefix("base/"): v for k, v in point0.items() if k.startswith("base/")}
     runs = [base, *finer]
     col = lambda key: np.asarray([float(r[key]) for r in runs])   # noqa: E731

@@ -36,8 +36,10 @@ from ..simulator import Simulator
 from .claims import chinchilla_claims, mrs_claims, plrf_claims
 from .claims_co import co_claims, exponents
 from .compute_optimal import co_curves, frontier
-from .config import CO_METHODS, MODELS, Config, ScalingLawsConfig, kind
-from .model import cost, simulate
+from . import run
+from .config import (CO_METHODS, ChinchillaConfig, ComputeOptimalConfig, MrsConfig, PlrfConfig,
+                     ScalingLawsConfig, kind)
+from .run import cost
 from .plrf import expected_loss, plrf_problem, sgd_chunk
 from theory import scaling_laws as theory
 
@@ -46,7 +48,7 @@ SIMULATOR = Simulator(
     summary="random-feature scaling laws (Maloney, Roberts & Sully 2022), one-pass SGD on power-law "
             "random features vs its exact recursion and the compute-optimal phases (Paquette et "
             "al. 2024), Chinchilla L(N, D) fits (Hoffmann et al. 2022; Besiroglu et al. 2024)",
-    config=ScalingLawsConfig, simulate=simulate, kind=kind,
+    config=ScalingLawsConfig, simulate=run.simulate, kind=kind,
     claims={"mrs": mrs_claims, "plrf": plrf_claims, "chinchilla": chinchilla_claims,
             "compute_optimal": co_claims},
     symbolic=theory.verify,
@@ -57,8 +59,10 @@ SIMULATOR = Simulator(
     cost=cost, benchmarks="benchmarks.scaling_laws",
     outputs="sims.scaling_laws.outputs",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
-__all__ = ["SIMULATOR", "CO_METHODS", "MODELS", "Config", "ScalingLawsConfig", "claims",
+__all__ = ["SIMULATOR", "CO_METHODS", "ChinchillaConfig", "ComputeOptimalConfig", "MrsConfig",
+           "PlrfConfig", "ScalingLawsConfig", "claims",
            "co_curves", "cost", "exponents", "expected_loss", "frontier", "kind", "plrf_problem",
            "sgd_chunk", "simulate"]
 

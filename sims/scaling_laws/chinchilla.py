@@ -10,27 +10,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_backend
-from .. import parallel as sweep
+from .. import parallel
 from . import streams
-from .config import ScalingLawsConfig
+from ..backend import Backend
+from .config import ChinchillaConfig
 from theory import scaling_laws as theory
 
 PARAMS = ("E", "A", "B", "a", "b")
 
 
-def _bootstrap(c: ScalingLawsConfig, N, D, L, start) -> np.ndarray:
+def _bootstrap(c: ChinchillaConfig, N, D, L, start) -> np.ndarray:
     """(replicate, stat) with stats a, b, b/(a+b): resamples drawn in turn from default_rng(seed)."""
     n = len(L)
     states = streams.states(np.random.default_rng(c.seed),
                             [lambda rng: rng.integers(0, n, n)] * c.bootstrap)
-    values = sweep.run(c, range(c.bootstrap), lambda k, st: theory.bootstrap_refit(
+    values = parallel.run(c, range(c.bootstrap), lambda k, st: theory.bootstrap_refit(
         N, D, L, streams.generator(st).integers(0, n, n), start),
         seeds=states, desc="scaling_laws[bootstrap]", key="bootstrap")
     return np.asarray(values).reshape(c.bootstrap, 3)
 
 
-def simulate_chinchilla(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
+def simulate_chinchilla(c: ChinchillaConfig, bk: Backend) -> tuple[dict, dict]:
     """Arrays, dims and backend of a ``chinchilla`` experiment (see :func:`sims.scaling_laws.simulate`)."""
     rng = np.random.default_rng(np.random.SeedSequence(c.seed))
     N, D, L = theory.chinchilla_data(rng, c.noise, c.chin_grid)
@@ -45,4 +45,4 @@ def simulate_chinchilla(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
     dims = {"N": ["point"], "D": ["point"], "L": ["point"], "fit": ["param"], "fit_mean": ["param"],
             "ci": ["bound", "stat"], "true": ["param"], "boot": ["replicate", "stat"],
             "params": ["param"], "stats": ["stat"]}
-    return arrays, dims, get_backend(c.backend, c).name
+    return arrays, dims

@@ -27,7 +27,7 @@ def _slopes(n, losses) -> tuple[float, float, int]:
     return float(s.mean()), float(s.std(ddof=1) / np.sqrt(s.size)), s.size
 
 
-def mrs_claims(name: str, res: Result, exps) -> list[Claim]:
+def mrs_claims(res: Result, exps) -> list[Claim]:
     """Claims of an ``mrs`` experiment: loss ~ N^-alpha at P >> N and ~ P^-alpha at N >> P (rivals:
     the variance-limited 1/N law and the spectrum's own exponent -(1 + alpha)); the N = P spike
     (control: ridge on the same features)."""
@@ -65,7 +65,7 @@ def mrs_claims(name: str, res: Result, exps) -> list[Claim]:
     return out
 
 
-def plrf_claims(name: str, res: Result, exps) -> list[Claim]:
+def plrf_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``plrf`` experiment: Monte-Carlo SGD = the exact expected-loss recursion (rivals:
     the recursion without the SGD-noise term, and with gamma halved); the limit loss ~ d^-2alpha for
     2 beta > 1 (rival: the 2 beta < 1 branch d^-(2 alpha + 2 beta - 1))."""
@@ -112,7 +112,7 @@ def plrf_claims(name: str, res: Result, exps) -> list[Claim]:
     return out
 
 
-def chinchilla_claims(name: str, res: Result, exps) -> list[Claim]:
+def chinchilla_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``chinchilla`` experiment: the summed-Huber fit recovers N_opt's exponent
     b/(a+b) (control: the averaged objective, Besiroglu et al.'s failure), and its bootstrap
     interval holds the truth but not the D_opt exponent a/(a+b) (or Kaplan et al.'s 0.73)."""

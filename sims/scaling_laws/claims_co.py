@@ -93,7 +93,7 @@ def tolerances(m: dict, delta: float) -> tuple[np.ndarray, float]:
     return tol, amp
 
 
-def co_claims(name: str, res: Result, exps) -> list[Claim]:
+def co_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``compute_optimal`` experiment: the measured (x, y) match the phase's row and no
     other row (one row, control: the nearest other row, every other row checked); on the
     deterministic equivalent also its check against sampled W."""

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_backend
-from .. import parallel as sweep
+from .. import parallel
 from . import equivalent, plrf, streams
-from .config import ScalingLawsConfig
+from ..backend import Backend
+from .config import ComputeOptimalConfig
 
 
 def co_curves(bk, alpha, beta, dg, Wbig, steps, lr):
@@ -57,48 +57,47 @@ def frontier(dg, steps, curves, f_grid):
     return d_star, loss_star
 
 
-def grids(c: ScalingLawsConfig) -> tuple[np.ndarray, np.ndarray]:
+def grids(c: ComputeOptimalConfig) -> tuple[np.ndarray, np.ndarray]:
     """The widths d (geometric, rounded, unique) and the logged steps (300 log-spaced, unique)."""
     dg = np.unique(np.geomspace(c.co_d_min, c.co_d_max, c.co_n_d).round().astype(int))
     steps = np.unique(np.geomspace(1, c.co_steps, 300).round().astype(np.int64))
     return dg, steps
 
 
-def _sampled_draws(c: ScalingLawsConfig, bk, rng, dg, steps, draws: int, key: str) -> np.ndarray:
+def _sampled_draws(c: ComputeOptimalConfig, bk, rng, dg, steps, draws: int, key: str) -> np.ndarray:
     """``draws`` W matrices (v x max dg) from ``rng`` in turn, each a sweep point: the exact curves of
     every d in ``dg`` for each, shape (draw, width, step)."""
     v, dm = c.v_ratio * int(dg[-1]), int(dg[-1])
     states = streams.states(rng, [streams.normal((v, dm))] * draws)
-    values = sweep.run(c, range(draws), lambda k, st: co_curves(
+    values = parallel.run(c, range(draws), lambda k, st: co_curves(
         bk, c.alpha, c.beta, dg, streams.generator(st).standard_normal((v, dm)), steps, c.lr),
         seeds=states, desc=f"scaling_laws[{key}]", key=key)
     return np.asarray(values)
 
 
-def _equivalent(c: ScalingLawsConfig, dg, steps) -> np.ndarray:
+def _equivalent(c: ComputeOptimalConfig, bk: Backend, dg, steps) -> np.ndarray:
     """Deterministic-equivalent curves, one sweep point per width: (width, step)."""
-    values = sweep.run(c, [int(d) for d in dg], lambda d, _: equivalent.equivalent_curves(
-        c.alpha, c.beta, [d], c.v_ratio, c.lr, steps, backend=c.backend)[0],
+    values = parallel.run(c, [int(d) for d in dg], lambda d, _: equivalent.equivalent_curves(
+        c.alpha, c.beta, [d], c.v_ratio, c.lr, steps, backend=bk)[0],
         seeds=[None] * len(dg), desc="scaling_laws[equivalent]", key="equivalent")
     return np.asarray(values)
 
 
-def simulate_compute_optimal(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
+def simulate_compute_optimal(c: ComputeOptimalConfig, bk: Backend) -> tuple[dict, dict]:
     """Arrays, dims and backend of a ``compute_optimal`` experiment (see
     :func:`sims.scaling_laws.simulate`)."""
-    bk = get_backend(c.backend, c)
     dg, steps = grids(c)
     rng = np.random.default_rng(np.random.SeedSequence(c.seed))   # draw k: the k-th matrix it gives
     arrays, dims = {}, {}
     if c.co_method == "equivalent":
-        curves = _equivalent(c, dg, steps)
+        curves = _equivalent(c, bk, dg, steps)
         sd = np.zeros_like(curves)
         ks = steps[steps <= c.co_check_steps]
         check = _sampled_draws(c, bk, rng, [c.co_check_d], ks, c.co_draws, "check")[:, 0]
         arrays.update(check_steps=ks, check_sampled=check.mean(0),
                       check_sampled_se=check.std(0, ddof=1) / np.sqrt(c.co_draws),
                       check_equivalent=equivalent.equivalent_curves(
-                          c.alpha, c.beta, [c.co_check_d], c.v_ratio, c.lr, ks, backend=c.backend)[0],
+                          c.alpha, c.beta, [c.co_check_d], c.v_ratio, c.lr, ks, backend=bk)[0],
                       check_gd=equivalent.gd_curve(c.alpha, c.beta, c.co_check_d, c.v_ratio, c.lr, ks))
         dims.update(check_steps=["check_step"], check_sampled=["check_step"],
                     check_sampled_se=["check_step"], check_equivalent=["check_step"],
@@ -115,4 +114,4 @@ def simulate_compute_optimal(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
     dims.update(d_grid=["width"], steps=["step"], curves=["width", "step"],
                 curves_sd=["width", "step"], f_grid=["compute"], d_star=["compute"],
                 loss_star=["compute"])
-    return arrays, dims, bk.name
+    return arrays, dims

@@ -65,7 +65,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from ..backend import get_backend, kernel
+from ..backend import Backend, get_backend, kernel
 
 J0 = 2000
 
@@ -289,8 +289,9 @@ def equivalent_curves(alpha, beta, d_grid, v_ratio, lr, steps, backend="numba", 
     """Deterministic-equivalent expected-loss curves, shape (len(d_grid), len(steps)); gamma =
     lr / sum_j D_j (same convention as :func:`sims.scaling_laws.compute_optimal.co_curves`).
     ``block_h`` > 0 advances
-    the recursion in blocks (:func:`block_expected_loss`); 0 runs every step."""
-    bk = get_backend(backend)
+    the recursion in blocks (:func:`block_expected_loss`); 0 runs every step. ``backend``: a
+    resolved :class:`sims.backend.Backend` (a run's) or a backend's name."""
+    bk = backend if isinstance(backend, Backend) else get_backend(backend)
     steps = np.asarray(steps, dtype=np.int64)
     out = []
     for d in d_grid:

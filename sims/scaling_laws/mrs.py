@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_backend
-from .. import parallel as sweep
-from .config import ScalingLawsConfig
+from .. import parallel
+from ..backend import Backend
+from .config import MrsConfig
 
 
 def min_norm_loss(xp, X, U, w, lam):
@@ -37,7 +37,7 @@ def ridge_loss(xp, X, U, w, lam, penalty):
     return 0.5 * xp.sum(lam * err**2)
 
 
-def _sweeps(c: ScalingLawsConfig, bk, rng, M):
+def _sweeps(c: MrsConfig, bk, rng, M):
     """Loss vs N at P = p_big, vs P at N = p_big, and across N = q p_spike at P = p_spike."""
     xp = bk.xp
     lam = np.arange(1, M + 1, dtype=float) ** (-(1 + c.alpha))
@@ -55,12 +55,12 @@ def _sweeps(c: ScalingLawsConfig, bk, rng, M):
             "spike_ridge": [ridge(c.p_spike, n) for n in spike_n]}
 
 
-def finite_ns(c: ScalingLawsConfig) -> list[int]:
+def finite_ns(c: MrsConfig) -> list[int]:
     """N of the finite-latent sweep: M/4, M/2, M, 2M, 4M with M = ``m_finite``."""
     return [max(1, c.m_finite // 4), c.m_finite // 2, c.m_finite, 2 * c.m_finite, 4 * c.m_finite]
 
 
-def _finite(c: ScalingLawsConfig, bk, rng):
+def _finite(c: MrsConfig, bk, rng):
     """A finite latent dimension M = m_finite, P = max(p_big, 4M) >= M samples, N across M."""
     M = c.m_finite
     lam = np.arange(1, M + 1, dtype=float) ** (-(1 + c.alpha))
@@ -72,7 +72,7 @@ def _finite(c: ScalingLawsConfig, bk, rng):
                                 bk.asarray(lam))) for n in finite_ns(c)]
 
 
-def _one_seed(c: ScalingLawsConfig, bk, seed) -> dict:
+def _one_seed(c: MrsConfig, bk, seed) -> dict:
     """Every sweep of one seed (one latent teacher, data and feature draw)."""
     rng = np.random.default_rng(seed)
     out = {k: np.asarray(v) for k, v in _sweeps(c, bk, rng, c.m_latent).items()}
@@ -80,12 +80,15 @@ def _one_seed(c: ScalingLawsConfig, bk, seed) -> dict:
     return out
 
 
-def simulate_mrs(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
-    """Arrays, dims and backend of an ``mrs`` experiment (see :func:`sims.scaling_laws.simulate`)."""
-    bk = get_backend(c.backend, c)
-    seeds = np.random.SeedSequence(c.seed).spawn(c.seeds)
-    values = sweep.run(c, range(c.seeds), lambda k, seed: _one_seed(c, bk, seed), seeds=seeds,
-                       desc="scaling_laws[mrs]")
+def seeds_of(c: MrsConfig) -> list:
+    """The seed tree: draw k from ``SeedSequence(seed).spawn(seeds)[k]``."""
+    return parallel.seeds_for(c, c.seeds)
+
+
+def simulate_mrs(c: MrsConfig, bk: Backend) -> tuple[dict, dict]:
+    """Arrays and dims of an ``mrs`` experiment (see :func:`sims.scaling_laws.run.simulate`)."""
+    values = parallel.run(c, range(c.seeds), lambda k, seed: _one_seed(c, bk, seed),
+                          seeds=seeds_of(c), desc="scaling_laws[mrs]")
     arrays = {f"loss_{k}": np.stack([v[k] for v in values])
               for k in ("vs_N", "vs_P", "spike", "spike_ridge")}
     arrays.update(n_grid=np.asarray(c.n_grid), spike_ratios=np.asarray(c.spike_ratios),
@@ -95,4 +98,4 @@ def simulate_mrs(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
             "loss_spike": ["seed", "spike_ratio"], "loss_spike_ridge": ["seed", "spike_ratio"],
             "n_grid": ["n"], "spike_ratios": ["spike_ratio"],
             "finite_N": ["finite_n"], "loss_finite": ["seed", "finite_n"]}
-    return arrays, dims, bk.name
+    return arrays, dims

@@ -8,12 +8,15 @@ of v).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ..backend import get_backend, kernel
-from .. import parallel as sweep
+from ..backend import kernel
+from .. import parallel
 from . import streams
-from .config import ScalingLawsConfig
+from ..backend import Backend
+from .config import PlrfConfig
 
 
 @kernel(numba="sims.kernels.scaling_laws:sgd_chunk")
@@ -62,13 +65,13 @@ def plrf_problem(alpha, beta, d, v, rng):
     return dict(H=H, theta_star=theta_star, p_inf=float(max(p_inf, 0.0)), K=K, gamma_den=float(Dg.sum()))
 
 
-def log_steps_of(c: ScalingLawsConfig) -> np.ndarray:
+def log_steps_of(c: PlrfConfig) -> np.ndarray:
     """0 and ``n_log`` log-spaced steps up to ``steps`` (duplicates removed)."""
     steps = np.unique(np.geomspace(1, c.steps, c.n_log).round().astype(int))
     return np.concatenate([[0], steps])
 
 
-def _sgd(c: ScalingLawsConfig, bk, pr, gamma, log_steps, seed) -> dict:
+def _sgd(c: PlrfConfig, bk, pr, gamma, log_steps, seed) -> dict:
     """Monte-Carlo SGD, ``runs`` runs as one batch: mean loss and its s.e. at every logged step.
     The normals are drawn where the runs live (:meth:`Backend.stream`); two numbers per logged
     step come back."""
@@ -92,23 +95,35 @@ def _sgd(c: ScalingLawsConfig, bk, pr, gamma, log_steps, seed) -> dict:
     return {"mc_loss": np.asarray(mc), "mc_se": np.asarray(mc_se)}
 
 
-def _limit_losses(c: ScalingLawsConfig, seed) -> np.ndarray:
+def _limit_losses(c: PlrfConfig, seed) -> np.ndarray:
     """P_inf(d) for ``w_draws`` feature matrices at every d of ``d_grid``: (width, draw). The draws
     come one after another from one stream (seed ``seed``); each is a sweep point."""
     points = [(dd, k) for dd in c.d_grid for k in range(c.w_draws)]
     states = streams.states(np.random.default_rng(seed),
                             [streams.normal((c.v_ratio * dd, dd)) for dd, _ in points])
-    values = sweep.run(c, points, lambda p, st: plrf_problem(
+    values = parallel.run(c, points, lambda p, st: plrf_problem(
         c.alpha, c.beta, p[0], c.v_ratio * p[0], streams.generator(st))["p_inf"],
         seeds=states, desc="scaling_laws[plrf limit loss]", key="limit")
     return np.asarray(values, dtype=float).reshape(len(c.d_grid), c.w_draws)
 
 
-def simulate_plrf(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
-    """Arrays, dims and backend of a ``plrf`` experiment (see :func:`sims.scaling_laws.simulate`)."""
-    bk = get_backend(c.backend, c)
-    s_prob, s_sgd, s_lim = np.random.SeedSequence(c.seed).spawn(3)
-    pr = plrf_problem(c.alpha, c.beta, c.d, c.v_ratio * c.d, np.random.default_rng(s_prob))
+class Seeds(NamedTuple):
+    """The seed tree: ``SeedSequence(seed).spawn(3)`` = the problem (W), the SGD runs' normals and
+    the limit losses' W draws."""
+
+    problem: np.random.SeedSequence
+    sgd: np.random.SeedSequence
+    limit: np.random.SeedSequence
+
+
+def seeds_of(c: PlrfConfig) -> Seeds:
+    return Seeds(*parallel.seeds_for(c, 3))
+
+
+def simulate_plrf(c: PlrfConfig, bk: Backend) -> tuple[dict, dict]:
+    """Arrays and dims of a ``plrf`` experiment (see :func:`sims.scaling_laws.run.simulate`)."""
+    seeds = seeds_of(c)
+    pr = plrf_problem(c.alpha, c.beta, c.d, c.v_ratio * c.d, np.random.default_rng(seeds.problem))
     gamma = float(c.lr / pr["gamma_den"])
     lam, U = np.linalg.eigh(pr["H"])
     a0 = (U.T @ pr["theta_star"]) ** 2
@@ -117,13 +132,13 @@ def simulate_plrf(c: ScalingLawsConfig) -> tuple[dict, dict, str]:
                                       log_steps))
     half = bk.to_numpy(expected_loss(bk, bk.asarray(lam), bk.asarray(a0), gamma / 2, pr["p_inf"],
                                      log_steps))
-    (mc,) = sweep.run(c, ["sgd"], lambda _, seed: _sgd(c, bk, pr, gamma, log_steps, seed),
-                      seeds=[s_sgd], desc="scaling_laws[plrf sgd]", key="sgd")
+    (mc,) = parallel.run(c, ["sgd"], lambda _, seed: _sgd(c, bk, pr, gamma, log_steps, seed),
+                         seeds=[seeds.sgd], desc="scaling_laws[plrf sgd]", key="sgd")
     arrays = {"log_steps": log_steps, "exact_loss": exact, "mc_loss": mc["mc_loss"],
               "mc_se": mc["mc_se"], "d_grid": np.asarray(c.d_grid),
-              "limit_loss": _limit_losses(c, s_lim), "eigenvalues": lam, "gamma": np.asarray(gamma),
+              "limit_loss": _limit_losses(c, seeds.limit), "eigenvalues": lam, "gamma": np.asarray(gamma),
               "gd_loss": gd_loss(lam, a0, gamma, pr["p_inf"], log_steps), "half_lr_loss": half}
     dims = {"log_steps": ["step"], "exact_loss": ["step"], "mc_loss": ["step"], "mc_se": ["step"],
             "d_grid": ["width"], "limit_loss": ["width", "draw"], "eigenvalues": ["eigen"],
             "gamma": [], "gd_loss": ["step"], "half_lr_loss": ["step"]}
-    return arrays, dims, bk.name
+    return arrays, dims

@@ -20,7 +20,7 @@ Theta_ij = sum_l m_l^2 (b_{l,i}.b_{l,j})(h_{l-1,i}.h_{l-1,j}) with b_l = df/dz_l
 ARPACK Lanczos (scipy eigsh on a LinearOperator, as in Cohen et al.'s code), traces by Hutchinson
 (Rademacher probes, standard error std/sqrt(m)).
 
-Experiment kinds (``experiments``; the config's ``kind``): ntk_init (empirical vs infinite-width
+Experiment kinds (``run``; the config's ``kind``): ntk_init (empirical vs infinite-width
 ReLU NTK, Jacot et al. 2018), width_sweep (sharpness and feature movement vs width, muP vs NTK,
 Noci et al. 2024), lr_transfer (loss after T steps vs lr per width, muP vs standard), eos (Cohen et
 al. 2021's Chebyshev toy problem), gauss_newton (Hessian vs Gauss-Newton vs NTK along a GD run),
@@ -32,8 +32,11 @@ from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import CLAIMS, REFERENCE
 from .curvature import Curvature, curvature_primal, empirical_ntk, hvp, jacobian, tangent_features
-from .experiments import RUNNERS, simulate, train_logged
-from .model import ACTS, KINDS, PARAMS, Config, SharpnessConfig, cost, kind
+from . import run
+from .config import (ACTS, KINDS, PARAMS, EosConfig, GaussNewtonConfig, LrTransferConfig,
+                     NtkInitConfig, SgdLstsqConfig, SgdNetConfig, SharpnessConfig,
+                     WidthSweepConfig, cost, kind)
+from .run import RUNNERS, train_logged
 from .net import (activation, chebyshev_data, forward, gd_steps, init_net, loss_and_grad, lstsq_sgd,
                   sgd_steps, teacher_data)
 from theory import sharpness as theory
@@ -43,12 +46,13 @@ SIMULATOR = Simulator(
     summary="MLPs in standard / NTK / muP parametrisation: empirical vs arc-cosine NTK (Jacot et al. "
             "2018), sharpness and feature movement across widths (Noci et al. 2024), lr transfer "
             "(Yang & Hu 2021), edge of stability (Cohen et al. 2021), SGD's tr(H) <= 2/eta (Wu & Su 2023)",
-    config=SharpnessConfig, simulate=simulate, kind=kind, claims=CLAIMS,
+    config=SharpnessConfig, simulate=run.simulate, kind=kind, claims=CLAIMS,
     symbolic=theory.verify, symbolic_reference=REFERENCE,
     figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init", "gauss_newton"),
     cost=cost, benchmarks="benchmarks.sharpness",
     outputs="sims.sharpness.outputs",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
 
 def claims(results) -> list[Claim]:
@@ -56,8 +60,9 @@ def claims(results) -> list[Claim]:
     return SIMULATOR.check(results)
 
 
-__all__ = ["ACTS", "CLAIMS", "KINDS", "PARAMS", "RUNNERS", "SIMULATOR", "Config", "Curvature",
-           "SharpnessConfig", "activation", "chebyshev_data", "claims", "cost", "curvature_primal",
+__all__ = ["ACTS", "CLAIMS", "KINDS", "PARAMS", "RUNNERS", "SIMULATOR", "Curvature", "EosConfig",
+           "GaussNewtonConfig", "LrTransferConfig", "NtkInitConfig", "SgdLstsqConfig",
+           "SgdNetConfig", "SharpnessConfig", "WidthSweepConfig", "activation", "chebyshev_data", "claims", "cost", "curvature_primal",
            "empirical_ntk", "forward", "gd_steps", "hvp", "init_net", "jacobian", "kind",
            "loss_and_grad", "lstsq_sgd", "sgd_steps", "simulate", "tangent_features", "teacher_data",
            "train_logged"]

@@ -60,7 +60,7 @@ def _pooled(x, y):
 
 
 # ---- ntk_init ---------------------------------------------------------------------------------------
-def ntk_init_claims(name: str, res: Result, exps) -> list[Claim]:
+def ntk_init_claims(res: Result, exps) -> list[Claim]:
     """Claims of an ``ntk_init`` experiment: every entry of the empirical NTK within the CLT band of
     Theta_inf at every width (control: the nearest rival kernel), and the RMS error ~ n^-1/2
     (control: the rival O(1/n) rate)."""
@@ -115,7 +115,7 @@ def _ntk_rate(res: Result) -> Claim:
 
 
 # ---- width_sweep ------------------------------------------------------------------------------------
-def width_sweep_claims(name: str, res: Result, exps) -> list[Claim]:
+def width_sweep_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``width_sweep`` experiment: width exponents of the sharpness change eta (lambda_T -
     lambda_0) and of the relative feature movement, for muP (0) and NTK (-1 and -1/2); each
     parametrisation's row is controlled by the other parametrisation's run of the same sweep."""
@@ -181,7 +181,7 @@ def _width_row(res: Result, params: list[str], param: str, quantity: str) -> Cla
 
 
 # ---- lr_transfer ------------------------------------------------------------------------------------
-def lr_transfer_claims(name: str, res: Result, exps) -> list[Claim]:
+def lr_transfer_claims(res: Result, exps) -> list[Claim]:
     """Claims of an ``lr_transfer`` experiment: the width exponent of the optimal base lr is 0 for
     muP and -1 for standard parametrisation, each controlled by the other parametrisation's run."""
     params = [str(p) for p in res["params"]]

@@ -4,6 +4,8 @@ Generic array-API code; the numba twins of the ``@kernel`` functions live in sim
 """
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 
 from ..backend import kernel
@@ -30,9 +32,26 @@ def _t_matmul(xp, A, B):
     return A.T @ B
 
 
-def forward(xp, Ws, mults, X, act, second=False):
-    """Pre-activations zs[l] (n_l x N), layer inputs hs[l] (hs[0] = X), phi' and (when ``second``)
-    phi'' per hidden layer."""
+class Forward(NamedTuple):
+    """A forward pass, per layer: pre-activations ``zs[l]`` [unit, sample] (n_l x N; zs[-1] the
+    output f), layer inputs ``hs[l]`` (hs[0] = X [feature, sample], hs[l] = phi(zs[l-1])), and per
+    hidden layer phi' ``d1s[l]`` and (when asked) phi'' ``d2s[l]``."""
+
+    zs: list
+    hs: list
+    d1s: list
+    d2s: list
+
+
+class LossGrad(NamedTuple):
+    """The loss L and its gradient ``grads[l]`` = dL/dW_l (shaped like W_l)."""
+
+    loss: float
+    grads: list
+
+
+def forward(xp, Ws, mults, X, act, second=False) -> Forward:
+    """The :class:`Forward` pass of the MLP (phi'' only when ``second``)."""
     zs, hs, d1s, d2s = [], [X], [], []
     h = X
     for l, W in enumerate(Ws):
@@ -43,11 +62,11 @@ def forward(xp, Ws, mults, X, act, second=False):
             hs.append(h)
             d1s.append(d1)
             d2s.append(d2)
-    return zs, hs, d1s, d2s
+    return Forward(zs, hs, d1s, d2s)
 
 
-def loss_and_grad(xp, Ws, mults, X, y, act):
-    """(L, [dL/dW_l]) by backpropagation (module docstring)."""
+def loss_and_grad(xp, Ws, mults, X, y, act) -> LossGrad:
+    """L and dL/dW_l by backpropagation (module docstring)."""
     zs, hs, d1s, _ = forward(xp, Ws, mults, X, act)
     N = X.shape[1]
     res = zs[-1] - y[None, :]
@@ -57,7 +76,7 @@ def loss_and_grad(xp, Ws, mults, X, y, act):
         grads[l] = mults[l] * (delta @ hs[l].T)
         if l:
             delta = mults[l] * _t_matmul(xp, Ws[l], delta) * d1s[l - 1]
-    return float(xp.sum(res * res)) / (2 * N), grads
+    return LossGrad(float(xp.sum(res * res)) / (2 * N), grads)
 
 
 @kernel(numba="sims.kernels.sharpness:gd_steps")

@@ -19,7 +19,7 @@ ALPHA = 0.01
 
 
 # ---- eos --------------------------------------------------------------------------------------------
-def eos_claims(name: str, res: Result, exps) -> list[Claim]:
+def eos_claims(res: Result, exps) -> list[Claim]:
     """Claims of an ``eos`` experiment (Cohen et al.'s Chebyshev toy): every EoS run's sharpness
     reaches 2/eta and its late-time mean sits at 2/eta (control for both: the small-eta run), and the
     small-eta run sharpens past every EoS run's 2/eta (control: the EoS runs themselves)."""
@@ -81,7 +81,7 @@ def _eos_rows(res: Result) -> list[Claim]:
 
 
 # ---- sgd_lstsq --------------------------------------------------------------------------------------
-def sgd_lstsq_claims(name: str, res: Result, exps) -> list[Claim]:
+def sgd_lstsq_claims(res: Result, exps) -> list[Claim]:
     """Claims of an ``sgd_lstsq`` experiment: GD converges iff eta < 2/lambda_max (control: the SGD
     runs) and batch-1 SGD converges iff eta < 2/tr H (control: the GD runs, Wu & Su's contrast)."""
     return _guard("least-squares stability claims", WUSU_REF, lambda: _lstsq_rows(res))
@@ -136,7 +136,7 @@ def _hits(mean: float, converging: bool) -> float:
 
 
 # ---- sgd_net ----------------------------------------------------------------------------------------
-def sgd_net_claims(name: str, res: Result, exps) -> list[Claim]:
+def sgd_net_claims(res: Result, exps) -> list[Claim]:
     """Claim of an ``sgd_net`` experiment: every SGD run that reached a global minimum has tr(H) <=
     2/eta (control: the GD runs from the same inits at the same eta, whose minima may violate it)."""
     return _guard("bounded SGD ends with tr(H) <= 2/eta", WUSU_REF, lambda: [_sgd_net_row(res)])

@@ -23,7 +23,7 @@ W_ij ~ N(0, 1/m), b_i ~ N(0, ``b_init``^2) (the authors use b_init = 1).
 
 Experiment kinds, from the config: ``strong`` (gamma < 0), ``weak`` (gamma > 0), ``no_decay``
 (gamma = 0, no claims). Every width in ``m_grid`` is trained on the same stream of batches (common
-random numbers; a sweep over widths through :func:`sims.sweep.run`, checkpointed per width) and
+random numbers; a sweep over widths through :func:`sims.parallel.run`, checkpointed per width) and
 evaluated, trained and at initialisation (the untrained control), on the same ``eval_batch``
 held-out samples. Theory in :mod:`theory.superposition`; claims in :mod:`.claims`.
 """
@@ -32,16 +32,12 @@ from __future__ import annotations
 from ..verdicts import Claim
 from ..simulator import Simulator
 from .claims import LLG, strong_claims, weak_claims
-from .model import (Config, REPRESENTED, SuperpositionConfig, adam, cost, decay, draw, eval_loss,
-                    loss_and_grads, mean_sq_overlap, probabilities, schedule, simulate, train_chunk,
-                    weighted_sq_overlap)
+from . import run
+from .config import SuperpositionConfig, kind
+from .model import (REPRESENTED, AdamWState, adam, decay, draw, eval_loss, loss_and_grads,
+                    mean_sq_overlap, probabilities, schedule, train_chunk, weighted_sq_overlap)
+from .run import cost
 from theory import superposition as theory
-
-
-def kind(config: SuperpositionConfig) -> str:
-    """``strong`` for gamma < 0 (rows pulled to norm 1), ``weak`` for gamma > 0 (ordinary decay),
-    ``no_decay`` for gamma = 0."""
-    return "strong" if config.gamma < 0 else "weak" if config.gamma > 0 else "no_decay"
 
 
 SIMULATOR = Simulator(
@@ -50,13 +46,14 @@ SIMULATOR = Simulator(
             "signed weight decay): strong superposition gives loss ~ 1/m and frequent features "
             "less overlapped than random rows, weak superposition keeps the m most frequent "
             "features and loss ~ m^-(alpha-1) (Liu, Liu & Gore 2025)",
-    config=SuperpositionConfig, simulate=simulate, kind=kind,
+    config=SuperpositionConfig, simulate=run.simulate, kind=kind,
     claims={"strong": strong_claims, "weak": weak_claims},
     symbolic=theory.verify, symbolic_reference=LLG,
     figure="figures.superposition", figure_kinds=("strong", "weak"),
     cost=cost, benchmarks="benchmarks.superposition",
     outputs="sims.superposition.outputs",
 )
+simulate = SIMULATOR.simulate       # the entry: backend and threads resolved once, then run.simulate
 
 
 def claims(results) -> list[Claim]:

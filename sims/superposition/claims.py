@@ -95,7 +95,7 @@ def _where(res: Result) -> str:
 
 
 # ---- strong superposition (gamma < 0) ---------------------------------------------------------
-def strong_claims(name: str, res: Result, exps) -> list[Claim]:
+def strong_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``strong`` experiment: the loss exponent -1 (controls: the weak law
     m^-(alpha-1) as rival; the untrained model), and frequent features overlapping less than random
     rows (control: the untrained model, whose rows are random)."""
@@ -157,7 +157,7 @@ def _below_random(res: Result, wov, norms) -> Claim:
 
 
 # ---- weak superposition (gamma > 0) -----------------------------------------------------------
-def weak_claims(name: str, res: Result, exps) -> list[Claim]:
+def weak_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``weak`` experiment: the loss exponent of the unlearned-feature tail, in m
     (controls: the strong law m^-1 as rival; the untrained model) and in the number k of
     represented features (control: the rival m^-1), and the represented features being the m most

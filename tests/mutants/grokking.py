@@ -1,6 +1,6 @@
 """Physics bugs the grokking claims must reject (see tests/mutation.py). The mutated functions are
 module globals looked up at call time: model._update and model.loss_and_grads by the generic
-train_chunk (the numpy backend the harness runs), metrics.independent_ascent by runs, and
+train_chunk (the numpy backend the harness runs), metrics.independent_ascent by run, and
 theory.grokking.energy_max by metrics."""
 from mutation import Mutant
 
@@ -8,8 +8,8 @@ MODEL = "sims.grokking.model"
 
 
 def _decay_sign(update):
-    def mutated(xp, P, g, m, v, t, lr, wd, b1, b2, eps, opt):
-        return update(xp, P, g, m, v, t, lr, -wd, b1, b2, eps, opt)    # g - wd theta: anti-decay
+    def mutated(xp, P, g, m, v, t, hp):
+        return update(xp, P, g, m, v, t, hp._replace(weight_decay=-hp.weight_decay))  # anti-decay
     return mutated
 
 

@@ -7,10 +7,9 @@ MODEL = "sims.neural_collapse.model"
 
 def _h_decay_twice(loss_and_grads):
     """dL/dH = G_0 + 2 lambda_H H (the decay of |H|^2, not of |H|^2/2)."""
-    def mutated(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce, use_bias):
-        loss, gH, gWs, gWout, gb = loss_and_grads(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce,
-                                                  use_bias)
-        return loss, gH + lam_h * H, gWs, gWout, gb
+    def mutated(xp, p, Y, hp):
+        loss, g = loss_and_grads(xp, p, Y, hp)
+        return loss, g._replace(H=g.H + hp.lambda_H * p.H)
     return mutated
 
 
@@ -18,34 +17,29 @@ def _hidden_decay_twice(loss_and_grads):
     """The weight decay of W_1..W_{M-1} counted twice (once in a loop over all layers, once more
     for the hidden ones). (Dropping it instead makes the loss unbounded below in the layer scales:
     GD diverges, which is a crash, not a ledger verdict.)"""
-    def mutated(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce, use_bias):
-        loss, gH, gWs, gWout, gb = loss_and_grads(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce,
-                                                  use_bias)
-        return loss, gH, gWs + lam_w * Ws, gWout, gb
+    def mutated(xp, p, Y, hp):
+        loss, g = loss_and_grads(xp, p, Y, hp)
+        return loss, g._replace(Ws=g.Ws + hp.lambda_W * p.Ws)
     return mutated
 
 
 def _bias_decayed(loss_and_grads):
     """The bias regularised with lambda_W although lambda_b = 0 (a copy-paste of the W term)."""
-    def mutated(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce, use_bias):
-        loss, gH, gWs, gWout, gb = loss_and_grads(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce,
-                                                  use_bias)
-        return loss, gH, gWs, gWout, gb + (lam_w * b if use_bias else 0 * b)
+    def mutated(xp, p, Y, hp):
+        loss, g = loss_and_grads(xp, p, Y, hp)
+        return loss, g._replace(b=g.b + (hp.lambda_W * p.b if hp.bias else 0 * p.b))
     return mutated
 
 
 def _ce_data_over_classes(loss_and_grads):
     """The CE data term averaged over the K classes instead of the N samples (gradient x N/K)."""
-    def mutated(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce, use_bias):
-        out = loss_and_grads(xp, H, Ws, Wout, b, Y, lam_w, lam_h, lam_b, ce, use_bias)
-        if not ce:
-            return out
-        scale = H.shape[1] / Y.shape[0]
-        _, gH0, gWs0, gWout0, gb0 = loss_and_grads(xp, H, Ws, Wout, b, Y, 0.0, 0.0, 0.0, ce,
-                                                   use_bias)           # the data part alone
-        loss, gH, gWs, gWout, gb = out
-        return (loss, gH + (scale - 1) * gH0, gWs + (scale - 1) * gWs0,
-                gWout + (scale - 1) * gWout0, gb + (scale - 1) * gb0)
+    def mutated(xp, p, Y, hp):
+        loss, g = loss_and_grads(xp, p, Y, hp)
+        if hp.loss != "ce":
+            return loss, g
+        scale = p.H.shape[1] / Y.shape[0]
+        _, g0 = loss_and_grads(xp, p, Y, hp._replace(lambda_W=0.0, lambda_H=0.0, lambda_b=0.0))
+        return loss, type(g)(*(a + (scale - 1) * a0 for a, a0 in zip(g, g0)))   # data part x N/K
     return mutated
 
 
@@ -53,10 +47,10 @@ def _centred_grams(layer_extras):
     """The class-mean Gram taken over centred means (h_G subtracted): Papyan's NC2 Gram where the
     claims read the uncentred one."""
     def mutated(xp, H, Ws, Y, counts):
-        grams, gains, sb_pinv = layer_extras(xp, H, Ws, Y, counts)
+        ex = layer_extras(xp, H, Ws, Y, counts)
         K = Y.shape[0]
         P = xp.eye(K, dtype=H.dtype) - 1.0 / K
-        return [P @ g @ P for g in grams], gains, sb_pinv
+        return ex._replace(grams=[P @ g @ P for g in ex.grams])
     return mutated
 
 

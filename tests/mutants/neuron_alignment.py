@@ -36,12 +36,12 @@ def _midpoint(rk4_step):
 
     def mutated(bk, X, y, W, v, dtau, loss0, scale, logistic):
         def f(Wa, va):
-            a, b, lo = model.field.generic(bk.xp, X, y, Wa, va, scale, logistic)
-            c = model.speed(float(lo), loss0)
-            return c * a, c * b, c, float(lo)
+            fl = model.field.generic(bk.xp, X, y, Wa, va, scale, logistic)
+            c = model.speed(float(fl.loss), loss0)
+            return c * fl.dW, c * fl.dv, c, float(fl.loss)
         a1, b1, c1, l1 = f(W, v)
         a2, b2, c2, _ = f(W + 0.5 * dtau * a1, v + 0.5 * dtau * b1)
-        return W + dtau * a2, v + dtau * b2, dtau * c2, l1
+        return model.Step(W + dtau * a2, v + dtau * b2, dtau * c2, l1)
     return mutated
 
 

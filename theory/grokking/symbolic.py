@@ -6,7 +6,7 @@ import functools
 import numpy as np
 import sympy as sp
 
-from . import (CRITICAL_FRACTION, ENERGY_MAX, LOCAL_EXPONENT, C_CRIT, PREDICTED_LAW,
+from .core import (CRITICAL_FRACTION, ENERGY_MAX, LOCAL_EXPONENT, C_CRIT, PREDICTED_LAW,
                THRESHOLD_LAWS, _M, _verify_dihedral, dataset, energy, energy_grad, energy_hessian,
                fourier_feature)
 

@@ -1,13 +1,14 @@
 # The chain every simulator shares: run one experiment -> check its claims -> ledger; its figure.
+# Every path comes from sims/paths.py (LAYOUT, in common.smk).
 
 rule run_experiment:
     input:
         f"{PROFILE_DIR}/{{sim}}.yaml",
     output:
-        npz="results/{profile}/{sim}/{experiment}.npz",
-        meta="results/{profile}/{sim}/{experiment}.json",
+        data=result("{sim}", "{experiment}"),
+        meta=f"{LAYOUT.stem('{sim}', '{experiment}')}.json",
     log:
-        "results/{profile}/logs/{sim}-{experiment}.log",
+        str(LAYOUT.log("{sim}-{experiment}")),
     threads: lambda w: run_resources(w)["cpus"]
     resources:
         runtime=lambda w: run_resources(w)["runtime"],
@@ -17,24 +18,26 @@ rule run_experiment:
     params:
         py=PY,
         profile_dir=lambda w, input: os.path.dirname(input[0]),
-        # finished points of a sweep survive a killed or preempted job (sims/sweep.py)
-        ckpt=lambda w: f"results/{w.profile}/checkpoints/{w.sim}/{w.experiment}",
+        stem=lambda w: LAYOUT.stem(w.sim, w.experiment),
+        format=FORMAT,
+        # finished points of a sweep survive a killed or preempted job (sims/parallel.py)
+        ckpt=lambda w: LAYOUT.checkpoints(w.sim, w.experiment),
     shell:
         # BLAS / numba threads pinned to the job's threads: parallel jobs must not oversubscribe
         "SIMS_CHECKPOINT_DIR={params.ckpt} "
         "{params.py} -m sims run {wildcards.sim} --profile-dir {params.profile_dir} "
-        "--experiment {wildcards.experiment} --threads {threads} "
-        "--out results/{wildcards.profile}/{wildcards.sim}/{wildcards.experiment} > {log} 2>&1 "
+        "--experiment {wildcards.experiment} --threads {threads} --format {params.format} "
+        "--out {params.stem} > {log} 2>&1 "
         "&& rm -rf {params.ckpt}"
 
 
 rule check_claims:
     input:
-        lambda w: expand("results/{profile}/{sim}/{e}.npz", e=experiments(w.sim), allow_missing=True),
+        lambda w: [result(w.sim, e) for e in experiments(w.sim)],
     output:
-        "results/{profile}/claims/{sim}.json",
+        str(LAYOUT.claims("{sim}")),
     log:
-        "results/{profile}/logs/{sim}-claims.log",
+        str(LAYOUT.log("{sim}-claims")),
     params:
         py=PY,
         profile_dir=PROFILE_DIR,
@@ -47,25 +50,25 @@ rule figure:
     input:
         lambda w: figure_inputs(w.sim),
     output:
-        pdf="results/{profile}/figures/{sim}.pdf",
-        png="results/{profile}/figures/{sim}.png",
+        pdf=f"{LAYOUT.figure('{sim}')}.pdf",
+        png=f"{LAYOUT.figure('{sim}')}.png",
     log:
-        "results/{profile}/logs/figure-{sim}.log",
+        str(LAYOUT.log("figure-{sim}")),
     params:
         py=PY,
+        stem=lambda w: LAYOUT.figure(w.sim),
     shell:
-        "{params.py} -m figures {wildcards.sim} {input} "
-        "--out results/{wildcards.profile}/figures/{wildcards.sim} > {log} 2>&1"
+        "{params.py} -m figures {wildcards.sim} {input} --out {params.stem} > {log} 2>&1"
 
 
 rule ledger:
     input:
-        expand(f"{RESULTS}/claims/{{sim}}.json", sim=SIMS),
+        expand(str(LAYOUT.claims("{sim}")), sim=SIMS),
     output:
-        md=f"{RESULTS}/claims.md",
-        json=f"{RESULTS}/claims.json",
+        md=str(LAYOUT.ledger[0]),
+        json=str(LAYOUT.ledger[1]),
     log:
-        f"{RESULTS}/logs/ledger.log",
+        str(LAYOUT.log("ledger")),
     params:
         py=PY,
         profile_dir=PROFILE_DIR,
@@ -76,11 +79,11 @@ rule ledger:
 rule claims_tex:
     """The ledger as LaTeX macros for a paper: \\input{claims.tex} (sims/latex.py)."""
     input:
-        f"{RESULTS}/claims.json",
+        str(LAYOUT.ledger[1]),
     output:
-        f"{RESULTS}/claims.tex",
+        str(LAYOUT.latex),
     log:
-        f"{RESULTS}/logs/claims-tex.log",
+        str(LAYOUT.log("claims-tex")),
     params:
         py=PY,
     shell:
@@ -93,12 +96,12 @@ rule report:
     script's docstring)."""
     input:
         figures=lambda w: [f for f in FIGURES if f.endswith(".png")],
-        ledger=f"{RESULTS}/claims.json",
+        ledger=str(LAYOUT.ledger[1]),
         script=f"{REPO}/scripts/report.py",
     output:
-        f"{RESULTS}/report.html",
+        str(LAYOUT.report),
     log:
-        f"{RESULTS}/logs/report.log",
+        str(LAYOUT.log("report")),
     params:
         py=PY,
         profile=PROFILE,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from ..context import RunContext
 from ..results import Result, make_result
 from .chinchilla import simulate_chinchilla
 from .compute_optimal import simulate_compute_optimal
@@ -17,7 +18,7 @@ COORDS = {"mrs": {"n": "n_grid", "spike_ratio": "spike_ratios", "finite_n": "fin
           "chinchilla": {"param": "params", "stat": "stats"}}
 
 
-def simulate(config: ScalingLawsConfig) -> Result:
+def simulate(config: ScalingLawsConfig, run: RunContext) -> Result:
     """Run one experiment of kind ``config.model``. Returns (arrays [dims]):
 
     ``mrs``: ``loss_vs_N`` [seed, n] (N = n_grid at P = p_big), ``loss_vs_P`` [seed, n] (P = n_grid at
@@ -35,10 +36,10 @@ def simulate(config: ScalingLawsConfig) -> Result:
     b of the summed-Huber fit, the averaged-objective fit, the generating constants), ``boot``
     [replicate, stat] and its 95% interval ``ci`` [bound, stat] (stats a, b, b/(a+b)).
     """
-    run = {"mrs": simulate_mrs, "plrf": simulate_plrf, "chinchilla": simulate_chinchilla,
-           "compute_optimal": simulate_compute_optimal}[config.model]
-    arrays, dims, backend = run(config)
-    return make_result(config, arrays, dims, coords=COORDS[config.model], backend=backend)
+    body = {"mrs": simulate_mrs, "plrf": simulate_plrf, "chinchilla": simulate_chinchilla,
+            "compute_optimal": simulate_compute_optimal}[config.model]
+    arrays, dims = body(config, run.backend)
+    return make_result(config, arrays, dims, coords=COORDS[config.model])
 
 
 EQUIV_Z, EQUIV_J, EQUIV_NEWTON = 2000, 2400, 10   # deterministic equivalent: z points, j-terms, iterations

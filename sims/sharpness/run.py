@@ -1,5 +1,5 @@
-"""The seven experiment kinds. Every loop over independent runs (widths, parametrisations, seeds,
-learning rates, step-size factors) goes through :func:`sims.sweep.run`, one checkpointed point per
+"""Sharpness: ``simulate`` and the seven experiment kinds. Every loop over independent runs (widths, parametrisations, seeds,
+learning rates, step-size factors) goes through :func:`sims.parallel.run`, one checkpointed point per
 run, with the SeedSequences the runs always had (children of the config's second master seed).
 
 Each runner returns ``(arrays, dims)`` for :func:`sims.results.make_result`.
@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import parallel as sweep
-from ..backend import get_backend
+from typing import NamedTuple
+
+from .. import parallel
+from ..context import RunContext
 from ..results import Result, make_result
 from . import curvature, net
+from .config import SharpnessConfig
 from theory import sharpness as theory
 
 
@@ -37,7 +40,7 @@ def train_logged(cfg, bk, Ws, mults, X, y, lr, rng, logs, extra=None):
     for j, t in enumerate(logs):
         with np.errstate(all="ignore"):
             st = list(net.gd_steps(bk, st, mults, Xb, yb, cfg.act, lr, int(t - done)))
-            loss[j] = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act)[0]
+            loss[j] = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act).loss
         done = int(t)
         if net.diverged(loss[j]):
             break
@@ -51,7 +54,7 @@ def train_logged(cfg, bk, Ws, mults, X, y, lr, rng, logs, extra=None):
 # ---- width and parametrisation -------------------------------------------------------------------
 def run_ntk_init(cfg, bk, seeds):
     """Empirical 2-layer ReLU NTK at init (NTK parametrisation) per width and seed vs theory.relu_ntk."""
-    X, _ = net.teacher_data(cfg.d, cfg.n_data, "regression", np.random.default_rng(seeds[0]))
+    X, _ = net.teacher_data(cfg.d, cfg.n_data, "regression", np.random.default_rng(seeds.data))
     exact = theory.relu_ntk(X)
     Xb = bk.asarray(X)
 
@@ -62,11 +65,11 @@ def run_ntk_init(cfg, bk, seeds):
                 "err_rms": np.sqrt(np.mean((emp - exact) ** 2))}
 
     W, S = len(cfg.widths), cfg.seeds
-    grid = sweep.Grid(width=cfg.widths, seed=range(S))
+    grid = parallel.Grid(width=cfg.widths, seed=range(S))
     # one spawn(W S) = the per-width spawn(S) calls of the original loop, in the same order
-    values = sweep.run(cfg, grid.points(), one, seeds=seeds[1].spawn(W * S),
+    values = parallel.run(cfg, grid.points(), one, seeds=seeds.runs.spawn(W * S),
                        desc="sharpness[ntk_init]")
-    arrays, dims = sweep.stack(values, grid, {"err_max": (), "err_rms": (),
+    arrays, dims = parallel.stack(values, grid, {"err_max": (), "err_rms": (),
                                               "ntk": ("sample", "sample_")})
     arrays["ntk_emp"], dims["ntk_emp"] = arrays.pop("ntk"), dims.pop("ntk")
     arrays.update(widths=np.array(cfg.widths), ntk_theory=exact, X=X)
@@ -77,7 +80,7 @@ def run_ntk_init(cfg, bk, seeds):
 def run_width_sweep(cfg, bk, seeds):
     """GD at base lr lrs[0] for every (parametrisation, width, seed): sharpness, loss and relative
     feature movement |phi(z_t) - phi(z_0)|_F / |phi(z_0)|_F at the logged steps."""
-    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds[0]))
+    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds.data))
     logs = _logs(cfg)
 
     def one(point, ss):
@@ -85,10 +88,10 @@ def run_width_sweep(cfg, bk, seeds):
         rng = np.random.default_rng(ss)
         Ws, mults, lrf = net.init_net(cfg, cfg.params[p], cfg.widths[i], rng)
         eta = cfg.lrs[0] * lrf
-        h0 = net.forward(np, Ws, mults, X, cfg.act)[1][1]
+        h0 = net.forward(np, Ws, mults, X, cfg.act).hs[1]          # the first hidden layer
 
         def feature_move(st, curv):
-            h1 = net.forward(np, [bk.to_numpy(w) for w in st], mults, X, cfg.act)[1][1]
+            h1 = net.forward(np, [bk.to_numpy(w) for w in st], mults, X, cfg.act).hs[1]
             return np.linalg.norm(h1 - h0) / np.linalg.norm(h0)
 
         _, sharp, loss, mv = train_logged(cfg, bk, Ws, mults, X, y, eta, rng, logs, feature_move)
@@ -97,12 +100,12 @@ def run_width_sweep(cfg, bk, seeds):
         return {"sharpness": sharp, "loss": loss, "feature_move": move, "eta": eta}
 
     P, W, S = len(cfg.params), len(cfg.widths), cfg.seeds
-    grid = sweep.Grid(param=range(P), width=range(W), seed=range(S))
-    values = sweep.run(cfg, grid.points(), one, seeds=_grandchildren(seeds[1], P * W, S),
+    grid = parallel.Grid(param=range(P), width=range(W), seed=range(S))
+    values = parallel.run(cfg, grid.points(), one, seeds=_grandchildren(seeds.runs, P * W, S),
                        desc="sharpness[width_sweep]")
-    arrays, dims = sweep.stack(values, grid, {k: ("step",) for k in ("sharpness", "loss",
+    arrays, dims = parallel.stack(values, grid, {k: ("step",) for k in ("sharpness", "loss",
                                                                      "feature_move")})
-    eta = sweep.stack(values, grid, {"eta": ()})[0]["eta"][:, :, 0]
+    eta = parallel.stack(values, grid, {"eta": ()})[0]["eta"][:, :, 0]
     arrays.update(widths=np.array(cfg.widths), logs=logs, eta=eta, params=np.array(cfg.params))
     dims.update(widths=["width"], logs=["step"], eta=["param", "width"], params=["param"])
     return arrays, dims
@@ -111,7 +114,7 @@ def run_width_sweep(cfg, bk, seeds):
 def run_lr_transfer(cfg, bk, seeds):
     """Loss after cfg.steps GD steps for every (parametrisation, width, seed, base lr); every lr of a
     (parametrisation, width, seed) starts from the same init (the same seed)."""
-    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds[0]))
+    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds.data))
     Xb, yb = bk.asarray(X), bk.asarray(y)
 
     def one(point, ss):
@@ -120,15 +123,15 @@ def run_lr_transfer(cfg, bk, seeds):
         with np.errstate(all="ignore"):
             out = net.gd_steps(bk, net.state(bk, Ws), mults, Xb, yb, cfg.act, cfg.lrs[k] * lrf,
                                cfg.steps)
-            lo = net.loss_and_grad(bk.xp, list(out), mults, Xb, yb, cfg.act)[0]
+            lo = net.loss_and_grad(bk.xp, list(out), mults, Xb, yb, cfg.act).loss
         return {"final_loss": np.inf if net.diverged(lo) else lo}
 
     P, W, R, S = len(cfg.params), len(cfg.widths), len(cfg.lrs), cfg.seeds
-    run_seeds = _grandchildren(seeds[1], P * W, S)            # one init per (param, width, seed)
-    grid = sweep.Grid(param=range(P), width=range(W), seed=range(S), lr=range(R))
-    values = sweep.run(cfg, grid.points(), one, seeds=[run_seeds[j // R] for j in range(P * W * S * R)],
+    run_seeds = _grandchildren(seeds.runs, P * W, S)            # one init per (param, width, seed)
+    grid = parallel.Grid(param=range(P), width=range(W), seed=range(S), lr=range(R))
+    values = parallel.run(cfg, grid.points(), one, seeds=[run_seeds[j // R] for j in range(P * W * S * R)],
                        desc="sharpness[lr_transfer]")
-    final = sweep.stack(values, grid, {"final_loss": ()})[0]["final_loss"]
+    final = parallel.stack(values, grid, {"final_loss": ()})[0]["final_loss"]
     return ({"widths": np.array(cfg.widths), "lrs": np.array(cfg.lrs),
              "final_loss": final.transpose(0, 1, 3, 2), "params": np.array(cfg.params)},
             {"widths": ["width"], "lrs": ["lr"], "final_loss": ["param", "width", "lr", "seed"],
@@ -140,7 +143,7 @@ def run_eos(cfg, bk, seeds):
     """Cohen et al.'s toy: every run starts from the same init; eta = 2/(c lambda_0) per factor c
     (the factors lrs, then the small-eta control factor)."""
     X, y = net.chebyshev_data(cfg.n_data)
-    rng = np.random.default_rng(seeds[0])
+    rng = np.random.default_rng(seeds.data)
     Ws, mults, _ = net.init_net(cfg, "standard", cfg.widths[0], rng)
     lam0 = curvature.Curvature(bk, net.state(bk, Ws), mults, bk.asarray(X), bk.asarray(y),
                                cfg.act).top_eig(rng, cfg.lanczos_tol)
@@ -152,8 +155,8 @@ def run_eos(cfg, bk, seeds):
                                          np.random.default_rng(ss), logs)
         return {"sharpness": sharp, "loss": loss}
 
-    values = sweep.run(cfg, factors, one, seeds=seeds[1].spawn(len(factors)), desc="sharpness[eos]")
-    arrays, dims = sweep.stack(values, sweep.Grid(run=factors), {"sharpness": ("step",),
+    values = parallel.run(cfg, factors, one, seeds=seeds.runs.spawn(len(factors)), desc="sharpness[eos]")
+    arrays, dims = parallel.stack(values, parallel.Grid(run=factors), {"sharpness": ("step",),
                                                                  "loss": ("step",)})
     arrays.update(factors=np.array(factors), eta=2 / (np.array(factors) * lam0), lambda0=lam0,
                   logs=logs, is_control=np.array([False] * len(cfg.lrs)
@@ -164,8 +167,8 @@ def run_eos(cfg, bk, seeds):
 
 def run_gauss_newton(cfg, bk, seeds):
     """One GD run; at every logged step: lambda_max of H and of J^T J/N (Lanczos), NTK/N (dense)."""
-    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds[0]))
-    rng = np.random.default_rng(seeds[1])
+    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds.data))
+    rng = np.random.default_rng(seeds.runs)
     Ws, mults, lrf = net.init_net(cfg, cfg.params[0], cfg.widths[0], rng)
     logs = _logs(cfg)
 
@@ -185,7 +188,7 @@ def run_gauss_newton(cfg, bk, seeds):
 def run_sgd_lstsq(cfg, bk, seeds):
     """(1/2N)|Xw - y|^2 with N orthonormal rows in R^cols: GD and SGD (batch B) at each eta; the
     error |X(w_T - w*)| / |X(w_0 - w*)| (only the row-space part of the error can change)."""
-    rng = np.random.default_rng(seeds[0])
+    rng = np.random.default_rng(seeds.data)
     Q, _ = np.linalg.qr(rng.standard_normal((cfg.cols, cfg.rows)))
     X = Q.T                                            # rows x cols, X X^T = I
     w_star = rng.standard_normal(cfg.cols)
@@ -205,7 +208,7 @@ def run_sgd_lstsq(cfg, bk, seeds):
                 err[j] = np.linalg.norm(X @ (w - w_star)) / e0
         return {"rel_error": np.where(np.isfinite(err), err, np.inf)}   # overflow: diverged
 
-    values = sweep.run(cfg, cfg.lrs, one, seeds=seeds[1].spawn(len(cfg.lrs)),
+    values = parallel.run(cfg, cfg.lrs, one, seeds=seeds.runs.spawn(len(cfg.lrs)),
                        desc="sharpness[sgd_lstsq]")
     err = np.stack([v["rel_error"] for v in values], axis=1)
     ev = np.linalg.eigvalsh(H)
@@ -218,7 +221,7 @@ def run_sgd_lstsq(cfg, bk, seeds):
 def run_sgd_net(cfg, bk, seeds):
     """GD and SGD (batch B) on a small net at each eta, from one init per (eta, seed); at the end:
     loss, lambda_max (Lanczos) and tr(H) with its standard error (Hutchinson)."""
-    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds[0]))
+    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds.data))
     Xb, yb = bk.asarray(X), bk.asarray(y)
 
     def one(point, ss):
@@ -233,7 +236,7 @@ def run_sgd_net(cfg, bk, seeds):
                       net.sgd_steps(bk, net.state(bk, Ws), mults, Xb, yb, cfg.act, lr, idx))
             for j, st in enumerate(finals):
                 st = list(st)
-                lo = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act)[0]
+                lo = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act).loss
                 out["loss"][j] = np.inf if net.diverged(lo) else lo
                 if net.diverged(lo):
                     continue
@@ -243,10 +246,10 @@ def run_sgd_net(cfg, bk, seeds):
         return {**out, "lrf": lrf}
 
     R, S = len(cfg.lrs), cfg.seeds
-    grid = sweep.Grid(lr=range(R), seed=range(S))
-    values = sweep.run(cfg, grid.points(), one, seeds=seeds[1].spawn(R * S),
+    grid = parallel.Grid(lr=range(R), seed=range(S))
+    values = parallel.run(cfg, grid.points(), one, seeds=seeds.runs.spawn(R * S),
                        desc="sharpness[sgd_net]")
-    arrays, dims = sweep.stack(values, grid, {k: ("method",) for k in ("loss", "lam", "trace",
+    arrays, dims = parallel.stack(values, grid, {k: ("method",) for k in ("loss", "lam", "trace",
                                                                        "trace_se")})
     for k in ("loss", "lam", "trace", "trace_se"):
         arrays[k], dims[k] = arrays[k].transpose(2, 0, 1), ["method", "lr", "seed"]
@@ -262,7 +265,19 @@ COORDS = {"width": "widths", "step": "logs", "lr": "lrs", "run": "factors", "par
           "method": "methods"}
 
 
-def simulate(config) -> Result:
+class Seeds(NamedTuple):
+    """The seed tree of every kind: ``SeedSequence(seed).spawn(2)`` = the data and the runs (each
+    runner spawns its runs' seeds from the second)."""
+
+    data: np.random.SeedSequence
+    runs: np.random.SeedSequence
+
+
+def seeds_of(config: SharpnessConfig) -> Seeds:
+    return Seeds(*parallel.seeds_for(config, 2))
+
+
+def simulate(config: SharpnessConfig, run: RunContext) -> Result:
     """Run one experiment of kind ``config.kind`` (see RUNNERS); the master seed spawns [data, runs].
 
     Returns, by kind (dims in brackets):
@@ -279,8 +294,6 @@ def simulate(config) -> Result:
     lrs, methods.
     ``sgd_net``: loss, lam, trace, trace_se [method, lr, seed]; lrs (actual eta), methods.
     """
-    bk = get_backend(config.backend, config)
-    seeds = np.random.SeedSequence(config.seed).spawn(2)   # [data, runs]
-    arrays, dims = RUNNERS[config.kind](config, bk, seeds)
+    arrays, dims = RUNNERS[config.kind](config, run.backend, seeds_of(config))
     coords = {d: a for d, a in COORDS.items() if a in arrays and any(d in v for v in dims.values())}
-    return make_result(config, arrays, dims, coords=coords, backend=bk.name)
+    return make_result(config, arrays, dims, coords=coords)
