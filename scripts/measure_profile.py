@@ -5,7 +5,8 @@ cost model predicted for its SLURM job.
         [--out benchmarks/paper_profile.json] [--merge] [--markdown FILE] [--calibrate]
     .venv/bin/python scripts/measure_profile.py --from benchmarks/paper_profile.json --calibrate
 
-``--merge`` keeps the rows of the simulators not measured this time from the existing ``--out``;
+``--merge`` keeps the rows of the simulators not measured this time from the existing ``--out``
+(with ``--experiment``: every row but the experiments measured);
 ``--calibrate`` writes the measured jobs (CPU seconds, peak memory, and the work and bytes of the
 configs measured) into ``profiles/slurm/calibration.yaml`` as ``paper_runs``, which the cost model
 interpolates between (workflow/cost_model.py).
@@ -112,6 +113,8 @@ def main(argv=None) -> None:
     ap.add_argument("--profile", default="paper")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--experiment", nargs="*", help="measure only these experiments (of the "
+                    "--only simulators); with --merge every other row of --out is kept")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--results-dir", type=Path, help="keep the result files here (default: a "
                     "temporary folder); layout <dir>/<profile>/<sim>/<experiment>.npz")
@@ -136,6 +139,8 @@ def main(argv=None) -> None:
         except Exception:  # noqa: BLE001 - no such profile for this simulator
             continue
         for exp in data["experiments"]:
+            if a.experiment and exp not in a.experiment:
+                continue
             jobs.append((sim, exp, cost_model.job_resources(sim, exp, data)))
     rows = []
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as pool:
@@ -154,8 +159,11 @@ def main(argv=None) -> None:
             print(f"{s}/{e}: {shown}; requested {req['runtime']} min, {req['mem_mb']} MB",
                   flush=True)
     if a.merge and a.out and a.out.is_file():
-        done = {r["sim"] for r in rows}
-        rows += [r for r in json.loads(a.out.read_text())["rows"] if r["sim"] not in done]
+        done = {(r["sim"], r["experiment"]) for r in rows}
+        sims_done = {r["sim"] for r in rows}
+        rows += [r for r in json.loads(a.out.read_text())["rows"]
+                 if (r["sim"], r["experiment"]) not in done
+                 and (a.experiment or r["sim"] not in sims_done)]
     rows.sort(key=lambda r: (r["sim"], r["experiment"]))
     total = sum(r.get("cpu_s", 0.0) for r in rows) / 60
     report = {"profile": a.profile, "date": time.strftime("%Y-%m-%d"),
