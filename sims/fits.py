@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
 
 
 class Slope(NamedTuple):
@@ -31,6 +30,7 @@ def loglog_slope(x, y) -> Slope:
     k = int(ok.sum())
     if k < 2 or np.ptp(np.log(x[ok])) == 0:
         return Slope(float("nan"), float("nan"), k)
+    from scipy import stats       # here, not at import: scipy.stats costs every process ~1 s
     fit = stats.linregress(np.log(x[ok]), np.log(y[ok]))
     return Slope(float(fit.slope), float(fit.stderr) if k > 2 else float("nan"), k)
 
@@ -44,5 +44,6 @@ def semilog_slope(x, y) -> Slope:
     k = int(ok.sum())
     if k < 2 or np.ptp(np.log(x[ok])) == 0:
         return Slope(float("nan"), float("nan"), k)
+    from scipy import stats
     fit = stats.linregress(np.log(x[ok]), y[ok])
     return Slope(float(fit.slope), float(fit.stderr) if k > 2 else float("nan"), k)

@@ -1,10 +1,13 @@
-"""Kill anywhere: the quick workflow, killed with SIGKILL at several moments (one inside each
-simulator's sweep: the moment its first checkpoint point appears, plus random moments) and rerun,
-ends with results, claims, ledger and figures identical to an uninterrupted run's.
+"""Kill anywhere: the whole workflow (every simulator, every experiment kind: runs, claims,
+ledger, figures), killed with SIGKILL at several moments (one inside each simulator's sweep: the
+moment its first checkpoint point appears, plus random moments) and rerun, ends with results,
+claims, ledger and figures identical to an uninterrupted run's.
 
-The uninterrupted run is the session's quick workflow (conftest.quick_workflow, shared with the
-acceptance test in test_workflow.py). Arrays are compared bit for bit and metadata without its
-provenance (times, which differ by construction); claims JSON, the ledger and figure bytes exactly.
+Both runs use a reduced profile, ``tiny``: one tiny config of every experiment kind of every
+simulator (tests/tiny_configs.py), so the workflow has every rule and every sweep of the quick
+profile at a fraction of its cost; the quick profile itself runs once, in test_workflow.py. Arrays
+are compared bit for bit and metadata without its provenance (times, which differ by
+construction); claims JSON, the ledger and figure bytes exactly.
 """
 from __future__ import annotations
 
@@ -22,17 +25,32 @@ import pytest
 
 from sims.config import load_profile_file
 from sims.registry import names
+from tiny_results import write_tiny_profile
 
 REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "figures",
-             "--cores", "2", "--rerun-incomplete"]
+PROFILE = "tiny"
 MIN_KILLS = 5
 
 
+def _snakemake(work: Path) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "figures",
+            "--cores", "2", "--rerun-incomplete", "-d", str(work),
+            "--config", f"profile_dir={work / PROFILE}"]
+
+
+def _env() -> dict:
+    return {k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"}
+
+
+def _workdir(work: Path) -> Path:
+    """``work`` with the tiny profile folder ``work/tiny/<sim>.yaml`` in it."""
+    write_tiny_profile(work / PROFILE)
+    return work
+
+
 def _start(work: Path) -> subprocess.Popen:
-    return subprocess.Popen([*SNAKEMAKE, "-d", str(work)], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True,
-                            env={k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"})
+    return subprocess.Popen(_snakemake(work), cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True, env=_env())
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -41,13 +59,14 @@ def _kill(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait()
+    work = Path(proc.args[proc.args.index("-d") + 1])
     subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--unlock",
-                    "-d", str(proc.args[-1])], cwd=REPO, capture_output=True)
+                    "-d", str(work)], cwd=REPO, capture_output=True)
 
 
 def _points(work: Path, sim: str) -> int:
     """Checkpointed sweep points of ``sim`` on disk."""
-    root = work / "results" / "quick" / "checkpoints" / sim
+    root = work / "results" / PROFILE / "checkpoints" / sim
     return sum(1 for _ in root.rglob("item-*.npz")) if root.is_dir() else 0
 
 
@@ -61,9 +80,9 @@ def _arrays_and_meta(path: Path):
 
 def _compare(a: Path, b: Path) -> list[str]:
     diffs = []
-    base_a, base_b = a / "results" / "quick", b / "results" / "quick"
+    base_a, base_b = a / "results" / PROFILE, b / "results" / PROFILE
     for sim in names():
-        for exp in load_profile_file(sim, "quick")["experiments"]:
+        for exp in load_profile_file(sim, PROFILE, a)["experiments"]:
             x, mx = _arrays_and_meta(base_a / sim / f"{exp}.npz")
             y, my = _arrays_and_meta(base_b / sim / f"{exp}.npz")
             if mx != my:
@@ -84,8 +103,28 @@ def _compare(a: Path, b: Path) -> list[str]:
     return diffs
 
 
-def test_killed_anywhere_and_rerun_gives_the_identical_results(quick_workflow, tmp_path):
-    work = tmp_path / "killed"
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    work = _workdir(tmp_path_factory.mktemp("uninterrupted"))
+    proc = subprocess.run(_snakemake(work), cwd=REPO, capture_output=True, text=True, env=_env())
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return work
+
+
+def test_the_tiny_profile_has_every_kind_of_every_simulator(tmp_path):
+    """The reduced profile loses no rule: every simulator, every experiment kind."""
+    from sims.config import from_mapping
+    from sims.registry import get_simulator
+    write_tiny_profile(tmp_path / PROFILE)
+    for sim in names():
+        s = get_simulator(sim)
+        exps = load_profile_file(sim, PROFILE, tmp_path)["experiments"]
+        kinds = {s.kind(from_mapping(s.config, v)) for v in exps.values()}
+        assert set(s.claims) <= kinds, (sim, set(s.claims) - kinds)
+
+
+def test_killed_anywhere_and_rerun_gives_the_identical_results(uninterrupted, tmp_path):
+    work = _workdir(tmp_path / "killed")
     rng = random.Random(20261201)
     waiting = [s for s in names()]
     kills = []
@@ -117,9 +156,8 @@ def test_killed_anywhere_and_rerun_gives_the_identical_results(quick_workflow, t
         _kill(proc)
         kills.append("random")
         extra += 1
-    final = subprocess.run([*SNAKEMAKE, "-d", str(work)], cwd=REPO, capture_output=True, text=True,
-                           env={k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"})
+    final = subprocess.run(_snakemake(work), cwd=REPO, capture_output=True, text=True, env=_env())
     assert final.returncode == 0, final.stderr[-3000:]
     print(f"\nkill points: {kills}")
     assert len(kills) >= MIN_KILLS, kills
-    assert not _compare(quick_workflow, work), _compare(quick_workflow, work)
+    assert not _compare(uninterrupted, work), _compare(uninterrupted, work)

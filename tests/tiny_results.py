@@ -22,6 +22,35 @@ def quick_names(sim_name: str) -> dict[str, list[str]]:
     return out
 
 
+def tiny_names(sim_name: str) -> dict[str, dict]:
+    """Experiment name -> config values of every tiny config of ``sim_name``, named as
+    :func:`tiny_results` names them (the quick profile's name of the same kind)."""
+    sim = get_simulator(sim_name)
+    taken: dict[str, int] = {}
+    out = {}
+    for values in TINY[sim_name]:
+        kind = sim.kind(from_mapping(sim.config, values))
+        names = quick_names(sim_name).get(kind, [])
+        i = taken.get(kind, 0)
+        taken[kind] = i + 1
+        out[names[i] if i < len(names) else (kind if i == 0 else f"{kind}_{i}")] = values
+    return out
+
+
+def write_tiny_profile(folder) -> None:
+    """A profile folder (``<folder>/<sim>.yaml`` for every simulator) of the tiny configs: every
+    experiment kind of every simulator in seconds; the reduced profile of the kill test."""
+    from pathlib import Path
+
+    import yaml
+    from sims.registry import names
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for sim_name in names():
+        (folder / f"{sim_name}.yaml").write_text(yaml.safe_dump(
+            {"experiments": tiny_names(sim_name)}, sort_keys=False))
+
+
 @functools.lru_cache(maxsize=None)
 def tiny_results(sim_name: str) -> dict:
     """Experiment name -> Result of every tiny config of ``sim_name``, run on one thread."""
