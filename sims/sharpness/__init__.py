@@ -50,7 +50,8 @@ SIMULATOR = Simulator(
             "(Yang & Hu 2021), edge of stability (Cohen et al. 2021), SGD's tr(H) <= 2/eta (Wu & Su 2023)",
     config=SharpnessConfig, simulate=run.simulate, kind=kind, claims=CLAIMS,
     symbolic=theory.verify, symbolic_reference=REFERENCE,
-    figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init", "gauss_newton"),
+    figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init", "gauss_newton",
+                                                 "coord_check"),
     cost=cost, benchmarks="benchmarks.sharpness",
     outputs="sims.sharpness.outputs",
 )
