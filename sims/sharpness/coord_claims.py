@@ -93,9 +93,10 @@ def allowance(widths, mean_l1, names, target_l1: float) -> np.ndarray:
             delta = (L[:, 0, k["f"]] + eps * L[:, t, k["df"]]) / L[:, t, k["df"]]
         else:
             delta = eps * L[:, t, k["d" + n]] / L[:, t, q]
-        with np.errstate(all="ignore"):
-            g = np.where(delta < 1, -np.log1p(-np.minimum(delta, 1 - 1e-300)), np.inf)
-        out.append(float(abs(np.sum(w * g))))
+        if not np.all(delta < 1):          # (nan included) the correction is not bounded
+            out.append(float("inf"))
+            continue
+        out.append(float(abs(np.sum(w * -np.log1p(-delta)))))
     return np.array(out)
 
 
@@ -157,7 +158,7 @@ def _coord_row(res: Result, params, other: str) -> Claim:
             labelled(labels, pred), labelled(labels, np.round(m, 4)),
             f"per cell {z:.3g} s.e. + b; tol {labelled(labels, np.round(tol, 3))}",
             f"exponents: theory.coord_check_exponents (power counting; f at init -1/2 as mup "
-            f"allows). {z:.3g} = t_(1 - {ALPHA:g}/(2 x {len(c)}), {S - 1}) (Student t, {S} seeds, "
+            f"allows). {z:.3g} = t_(1 - {ALPHA:g}/(2 x {m_cells}), {S - 1}) (Student t, {S} seeds, "
             f"family-wise {ALPHA:g} Bonferroni over {m_cells} judged cells) x the seed s.e. of the "
             f"mean slope; b (max {np.max(b[judged]):.3g}, at "
             f"{labels[int(np.argmax(np.where(judged, b, -1)))]}) bounds the slope shift of the "
