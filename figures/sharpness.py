@@ -1,14 +1,16 @@
 """Figure: sharpness under NTK vs muP, learning-rate transfer, edge of stability, NTK convergence,
 Hessian vs NTK along GD.
 
-Reads the experiments of kinds ``width_sweep``, ``lr_transfer``, ``eos``, ``ntk_init`` and
-``gauss_newton``; draws only (never simulates). Panels (``PANELS``, each drawable alone with
+Reads the experiments of kinds ``width_sweep``, ``lr_transfer``, ``eos``, ``ntk_init``,
+``gauss_newton`` and ``coord_check``; draws only (never simulates). Panels (``PANELS``, each drawable alone with
 ``panel(name, experiments, ax)``):
 (a), (b) eta lambda_max vs GD step per width, NTK and muP (Noci et al. 2024's headline);
 (c) loss after T steps vs base learning rate per width, standard vs muP (transfer plot);
 (d) lambda_t vs step on Cohen et al.'s Chebyshev toy with the 2/eta lines, small-eta control dashed;
 (e) empirical-NTK error vs width with the CLT prediction sqrt(mean sigma^2/n);
-(f) lambda_max(H) and lambda_max(NTK)/N along a GD run, with the loss.
+(f) lambda_max(H) and lambda_max(NTK)/N along a GD run, with the loss;
+(g), (h), (i) microsoft/mup's coord-check plot for muP, NTK and standard: seed-mean l1 = mean |x|
+of the output f (solid) and of the feature change dz (dashed) vs width, one colour per record t.
 """
 from __future__ import annotations
 
@@ -120,9 +122,48 @@ def hessian_vs_ntk(exps, ax):
     twin.set(yscale="log", ylabel="loss (grey)")
 
 
+def _coord(exps, ax, param, letter):
+    cc = one(exps, "coord_check")
+    params = [str(p) for p in cc["params"]]
+    label = {"mup": "muP", "ntk": "NTK", "standard": "standard"}[param]
+    if param not in params:
+        ax.set_title(f"({letter}) no {label} run")
+        return
+    names = [str(n) for n in cc["coordinates"]]
+    l1 = np.nanmean(cc["l1"][params.index(param)], axis=1)           # [width, record, quantity]
+    w = cc["widths"]
+    for t in range(l1.shape[1]):
+        ax.plot(w, l1[:, t, names.index("f")], marker="o", ms=2.5, color=f"C{t}",
+                label=f"t = {t + 1}")
+        if t:
+            ax.plot(w, l1[:, t, names.index("dz")], marker="s", ms=2.5, ls="--", color=f"C{t}")
+    ax.plot([], [], color="grey", label="f (output)")
+    ax.plot([], [], color="grey", ls="--", label=r"$\Delta z$ (features)")
+    ax.set(xscale="log", yscale="log", xlabel="width n", ylabel="l1 = mean |x|",
+           title=f"({letter}) coord check, {label}")
+    ax.legend(ncol=2)
+
+
+def coord_check_mup(exps, ax):
+    """(g) mup's coord check for muP: l1 of f and dz vs width per record t (flat but f at t = 1)."""
+    _coord(exps, ax, "mup", "g")
+
+
+def coord_check_ntk(exps, ax):
+    """(h) the same for NTK: the feature change dz falls like width^-1/2."""
+    _coord(exps, ax, "ntk", "h")
+
+
+def coord_check_standard(exps, ax):
+    """(i) the same for standard parametrisation: the output grows with width after one step."""
+    _coord(exps, ax, "standard", "i")
+
+
 PANELS = {"sharpness_ntk": sharpness_ntk, "sharpness_mup": sharpness_mup,
           "lr_transfer": lr_transfer, "edge_of_stability": edge_of_stability,
-          "ntk_convergence": ntk_convergence, "hessian_vs_ntk": hessian_vs_ntk}
+          "ntk_convergence": ntk_convergence, "hessian_vs_ntk": hessian_vs_ntk,
+          "coord_check_mup": coord_check_mup, "coord_check_ntk": coord_check_ntk,
+          "coord_check_standard": coord_check_standard}
 
 
 def panel(name, exps, ax=None):

@@ -55,6 +55,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=cost_model.CALIBRATION)
     ap.add_argument("--only", nargs="*", help="simulators to (re)measure; others are kept")
+    ap.add_argument("--experiments", nargs="*", help="with --only SIM: (re)measure only these "
+                    "quick experiments; the simulator's other entries and its startup are kept")
     args = ap.parse_args()
     old = yaml.safe_load(args.out.read_text()) if args.out.is_file() else {}
     sims = dict(old.get("simulators", {}))
@@ -62,11 +64,18 @@ def main() -> None:
         for sim, module in sorted(modules().items()):
             if (args.only and sim not in args.only) or cost_model.cost_function(sim) is None:
                 continue
-            imports = [timed(f"import {module}") for _ in range(3)]
-            startup = statistics.median(s for s, _ in imports)
-            runs, compile_s = {}, 0.0
             data = load_profile_file(sim, "quick")
+            if args.experiments and sim in sims:
+                runs, compile_s = dict(sims[sim]["runs"]), sims[sim]["compile_s"]
+                startup, rss_base = sims[sim]["startup_s"], sims[sim]["rss_base_mb"]
+            else:
+                imports = [timed(f"import {module}") for _ in range(3)]
+                startup = statistics.median(s for s, _ in imports)
+                rss_base = statistics.median(r for _, r in imports)
+                runs, compile_s = {}, 0.0
             for exp, values in data["experiments"].items():
+                if args.experiments and exp not in args.experiments:
+                    continue
                 code = ("from sims.__main__ import main; assert main(['run', "
                         f"'{sim}', '--profile', 'quick', '--experiment', '{exp}', '--out', "
                         f"'{tmp}/{sim}-{exp}', '--threads', '1']) == 0")   # one process, as a 1-CPU job
@@ -80,7 +89,7 @@ def main() -> None:
                 print(f"{sim}/{exp}: {second:.2f} s warm, {first:.2f} s cold (CPU), {rss:.0f} MiB",
                       flush=True)
             sims[sim] = {"startup_s": round(startup, 3), "compile_s": round(compile_s, 3),
-                         "rss_base_mb": round(statistics.median(r for _, r in imports), 1),
+                         "rss_base_mb": round(rss_base, 1),
                          "runs": runs,
                          **({"paper_runs": sims[sim]["paper_runs"]}
                             if "paper_runs" in sims.get(sim, {}) else {})}
@@ -90,6 +99,8 @@ def main() -> None:
            "load_average": [round(x, 2) for x in os.getloadavg()],
            "seconds": "CPU seconds (user + system) of one-thread runs",
            "simulators": sims}
+    if args.experiments:        # a partial remeasure: the file's date and machine stay its own
+        out.update({k: old[k] for k in ("measured", "machine", "load_average") if k in old})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(cost_model.CALIBRATION_HEADER + yaml.safe_dump(out, sort_keys=True))
     print(f"wrote {args.out}")

@@ -5,8 +5,7 @@ cost model predicted for its SLURM job.
         [--out benchmarks/paper_profile.json] [--merge] [--markdown FILE] [--calibrate]
     .venv/bin/python scripts/measure_profile.py --from benchmarks/paper_profile.json --calibrate
 
-``--merge`` keeps the rows of the simulators not measured this time from the existing ``--out``
-(with ``--experiment``: every row but the experiments measured);
+``--merge`` keeps the rows of the simulators not measured this time from the existing ``--out``;
 ``--calibrate`` writes the measured jobs (CPU seconds, peak memory, and the work and bytes of the
 configs measured) into ``profiles/slurm/calibration.yaml`` as ``paper_runs``, which the cost model
 interpolates between (workflow/cost_model.py).
@@ -113,7 +112,7 @@ def main(argv=None) -> None:
     ap.add_argument("--profile", default="paper")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", nargs="*")
-    ap.add_argument("--experiment", nargs="*", help="measure only these experiments (of the "
+    ap.add_argument("--experiments", nargs="*", help="measure only these experiments (of the "
                     "--only simulators); with --merge every other row of --out is kept")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--results-dir", type=Path, help="keep the result files here (default: a "
@@ -139,7 +138,7 @@ def main(argv=None) -> None:
         except Exception:  # noqa: BLE001 - no such profile for this simulator
             continue
         for exp in data["experiments"]:
-            if a.experiment and exp not in a.experiment:
+            if a.experiments and exp not in a.experiments:
                 continue
             jobs.append((sim, exp, cost_model.job_resources(sim, exp, data)))
     rows = []
@@ -159,16 +158,20 @@ def main(argv=None) -> None:
             print(f"{s}/{e}: {shown}; requested {req['runtime']} min, {req['mem_mb']} MB",
                   flush=True)
     if a.merge and a.out and a.out.is_file():
-        done = {(r["sim"], r["experiment"]) for r in rows}
-        sims_done = {r["sim"] for r in rows}
+        for r in rows if a.experiments else ():   # a partial remeasure: each new row says when
+            r.update(date=time.strftime("%Y-%m-%d"), jobs_at_once=a.jobs)
+        done = {(r["sim"], r["experiment"]) for r in rows} if a.experiments else \
+            {r["sim"] for r in rows}
         rows += [r for r in json.loads(a.out.read_text())["rows"]
-                 if (r["sim"], r["experiment"]) not in done
-                 and (a.experiment or r["sim"] not in sims_done)]
+                 if ((r["sim"], r["experiment"]) if a.experiments else r["sim"]) not in done]
     rows.sort(key=lambda r: (r["sim"], r["experiment"]))
     total = sum(r.get("cpu_s", 0.0) for r in rows) / 60
     report = {"profile": a.profile, "date": time.strftime("%Y-%m-%d"),
               "machine": f"{platform.machine()} {os.cpu_count()} cores", "jobs_at_once": a.jobs,
               "total_cpu_min": round(total, 1), "rows": rows}
+    if a.experiments and a.merge and a.out and a.out.is_file():    # the file's header stays its own
+        kept = json.loads(a.out.read_text())
+        report.update({k: kept[k] for k in ("date", "machine", "jobs_at_once") if k in kept})
     print(f"total: {total:.1f} CPU-minutes over {len(rows)} experiments")
     if a.out:
         a.out.write_text(json.dumps(report, indent=1) + "\n")

@@ -303,6 +303,8 @@ SMALL = {   # small runs of every kind with claims (~4 s together) on which ever
     "lr_transfer": dict(kind="lr_transfer", params=("standard", "mup"), widths=(128, 256, 512),
                         base_width=16, d=8, n_data=16, lrs=tuple(2.0 ** k for k in range(-4, 7)),
                         steps=50, seeds=2, seed=3),
+    "coord_check": dict(kind="coord_check", widths=(64, 128, 256, 512), seeds=6, records=4,
+                        seed=2),
     "eos": dict(kind="eos", params=("standard",), init="xavier", gains=(1.9, 1.0, 1.0), depth=3,
                 widths=(100,), d=1, n_data=20, lrs=(3.0, 3.25), control_factor=8.0, steps=4000,
                 log_every=100, lanczos_tol=1e-6, seed=4),
@@ -362,6 +364,7 @@ def test_mup_claim_fails_on_a_width_dependent_change(small):
 
 
 MAIN = {"ntk_init": "ntk_emp", "width_sweep": "sharpness", "lr_transfer": "final_loss",
+        "coord_check": "l1",
         "eos": "sharpness", "sgd_lstsq": "rel_error", "sgd_net": "trace"}
 
 
@@ -380,3 +383,106 @@ def test_claims_report_instead_of_raising_on_mangled_results(small, kind):
         assert any(not r.passed for r in rows), (kind, case)
         if case == "nan":
             assert all(not r.passed for r in rows), (kind, case, [r.name for r in rows if r.passed])
+
+
+# ---- coord_check ---------------------------------------------------------------------------------
+def test_coord_l1_is_mups_mean_abs_of_each_layer_and_its_change():
+    """coord_l1 = mean |x| of z = m1 W1 X, tanh z, f and of their differences from a given first
+    state, recomputed here by hand; one GD step of the runner is loss_and_grad's (tested above
+    against finite differences) step."""
+    from sims.sharpness.run import coord_l1
+    Ws, m, X, y, _ = _net("tanh", 2, "mup", n=7, d=3, N=5)
+    v0, first = coord_l1(xnp, Ws, m, X, "tanh")
+    z = m[0] * Ws[0] @ X
+    f = m[1] * Ws[1] @ np.tanh(z)
+    np.testing.assert_allclose(v0, [np.mean(abs(z)), np.mean(abs(np.tanh(z))), np.mean(abs(f)),
+                                    0, 0, 0], rtol=1e-14, atol=0)
+    Ws1 = sh.gd_steps(NUMPY, Ws, m, X, y, "tanh", 0.3, 1)
+    g = sh.loss_and_grad(xnp, Ws, m, X, y, "tanh").grads
+    z1 = m[0] * (Ws[0] - 0.3 * g[0]) @ X
+    f1 = m[1] * (Ws[1] - 0.3 * g[1]) @ np.tanh(z1)
+    v1, _ = coord_l1(xnp, list(Ws1), m, X, "tanh", first)
+    np.testing.assert_allclose(v1[3:], [np.mean(abs(z1 - z)), np.mean(abs(np.tanh(z1) - np.tanh(z))),
+                                        np.mean(abs(f1 - f))], rtol=1e-12)
+
+
+def test_seed_slopes_recover_exact_power_laws():
+    from sims.sharpness.coord_claims import seed_slopes
+    w = np.array([64, 128, 256, 512.0])
+    s = np.array([-0.5, 0.0, 1.0])
+    l1 = 3.0 * w[:, None, None] ** s[None, None, :] * np.ones((1, 2, 1))      # [width, seed, q]
+    np.testing.assert_allclose(seed_slopes(w, l1), np.broadcast_to(s, (2, 3)), atol=1e-12)
+    l1[1, 0, 0] = -1.0
+    assert np.isnan(seed_slopes(w, l1)[0, 0])
+
+
+def _synthetic_coord(rng, widths=(64, 128, 256, 512, 1024), seeds=6, records=4, noise=0.03,
+                     shift=None):
+    """A coord_check result whose l1 follow theory.coord_check_exponents per parametrisation
+    exactly, times log-normal seed noise; ``shift`` = (param, record, quantity, delta) moves one
+    exponent. muP's init output is 0.3 (64/n)^(1/2) against targets of l1 1 (as measured)."""
+    from sims.results import Result
+    from sims.sharpness.run import COORDINATES
+    from theory.sharpness import coord_check_exponents
+    params, w = ("standard", "ntk", "mup"), np.asarray(widths, float)
+    l1 = np.empty((3, w.size, seeds, records, 6))
+    for p, name in enumerate(params):
+        e = coord_check_exponents(name)
+        for t in range(records):
+            for q, c in enumerate(COORDINATES):
+                ex = e[f"{c}@init"] if (t == 0 and c in ("z", "h", "f")) else e[c]
+                if shift and shift[:3] == (name, t, c):
+                    ex += shift[3]
+                scale = 0.3 if (c == "f" and t == 0) else 0.5
+                l1[p, :, :, t, q] = scale * (w[:, None] / 64) ** ex * np.exp(
+                    noise * rng.standard_normal((w.size, seeds)))
+    l1[:, :, :, 0, 3:] = 0.0
+    arrays = {"l1": l1, "widths": np.array(widths), "params": np.array(params),
+              "coordinates": np.array(COORDINATES), "targets": np.array([1.0, -1.0])}
+    return Result(arrays, {"kind": "coord_check", "config": {"lrs": [2.0]}})
+
+
+def test_coord_check_verdicts_on_generated_cases_with_known_truth():
+    """40 synthetic sweeps following the theory: both rows PASS (muP within the band, NTK and
+    standard rejected) in all but at most 2 (the family-wise level is 1%); moving one muP
+    exponent by 0.4 (a dz ~ n^-0.4 muP, a flat f at init, an h drifting like n^0.4) fails it every
+    time; a sweep whose NTK run is flat (a broken control) is not a PASS."""
+    from sims.sharpness.coord_claims import coord_check_claims
+    rng = np.random.default_rng(0)
+    ok = sum(all(r.outcome == "PASS" for r in coord_check_claims(_synthetic_coord(rng), None))
+             for _ in range(40))
+    assert ok >= 38
+    for shift in (("mup", 1, "dz", -0.4), ("mup", 0, "f", 0.4), ("mup", 2, "h", 0.4)):
+        for _ in range(5):
+            rows = coord_check_claims(_synthetic_coord(rng, shift=shift), None)
+            assert all(r.outcome == "FAIL" and r.check_passed is False for r in rows), shift
+    res = _synthetic_coord(rng)
+    l1 = res["l1"].copy()
+    l1[1] = l1[2]                                                   # the NTK run made muP's
+    rows = coord_check_claims(Result({**res.arrays, "l1": l1}, res.meta), None)
+    assert rows[0].outcome != "PASS" and rows[0].control_passed and rows[1].outcome == "PASS"
+
+
+def test_coord_check_passes_on_a_run_and_every_control_rejects(small):
+    rows = [r for r in sh.SIMULATOR.check({"coord_check": small["coord_check"]}, symbolic=False)]
+    assert [r.outcome for r in rows] == ["PASS", "PASS"]
+    assert all(r.check_passed and r.control_passed is False for r in rows)
+    assert "NTK" in rows[0].control and "standard" in rows[1].control
+
+
+def test_coord_check_rejects_a_mup_readout_scaled_like_ntk(monkeypatch):
+    """muP with the NTK readout multiplier (a_out = 0 on top of the NTK net) but muP's lr ~ n/n0:
+    features move like n^+1/2 and the output blows up, so the same check fails on it."""
+    from theory import sharpness as th
+    monkeypatch.setitem(th.ABC, "mup", {**th.ABC["mup"], "a": (0.0, 0.0, 0.0)})
+    res = sh.simulate(sh.SharpnessConfig(backend="numpy", **SMALL["coord_check"]))
+    rows = sh.SIMULATOR.check({"coord_check": res}, symbolic=False)
+    assert rows and all(r.outcome == "FAIL" and r.check_passed is False for r in rows)
+
+
+def test_coord_check_config_is_checked():
+    for changes, words in (({"depth": 3}, "depth 2"), ({"records": 1}, "records"),
+                           ({"seeds": 1}, "seeds"), ({"widths": (64, 128)}, "3 distinct"),
+                           ({"lrs": (1.0, 2.0)}, "one positive")):
+        with pytest.raises(ConfigError, match=words):
+            sh.SharpnessConfig(kind="coord_check", **changes)

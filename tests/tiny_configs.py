@@ -31,6 +31,8 @@ TINY = {
          "seeds": 1, "lanczos_tol": 1.0e-6},
         {"kind": "lr_transfer", "params": ["standard", "mup"], "act": "tanh", "widths": [16, 32],
          "base_width": 8, "d": 4, "n_data": 8, "lrs": [0.25, 1.0, 4.0], "steps": 10, "seeds": 1},
+        {"kind": "coord_check", "params": ["standard", "ntk", "mup"], "widths": [16, 32, 64],
+         "base_width": 8, "d": 4, "n_data": 8, "lrs": [2.0], "records": 3, "seeds": 2},
         {"kind": "eos", "params": ["standard"], "init": "xavier", "gains": [1.9, 1.0, 1.0],
          "act": "tanh", "depth": 3, "widths": [16], "d": 1, "n_data": 8, "lrs": [3.0],
          "control_factor": 8.0, "steps": 60, "log_every": 20, "lanczos_tol": 1.0e-6},

@@ -202,6 +202,21 @@ def optimal_lr_exponent(param: str) -> float:
                      0.0)
 
 
+def coord_check_exponents(param: str) -> dict[str, float]:
+    """Width exponents of microsoft/mup's coord-check statistics l1 = mean |x| of a 2-layer net, from
+    the power counts: at init (t = 1) z, h = phi(z) ~ preactivation, f ~ output at init; after GD
+    steps (t >= 2) the changes dz, dh ~ feature change per step, df ~ the larger output change, and
+    z, h, f the larger of their init and change exponents. muP: every one 0 but f at init (-1/2:
+    mup's README, "the output can shrink to 0 at initialization at a 1/sqrt(width) rate"); NTK:
+    dz, dh -1/2; standard: df +1 after one step (the count is for one step: later steps compound)."""
+    e = width_exponents(param)
+    feat = e["feature change per step"]
+    out = max(e["output change from readout update"], e["output change from hidden update"])
+    pre, f0 = e["preactivation at init"], e["output at init"]
+    return {"z@init": pre, "h@init": pre, "f@init": f0, "z": max(pre, feat), "h": max(pre, feat),
+            "f": max(f0, out), "dz": feat, "dh": feat, "df": out}
+
+
 def mup_unit_multiplier_table():
     """muP with all multipliers 1 (a = 0) via the symmetry theta_l = -a_l: per-layer init-variance and
     learning-rate exponents of n: input (0, -1), hidden (1, 0), output (2, 1) (var ~ n^-2b, lr ~ n^-c_l)."""
@@ -347,6 +362,10 @@ def check_width_exponents() -> dict[str, bool]:
             optimal_lr_exponent("ntk")) == (-1.0, 0.0, 0.0),
         "sharpness-change exponents: NTK -1 (twice the feature exponent), muP 0": (
             sharpness_change_exponent("ntk"), sharpness_change_exponent("mup")) == (-1.0, 0.0),
+        "coord check: muP every l1 flat but f at init (-1/2); NTK dz -1/2; standard df +1": (
+            {k: v for k, v in coord_check_exponents("mup").items() if v} == {"f@init": -0.5}
+            and coord_check_exponents("ntk")["dz"] == -0.5
+            and coord_check_exponents("standard")["df"] == 1.0),
     }
 
 

@@ -22,7 +22,9 @@ ARPACK Lanczos (scipy eigsh on a LinearOperator, as in Cohen et al.'s code), tra
 
 Experiment kinds (``run``; the config's ``kind``): ntk_init (empirical vs infinite-width
 ReLU NTK, Jacot et al. 2018), width_sweep (sharpness and feature movement vs width, muP vs NTK,
-Noci et al. 2024), lr_transfer (loss after T steps vs lr per width, muP vs standard), eos (Cohen et
+Noci et al. 2024), lr_transfer (loss after T steps vs lr per width, muP vs standard), coord_check (microsoft/mup's
+coord check: l1 = mean |x| of each layer's output and of its change over the first GD steps vs
+width, standard / NTK / muP; Yang & Hu 2021), eos (Cohen et
 al. 2021's Chebyshev toy problem), gauss_newton (Hessian vs Gauss-Newton vs NTK along a GD run),
 sgd_lstsq and sgd_net (Wu & Su 2023). Claims by kind in ``claims``.
 """
@@ -33,7 +35,7 @@ from ..simulator import Simulator
 from .claims import CLAIMS, REFERENCE
 from .curvature import Curvature, curvature_primal, empirical_ntk, hvp, jacobian, tangent_features
 from . import run
-from .config import (ACTS, KINDS, PARAMS, EosConfig, GaussNewtonConfig, LrTransferConfig,
+from .config import (ACTS, KINDS, PARAMS, CoordCheckConfig, EosConfig, GaussNewtonConfig, LrTransferConfig,
                      NtkInitConfig, SgdLstsqConfig, SgdNetConfig, SharpnessConfig,
                      WidthSweepConfig, cost, kind)
 from .run import RUNNERS, train_logged
@@ -48,7 +50,8 @@ SIMULATOR = Simulator(
             "(Yang & Hu 2021), edge of stability (Cohen et al. 2021), SGD's tr(H) <= 2/eta (Wu & Su 2023)",
     config=SharpnessConfig, simulate=run.simulate, kind=kind, claims=CLAIMS,
     symbolic=theory.verify, symbolic_reference=REFERENCE,
-    figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init", "gauss_newton"),
+    figure="figures.sharpness", figure_kinds=("width_sweep", "lr_transfer", "eos", "ntk_init", "gauss_newton",
+                                                 "coord_check"),
     cost=cost, benchmarks="benchmarks.sharpness",
     outputs="sims.sharpness.outputs",
 )
@@ -60,7 +63,8 @@ def claims(results) -> list[Claim]:
     return SIMULATOR.check(results)
 
 
-__all__ = ["ACTS", "CLAIMS", "KINDS", "PARAMS", "RUNNERS", "SIMULATOR", "Curvature", "EosConfig",
+__all__ = ["ACTS", "CLAIMS", "KINDS", "PARAMS", "RUNNERS", "SIMULATOR", "CoordCheckConfig",
+           "Curvature", "EosConfig",
            "GaussNewtonConfig", "LrTransferConfig", "NtkInitConfig", "SgdLstsqConfig",
            "SgdNetConfig", "SharpnessConfig", "WidthSweepConfig", "activation", "chebyshev_data", "claims", "cost", "curvature_primal",
            "empirical_ntk", "forward", "gd_steps", "hvp", "init_net", "jacobian", "kind",

@@ -1,6 +1,7 @@
 """Sharpness claims by experiment kind, each with its negative control.
 
-Width and parametrisation kinds here (ntk_init, width_sweep, lr_transfer); the stability kinds
+Width and parametrisation kinds here (ntk_init, width_sweep, lr_transfer; coord_check in
+:mod:`sims.sharpness.coord_claims`); the stability kinds
 (eos, sgd_lstsq, sgd_net) in :mod:`sims.sharpness.stability_claims`. gauss_newton has no ledger row:
 lambda_max(J^T J/N) = lambda_max(J J^T)/N holds for any matrix and H = J^T J/N at r = 0 by
 construction, so both are tests (tests/test_sharpness.py).
@@ -17,6 +18,7 @@ import numpy as np
 from ..verdicts import Claim, at_most, failed, with_control
 from ..verdicts import guarded_rows as _guard
 from ..results import Result
+from .coord_claims import coord_check_claims
 from .stability_claims import eos_claims, sgd_lstsq_claims, sgd_net_claims
 from theory import sharpness as theory
 
@@ -233,5 +235,5 @@ def _lr_row(res: Result, params: list[str], param: str, other: str) -> Claim:
 
 
 CLAIMS = {"ntk_init": ntk_init_claims, "width_sweep": width_sweep_claims,
-          "lr_transfer": lr_transfer_claims, "eos": eos_claims, "sgd_lstsq": sgd_lstsq_claims,
+          "lr_transfer": lr_transfer_claims, "coord_check": coord_check_claims, "eos": eos_claims, "sgd_lstsq": sgd_lstsq_claims,
           "sgd_net": sgd_net_claims}

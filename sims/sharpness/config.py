@@ -11,7 +11,8 @@ from theory import sharpness as theory
 
 ACTS = ("linear", "relu", "tanh")
 PARAMS = tuple(theory.ABC)
-KINDS = ("ntk_init", "width_sweep", "lr_transfer", "eos", "gauss_newton", "sgd_lstsq", "sgd_net")
+KINDS = ("ntk_init", "width_sweep", "lr_transfer", "coord_check", "eos", "gauss_newton", "sgd_lstsq",
+         "sgd_net")
 TASKS = ("regression", "classification")
 
 
@@ -37,14 +38,14 @@ def _task():
 @dataclasses.dataclass(frozen=True)
 class SharpnessConfig(BaseConfig):
     """``kind`` picks the class: :class:`NtkInitConfig`, :class:`WidthSweepConfig`,
-    :class:`LrTransferConfig`, :class:`EosConfig`, :class:`GaussNewtonConfig`,
-    :class:`SgdLstsqConfig` or :class:`SgdNetConfig`."""
+    :class:`LrTransferConfig`, :class:`CoordCheckConfig`, :class:`EosConfig`,
+    :class:`GaussNewtonConfig`, :class:`SgdLstsqConfig` or :class:`SgdNetConfig`."""
 
     TAG: ClassVar[str] = "kind"
 
-    kind: str = param("width_sweep", "the experiment: ntk_init, width_sweep, lr_transfer, eos, "
-                                     "gauss_newton, sgd_lstsq or sgd_net (see the package "
-                                     "docstring)")
+    kind: str = param("width_sweep", "the experiment: ntk_init, width_sweep, lr_transfer, "
+                                     "coord_check, eos, gauss_newton, sgd_lstsq or sgd_net (see "
+                                     "the package docstring)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,6 +147,36 @@ class LrTransferConfig(TrainedNetConfig, variant="lr_transfer"):
 
 
 @dataclasses.dataclass(frozen=True)
+class CoordCheckConfig(NetConfig, variant="coord_check"):
+    """microsoft/mup's coord check: l1 = mean |x| of z = m_1 W_1 X, h = phi(z), f and of their
+    changes from t = 1, at records t = 1..records (t = 1 at init, t = k after k - 1 full-batch GD
+    steps at base lr lrs[0]), for every (parametrisation, width, seed)."""
+
+    params: tuple[str, ...] = redefault(NetConfig, "params", ("standard", "ntk", "mup"))
+    widths: tuple[int, ...] = redefault(NetConfig, "widths", (64, 128, 256, 512, 1024, 2048, 4096))
+    base_width: int = redefault(NetConfig, "base_width", 16)
+    n_data: int = redefault(NetConfig, "n_data", 32)
+    task: str = _task()
+    lrs: tuple[float, ...] = param((2.0,), "base learning rate (one value; times the "
+                                           "parametrisation's lr factor)")
+    records: int = param(4, "records t = 1..records (mup's nsteps): t = 1 at init, t = k after "
+                            "k - 1 GD steps", "steps")
+    seeds: int = param(8, "independent inits per (parametrisation, width) (children of the "
+                          "config's second master seed)")
+
+    def validate(self) -> None:
+        super().validate()
+        require(self.task in TASKS, f"unknown task {self.task!r}")
+        require(self.depth == 2 and self.init == "abc",
+                "coord_check records z, h = phi(z) and f of the 2-layer abc net: depth 2, init abc")
+        require(len(self.lrs) == 1 and self.lrs[0] > 0, f"lrs must be one positive base lr, got "
+                f"{list(self.lrs)}")
+        require(self.records >= 2, "records must be >= 2 (t = 1 is the init; changes need t >= 2)")
+        require(self.seeds >= 2, "seeds must be >= 2 (the slopes' standard error is their spread)")
+        require(len(set(self.widths)) >= 3, "coord_check fits width slopes: >= 3 distinct widths")
+
+
+@dataclasses.dataclass(frozen=True)
 class EosConfig(TrainedNetConfig, variant="eos"):
     """Cohen et al.'s Chebyshev toy at eta = 2/(c lambda_0) per factor c of ``lrs`` (defaults: their
     1-100-100-1 tanh net with Xavier init on 20 points)."""
@@ -231,9 +262,14 @@ def cost(c: SharpnessConfig) -> tuple[float, float, int]:
     """(work, bytes, largest dim). A GD/SGD step of an MLP with P weights on N points costs N P
     (forward, backward); every log_every steps Lanczos takes ~40 Hessian-vector products (3 N P
     each; sgd_net, which logs nothing, is charged as if every 100 steps). ntk_init builds N x N
-    empirical kernels (N^2 w per width w and seed); sgd_lstsq is rows x cols per step."""
+    empirical kernels (N^2 w per width w and seed); sgd_lstsq is rows x cols per step; coord_check
+    is a forward pass and a gradient (3 N P) per record."""
     if isinstance(c, SgdLstsqConfig):
         return len(c.lrs) * c.steps * c.rows * c.cols, 8.0 * 4 * c.rows * c.cols, c.cols
+    if isinstance(c, CoordCheckConfig):     # records - 1 GD steps and records forward passes
+        ops = len(c.params) * c.seeds * sum(3 * w * (c.d + 1) * c.n_data * c.records
+                                            for w in c.widths)
+        return ops, 8.0 * 6 * max(c.widths) * c.n_data, max(c.widths)
     if isinstance(c, NtkInitConfig):
         ops = c.seeds * sum(w * c.n_data * (c.n_data + c.d) for w in c.widths)
         return ops, 8.0 * 3 * max(c.widths) * max(c.n_data, c.d), max(c.widths)

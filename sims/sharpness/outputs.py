@@ -14,11 +14,16 @@ OUTPUTS = {
     "ntk_emp": Output("empirical NTK Theta_n = J J^T at initialisation", "1"),
     "ntk_theory": Output("infinite-width ReLU NTK Theta_inf (arc-cosine kernel)", "1"),
     "X": Output("training inputs, one column per sample", "1"),
+    "targets": Output("training targets y_i (the teacher's, unit RMS)", "1"),
     "sharpness": Output("sharpness lambda_max(H) of the training loss", "1"),
     "loss": Output("training loss (1/2N) sum_i (f(x_i) - y_i)^2", "1"),
     "feature_move": Output("relative movement |h_1(t) - h_1(0)|/|h_1(0)| of the first hidden "
                            "layer's features", "1"),
     "eta": Output("GD step size eta", "1"),
+    "l1": Output("microsoft/mup's coord-check statistic l1 = mean |x| over units and samples of a "
+                 "layer output (z, h, f) or of its change from init (dz, dh, df)", "1"),
+    "coordinates": Output("coord-check quantity: z = m_1 W_1 x (pre-activation), h = phi(z), f "
+                          "(output), dz, dh, df (their changes from init)", "1"),
     "final_loss": Output("training loss after the run's GD steps (inf: diverged)", "1"),
     "lambda0": Output("sharpness lambda_max(H) at initialisation", "1"),
     "is_control": coordinate("whether the run is the small-step control (1/0)"),
@@ -37,6 +42,7 @@ OUTPUTS = {
     "lr": index("learning rate"),
     "run": index("run (step-size factor)"),
     "method": index("optimiser"),
+    "coordinate": index("coord-check quantity (z, h, f, dz, dh, df)"),
     "sample": index("training sample i"),
     "sample_": index("training sample j"),
     "feature": index("input coordinate"),

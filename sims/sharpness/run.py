@@ -1,4 +1,4 @@
-"""Sharpness: ``simulate`` and the seven experiment kinds. Every loop over independent runs (widths, parametrisations, seeds,
+"""Sharpness: ``simulate`` and the eight experiment kinds. Every loop over independent runs (widths, parametrisations, seeds,
 learning rates, step-size factors) goes through :func:`sims.parallel.run`, one checkpointed point per
 run, with the SeedSequences the runs always had (children of the config's second master seed).
 
@@ -138,6 +138,54 @@ def run_lr_transfer(cfg, bk, seeds):
              "params": ["param"]})
 
 
+COORDINATES = ("z", "h", "f", "dz", "dh", "df")   # mup's coord-check modules (see run_coord_check)
+
+
+def coord_l1(xp, Ws, mults, X, act, first=None) -> tuple[np.ndarray, tuple]:
+    """mup's ``l1 = mean |x|`` of z = m_1 W_1 X, h = phi(z), f (the output) and of their changes
+    z - z_1, h - h_1, f - f_1 from the layer outputs ``first`` at t = 1 (zeros when None).
+    Returns (the six l1 in :data:`COORDINATES` order, the layer outputs (z, h, f))."""
+    fw = net.forward(xp, Ws, mults, X, act)
+    now = (fw.zs[0], fw.hs[1], fw.zs[1])
+    first = now if first is None else first
+    vals = [xp.mean(xp.abs(a)) for a in now] + [xp.mean(xp.abs(a - b)) for a, b in zip(now, first)]
+    return np.array([float(v) for v in vals]), now
+
+
+def run_coord_check(cfg, bk, seeds):
+    """microsoft/mup's coord check (mup/coord_check.py ``get_coord_data`` on a fixed full batch):
+    for every (parametrisation, width, seed), the :func:`coord_l1` at records t = 1..records, t = 1
+    at init and t = k after k - 1 full-batch GD steps at base lr lrs[0] (times the lr factor).
+    Data and init seeds as in :func:`run_width_sweep`."""
+    X, y = net.teacher_data(cfg.d, cfg.n_data, cfg.task, np.random.default_rng(seeds.data))
+    Xb, yb = bk.asarray(X), bk.asarray(y)
+
+    def one(point, ss):
+        p, i, _ = point
+        Ws, mults, lrf = net.init_net(cfg, cfg.params[p], cfg.widths[i], np.random.default_rng(ss))
+        st, first = net.state(bk, Ws), None
+        l1 = np.full((cfg.records, len(COORDINATES)), np.nan)
+        with np.errstate(all="ignore"):          # standard parametrisation may overflow: inf/nan
+            for t in range(cfg.records):
+                if t:
+                    st = list(net.gd_steps(bk, st, mults, Xb, yb, cfg.act, cfg.lrs[0] * lrf, 1))
+                l1[t], now = coord_l1(bk.xp, st, mults, Xb, cfg.act, first)
+                first = now if first is None else first
+        return {"l1": l1, "eta": cfg.lrs[0] * lrf}
+
+    P, W, S = len(cfg.params), len(cfg.widths), cfg.seeds
+    grid = parallel.Grid(param=range(P), width=range(W), seed=range(S))
+    values = parallel.run(cfg, grid.points(), one, seeds=_grandchildren(seeds.runs, P * W, S),
+                          desc="sharpness[coord_check]")
+    arrays, dims = parallel.stack(values, grid, {"l1": ("step", "coordinate")})
+    eta = parallel.stack(values, grid, {"eta": ()})[0]["eta"][:, :, 0]
+    arrays.update(widths=np.array(cfg.widths), logs=np.arange(cfg.records), eta=eta,
+                  params=np.array(cfg.params), coordinates=np.array(COORDINATES), targets=y)
+    dims.update(widths=["width"], logs=["step"], eta=["param", "width"], params=["param"],
+                coordinates=["coordinate"], targets=["sample"])
+    return arrays, dims
+
+
 # ---- stability: edge of stability, Gauss-Newton, SGD ---------------------------------------------
 def run_eos(cfg, bk, seeds):
     """Cohen et al.'s toy: every run starts from the same init; eta = 2/(c lambda_0) per factor c
@@ -259,10 +307,10 @@ def run_sgd_net(cfg, bk, seeds):
 
 
 RUNNERS = {"ntk_init": run_ntk_init, "width_sweep": run_width_sweep, "lr_transfer": run_lr_transfer,
-           "eos": run_eos, "gauss_newton": run_gauss_newton, "sgd_lstsq": run_sgd_lstsq,
+           "coord_check": run_coord_check, "eos": run_eos, "gauss_newton": run_gauss_newton, "sgd_lstsq": run_sgd_lstsq,
            "sgd_net": run_sgd_net}
 COORDS = {"width": "widths", "step": "logs", "lr": "lrs", "run": "factors", "param": "params",
-          "method": "methods"}
+          "method": "methods", "coordinate": "coordinates"}
 
 
 class Seeds(NamedTuple):
@@ -287,6 +335,9 @@ def simulate(config: SharpnessConfig, run: RunContext) -> Result:
     ``width_sweep``: sharpness (lambda_max(H)), loss, feature_move [param, width, seed, step];
     eta [param, width]; widths, logs, params.
     ``lr_transfer``: final_loss [param, width, lr, seed] (inf: diverged); widths, lrs, params.
+    ``coord_check``: l1 [param, width, seed, step, coordinate] (mup's mean |x| of z, h, f, dz, dh,
+    df: ``coordinates``; step = GD steps done, mup's t = step + 1); eta [param, width]; widths,
+    logs, params, coordinates; targets [sample].
     ``eos``: sharpness, loss [run, step]; factors, eta, is_control [run] (the last run is the
     small-eta control when control_factor > 0); lambda0 []; logs.
     ``gauss_newton``: sharpness, gn_top (lambda_max(J^T J/N)), ntk_top_over_n, loss [step]; eta [].
