@@ -106,6 +106,73 @@ def test_lanczos_matches_dense_eigvalsh_and_hutchinson_the_trace(act, depth):
     assert abs(tr - np.trace(H)) <= 4 * se
 
 
+def _spectrum_cases(count=60, seed=11):
+    """Symmetric matrices with known spectra: random sizes, signs, a clustered or repeated top,
+    a negative top (every eigenvalue < 0), a rank-one operator (the Krylov space closes)."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        n = int(rng.integers(2, 90))
+        kind = k % 5
+        vals = rng.normal(0.0, 1.0, n) * 10 ** rng.uniform(-3, 3)
+        if kind == 1:
+            vals[-2:] = vals.max() * (1 - 1e-3)             # clustered top
+        elif kind == 2:
+            vals = -np.abs(vals) - 1.0                     # negative definite
+        elif kind == 3:
+            vals[:] = 0.0
+            vals[0] = 2.5                                  # rank one
+        elif kind == 4:
+            vals[-3:] = vals.max()                         # repeated top
+        U = np.linalg.qr(rng.standard_normal((n, n)))[0]
+        yield (U * vals) @ U.T, float(vals.max()), rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("namespace", ["numpy", "array_api_strict"])
+def test_device_lanczos_finds_the_top_eigenpair_of_generated_operators(namespace):
+    """The restarted Lanczos on the backend's arrays (sims.sharpness.lanczos) against eigvalsh on 60
+    generated spectra: |theta - lambda_max| <= 1e-9 |lambda|_max (tol 1e-12: the residual bound
+    beta|s_m| <= tol |theta| gives an eigenvalue error <= that, far less once squared over the gap)
+    and a residual |A v - theta v| <= 1e-8 |lambda|_max; on array_api_strict nothing converts
+    to numpy inside the iteration (it would raise)."""
+    from sims.sharpness.lanczos import top_eigenpair
+    bk = get_backend(namespace)
+    for A, top, start in _spectrum_cases():
+        scale = float(np.max(np.abs(np.linalg.eigvalsh(A))))
+        Ad = bk.asarray(A)
+        lam, v = top_eigenpair(lambda x: Ad @ x, bk.asarray(start), bk.xp, bk.asarray, tol=1e-12)
+        v = bk.to_numpy(v)
+        assert abs(lam - top) <= 1e-9 * scale, (A.shape, lam, top)
+        assert np.linalg.norm(A @ v - lam * v) <= 1e-8 * scale
+
+
+def test_device_lanczos_rejects_a_wrong_operator():
+    """The check above can fail: the top eigenvalue of A + 1e-6 |A| I is not A's."""
+    from sims.sharpness.lanczos import top_eigenpair
+    A, top, start = next(_spectrum_cases(1, seed=5))
+    scale = float(np.max(np.abs(np.linalg.eigvalsh(A))))
+    lam, _ = top_eigenpair(lambda x: A @ x + 1e-6 * scale * x, start, np, np.asarray, tol=1e-12)
+    assert abs(lam - top) > 1e-9 * scale
+
+
+@pytest.mark.parametrize("act, depth", [("tanh", 2), ("relu", 3)])
+def test_curvature_on_a_device_backend_uses_the_device_lanczos(act, depth):
+    """Curvature on array_api_strict (standing in for CuPy: arrays that are not numpy's) takes the
+    device Lanczos, and its lambda_max and Gauss-Newton top equal the dense eigvalsh (rel 1e-10)."""
+    Ws, m, X, y, rng = _net(act, depth, n=8, N=6, seed=3)
+    strict = get_backend("array_api_strict")
+    host = sh.Curvature(NUMPY, Ws, m, X, y, act)
+    H = np.column_stack([host.matvec(e) for e in np.eye(host.dim)])
+    dev = sh.Curvature(strict, [strict.asarray(W) for W in Ws], m, strict.asarray(X),
+                       strict.asarray(y), act)
+    assert host.on_host and not dev.on_host
+    lam, vec = dev.top_eig(rng, 1e-12, vector=True)
+    assert lam == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-10)
+    assert not isinstance(vec, np.ndarray)                  # the warm start stays on the device
+    G = np.column_stack([host.matvec(e, gauss_newton=True) for e in np.eye(host.dim)])
+    assert dev.top_eig(rng, 1e-12, gauss_newton=True) == pytest.approx(np.linalg.eigvalsh(G)[-1],
+                                                                       rel=1e-10)
+
+
 @pytest.mark.parametrize("depth", [2, 3])
 def test_numba_kernels_match_generic(depth):
     """The compiled GD / SGD / least-squares loops reproduce the generic ones (rel 1e-12)."""

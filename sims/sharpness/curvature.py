@@ -1,11 +1,17 @@
 """Curvature of one network state: Hessian-vector products by Pearlmutter's R-operator, the
-Gauss-Newton product, the empirical NTK in closed form, Lanczos (ARPACK) and Hutchinson."""
+Gauss-Newton product, the empirical NTK in closed form, Lanczos and Hutchinson.
+
+Lanczos is ARPACK (scipy ``eigsh``, as in Cohen et al.'s code) where the arrays live on the host
+(numpy, numba), and :func:`sims.sharpness.lanczos.top_eigenpair` on the backend's own arrays
+elsewhere (CuPy on a GPU, array_api_strict), so a device's parameter vectors never cross the bus.
+The choice is made once, by the backend, when the :class:`Curvature` is built."""
 from __future__ import annotations
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from ..backend import kernel
+from ..backend import host_backend, kernel
+from .lanczos import top_eigenpair
 from .net import _t_matmul, forward
 
 
@@ -103,6 +109,7 @@ class Curvature:
         self.sizes = [int(np.prod(s)) for s in self.shapes]
         self.dim = sum(self.sizes)
         self._primal = {}
+        self.on_host = host_backend(bk) is bk   # ARPACK on the host, else the device Lanczos
 
     def _split(self, v):
         out, i = [], 0
@@ -131,9 +138,25 @@ class Curvature:
         HV = self._products(V, gauss_newton)
         return float(self.bk.to_numpy(sum(xp.sum(a * b) for a, b in zip(V, HV))))
 
+    def _device_matvec(self, v, gauss_newton):
+        """H v for a backend vector v: no host round trip."""
+        xp = self.bk.xp
+        V, i = [], 0
+        for shape, n in zip(self.shapes, self.sizes):
+            V.append(xp.reshape(v[i:i + n], shape))
+            i += n
+        return xp.concat([xp.reshape(o, (-1,)) for o in self._products(V, gauss_newton)])
+
     def top_eig(self, rng, tol=1e-10, gauss_newton=False, v0=None, vector=False):
-        """Largest algebraic eigenvalue by ARPACK Lanczos (eigsh, which='LA'); the start vector is
-        ``v0`` (a warm start, e.g. the previous top eigenvector) or drawn from ``rng``."""
+        """Largest algebraic eigenvalue by Lanczos (module docstring; ARPACK: eigsh, which='LA',
+        ncv 20); the start vector is ``v0`` (a warm start, e.g. the previous top eigenvector,
+        returned with ``vector=True`` as the backend's array) or drawn from ``rng``."""
+        if not self.on_host:
+            start = self.bk.asarray(rng.standard_normal(self.dim)) if v0 is None else v0
+            lam, vec = top_eigenpair(lambda v: self._device_matvec(v, gauss_newton), start,
+                                     self.bk.xp, self.bk.asarray, tol=tol,
+                                     basis=min(self.dim - 1, 20) or 1)
+            return (lam, vec) if vector else lam
         op = LinearOperator((self.dim, self.dim), dtype=np.float64,
                             matvec=lambda v: self.matvec(np.ravel(v), gauss_newton))
         start = rng.standard_normal(self.dim) if v0 is None else v0
