@@ -70,6 +70,27 @@ def test_cupy_runs_ask_for_a_gpu_and_unknown_simulators_keep_their_profile_resou
     assert cm.job_resources("double_descent", "e", broken)["runtime"] == 77
 
 
+@pytest.mark.parametrize("backend, cluster_gpus, gpu", [
+    ("cupy", False, 1), ("cupy", True, 1), (None, False, 0), (None, True, 1), ("auto", True, 1),
+    ("auto", False, 0), ("numpy", True, 0), ("numba", True, 0)])
+def test_auto_asks_for_a_gpu_exactly_on_a_cluster_with_gpus(backend, cluster_gpus, gpu):
+    """``auto`` (the default backend) resolves to CuPy where a GPU is visible: on a cluster whose
+    nodes have GPUs (``--config cluster_gpus=true``) its jobs ask for one; a CPU backend never."""
+    values = {"model": "linear", "n": 50, **({"backend": backend} if backend else {})}
+    data = {"experiments": {"e": values}}
+    assert cm.job_resources("double_descent", "e", data, cluster_gpus=cluster_gpus)["gpu"] == gpu
+
+
+def test_the_workflow_passes_cluster_gpus_to_the_jobs(tmp_path):
+    """``--config cluster_gpus=true`` reaches the run jobs' resources (a dry run prints them)."""
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-n",
+                          "--config", "profile=quick", "cluster_gpus=true", "-d", str(tmp_path),
+                          "results/quick/double_descent/linear.npz"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "gpu=1" in out.stdout + out.stderr, (out.stdout + out.stderr)[-2000:]
+
+
 def test_the_workflow_submits_the_derived_resources(tmp_path):
     out = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-n",
                           "--config", "profile=paper", "-d", str(tmp_path),

@@ -20,7 +20,8 @@ prediction is
     cpus    = 1 for jobs predicted under PARALLEL_MIN_S; else 1, 2 or 4 as the largest dense matrix
               dimension passes 2000 and 8000 (BLAS-3 threading pays off only there; the runtime is
               not divided by it, so it stays an upper bound)
-    gpu     = 1 when the experiment asks for the CuPy backend, else 0
+    gpu     = 1 when the experiment asks for the CuPy backend, or for ``auto`` (the default) on a
+              cluster with GPUs (``cluster_gpus``: there ``auto`` resolves to CuPy), else 0
 
 so that a measured job is asked for 1.5x its measured CPU time and peak memory (the floors: SLURM's
 one-minute resolution and MIN_MEM_MB); tests/test_resources.py bounds every paper request within
@@ -145,13 +146,17 @@ def predicted_mb(cal: dict, experiment: str, nbytes: float) -> float:
     return p["rss_mb"] + 3 * (nbytes - p["bytes"]) / 2**20
 
 
-def job_resources(sim: str, experiment: str, profile_data: dict) -> dict[str, int]:
-    """Resources of the run job of ``experiment``; ``profile_data`` is the profile file's YAML."""
+def job_resources(sim: str, experiment: str, profile_data: dict,
+                  cluster_gpus: bool = False) -> dict[str, int]:
+    """Resources of the run job of ``experiment``; ``profile_data`` is the profile file's YAML;
+    ``cluster_gpus``: the nodes have CUDA GPUs (the workflow's ``--config cluster_gpus=true``), so
+    a job whose backend is ``auto`` runs on CuPy and asks for one."""
     values = dict(profile_data["experiments"][experiment] or {})
     fallback = profile_data.get("resources", {})
     out = {"runtime": int(fallback.get("runtime", 30)), "mem_mb": int(fallback.get("mem_mb", 2000)),
            "cpus": int(fallback.get("cpus", 1)), "gpu": int(fallback.get("gpu", 0))}
-    if values.get("backend") == "cupy":
+    if values.get("backend", "auto") == "cupy" or \
+            (cluster_gpus and values.get("backend", "auto") == "auto"):
         out["gpu"] = 1
     cal = calibration().get("simulators", {})
     if cost_function(sim) is None or sim not in cal:

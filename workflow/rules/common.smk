@@ -16,6 +16,7 @@ PROFILE, CONFIG_DIR = resolve_profile(config.get("profile", "quick"), config.get
 PROFILE_DIR = f"{CONFIG_DIR}/{PROFILE}"
 LAYOUT = paths.layout(config.get("profile", "quick"), config.get("profile_dir"))
 RESULTS = str(LAYOUT.base)
+CLUSTER_GPUS = str(config.get("cluster_gpus", False)).lower() in ("true", "1", "yes")
 FORMAT = config.get("format", "npz")       # npz | netcdf: the result files the run jobs write
 if FORMAT not in paths.FORMATS:
     raise WorkflowError(f"format={FORMAT!r}: choose one of {', '.join(paths.FORMATS)}")
@@ -116,4 +117,5 @@ def run_resources(w):
 
 @functools.lru_cache(maxsize=None)
 def _run_resources(sim, experiment):
-    return job_resources(sim, experiment, load_profile_file(sim, PROFILE, CONFIG_DIR))
+    return job_resources(sim, experiment, load_profile_file(sim, PROFILE, CONFIG_DIR),
+                         cluster_gpus=CLUSTER_GPUS)
