@@ -39,6 +39,12 @@ PEAK = "risk peak at p/n = 1"
 MINIMUM = "overparametrised minimum at gamma* = r/(r - sigma)"
 RIDGE_FORMULA = "optimal ridge = asymptotic formula"
 RIDGE_NO_PEAK = "optimal ridge removes the peak"
+CLOSED_FORM = "closed-form GD filter = iterated GD"
+GD_LIMIT = "GD at the largest budget = the min-norm solution"
+
+CF_SAFETY = 10.0     # round-off headroom of the closed-form check (see closed_form_claim)
+GD_RATE = 40.0       # GD-limit points: t lr / kappa^2 >= 40, the filters then differ by <= e^-40
+GD_LIMIT_ROUNDOFF = 1e3   # GD-limit tolerance, in eps_mach min(n, p) (see gd_limit_claim)
 
 
 class Grid(NamedTuple):
@@ -184,7 +190,9 @@ def ridge_order_power(g: Grid, ridge: np.ndarray, seeds: int) -> Undecided | Non
 def linear_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``linear`` experiment: finite-n min-norm risk (control: the asymptotic rival),
     the peak at p = n and the overparametrised minimum (control: optimal ridge, which has
-    neither), and optimal ridge = its asymptotic formula without a peak (control: min-norm)."""
+    neither), optimal ridge = its asymptotic formula without a peak (control: min-norm), and
+    GD's closed form and infinite-budget limit (:func:`closed_form_claim`,
+    :func:`gd_limit_claim`)."""
     broken = _broken("linear", res)
     if broken:
         return broken
@@ -276,7 +284,69 @@ def linear_claims(res: Result, exps) -> list[Claim]:
                          why="monotone sequence")
         row = with_control(increasing, ridge, risk, "min-norm least squares (peak at p = n)")
         out.append(decide(row, ridge_order_power(g, ridge, S)))
-    return out
+    return out + [closed_form_claim(res), gd_limit_claim(res)]
+
+
+# ---- claims of both kinds: GD's closed form and its infinite-budget limit ------------------------
+def closed_form_claim(res: Result) -> Claim:
+    """The spectral filter phi_t(s) = [1 - (1 - eta s^2/n)^t]/s equals ``check_steps`` explicit
+    GD steps from zero (seed 0, every ratio). Control: the same filter at ``check_steps - 1``."""
+    cfg = res.meta["config"]
+    T, lr, n = int(cfg["check_steps"]), float(cfg["lr"]), int(cfg["n"])
+    p = float(np.max(res["widths"]))
+    tol = CF_SAFETY * T * lr * (n + p) * np.finfo(float).eps
+
+    def check(gap):
+        return at_most(CLOSED_FORM, LIU + " Sec. 2 (GD from zero on least squares is a spectral "
+                       "filter)", f"max over p/n of |a_closed - a_iter|/|a_iter| after {T} "
+                       f"explicit steps at lr = {lr:g}/lambda_max (seed 0)", tol,
+                       float(np.max(gap)),
+                       why=f"float64 round-off: each explicit step adds <= lr (n + p) eps_mach "
+                           f"relative (two matrix-vector products, contracted by the stable "
+                           f"iteration, |1 - eta s^2/n| <= 1), over {T} steps, x{CF_SAFETY:g} "
+                           "headroom; the filter phi_t is Lipschitz (phi_t(s) <= t eta s/n), so "
+                           "the SVD's backward error enters without the condition number")
+    return with_control(check, res["closed_form_check"], res["closed_form_off_by_one"],
+                        f"the filter at {T - 1} steps (an off-by-one step count)")
+
+
+def gd_limit_claim(res: Result) -> Claim:
+    """GD at the largest budget t has the min-norm solution's risk wherever its slowest mode has
+    converged: the residual of the filter is max(exp(-t lr / kappa^2), |1 - lr|^t) with kappa the
+    design's condition number (``condition``), and the claim reads the (seed, ratio) points where
+    that is <= e^-GD_RATE. Control: the smallest budget at the same points."""
+    cfg = res.meta["config"]
+    budgets = np.asarray(res["budgets"], float)
+    lr = float(cfg["lr"])
+    b = int(np.argmax(budgets))
+    t = float(budgets[b])
+    kappa = np.asarray(res["condition"], float)
+    top = np.inf if lr == 1.0 else -t * np.log(abs(1.0 - lr))
+    rate = np.minimum(t * lr / kappa**2, top)
+    where = rate >= GD_RATE
+    statement = (f"|GD risk / min-norm risk - 1| at t = {t:g}, at the {int(where.sum())} of "
+                 f"{where.size} (seed, p/n) points with t lr / kappa^2 >= {GD_RATE:g}")
+    reference = LIU + " Sec. 2 (GD from zero converges to the min-norm solution for 0 < lr < 2)"
+    if len(budgets) < 2 or not where.any() or budgets[0] == t:
+        why = not_applicable("needs a budget long enough for the slowest mode and a shorter one "
+                             "(the control)", budgets="a budget t with t lr / kappa^2 >= "
+                             f"{GD_RATE:g} and a smaller one")
+        return inapplicable(GD_LIMIT, reference, statement, why)
+    mn = np.asarray(res["min_norm_risk"], float)[where]
+    p_max = float(np.max(np.minimum(res["widths"], int(cfg["n"]))))
+    tol = GD_LIMIT_ROUNDOFF * p_max * np.finfo(float).eps
+
+    def check(gd):
+        return at_most(GD_LIMIT, reference, statement, tol,
+                       float(np.max(np.abs(np.asarray(gd, float)[where] / mn - 1.0))),
+                       why=f"the filters differ by <= e^-{GD_RATE:g} at these points, below "
+                           f"round-off; the risk is a sum over min(n, p) <= {p_max:g} "
+                           f"modes, each exact to a few eps_mach: {GD_LIMIT_ROUNDOFF:g} eps_mach "
+                           "min(n, p) (a doubled step, lr/lambda_max -> 2 lr/lambda_max, gives "
+                           "4.36 at p/n = 0.1)")
+    gd = np.asarray(res["gd_risk"], float)
+    return with_control(check, gd[:, :, b], gd[:, :, 0],
+                        f"GD at the smallest budget t = {budgets[0]:g} (not converged)")
 
 
 # ---- the random-features claims ------------------------------------------------------------------
@@ -356,4 +426,4 @@ def rf_claims(res: Result, exps) -> list[Claim]:
                      bool(int(np.argmax(med)) == 0 and med[j1] <= med[jh]), med,
                      predicted="no peak", why="exact comparison")
     out.append(with_control(ridge_no_peak, oracle, exact, "min-norm least squares (lam = 0)"))
-    return out
+    return out + [closed_form_claim(res), gd_limit_claim(res)]

@@ -1,5 +1,5 @@
 """What the double-descent arrays mean (long name, unit); see :mod:`sims.outputs`."""
-from ..outputs import SEED, Output, coordinate, index
+from ..outputs import SEED, Output, coordinate, index, with_roles
 
 _RISK = "1"          # squared norm of a parameter error, or a mean squared error: target units^2
 OUTPUTS = {
@@ -11,6 +11,9 @@ OUTPUTS = {
     "condition": Output("condition number s_max/s_min of the design", "1"),
     "closed_form_check": Output("relative gap of the closed-form GD filter to explicit GD steps "
                                 "(seed 0)", "1"),
+    "closed_form_off_by_one": Output("relative gap of the closed-form GD filter at check_steps - 1 "
+                                     "to check_steps explicit GD steps (seed 0; the control of "
+                                     "closed_form_check)", "1"),
     "min_norm_risk": Output("test risk of the min-norm interpolator (linear: |a - beta|^2; "
                             "random features: test MSE)", _RISK),
     "min_norm_train": Output("training loss |Za - y|^2/(2n) of the min-norm interpolator", _RISK),
@@ -27,3 +30,11 @@ OUTPUTS = {
     "penalty": index("ridge penalty"),
     "filter": index("spectral filter"),
 }
+
+OUTPUTS = with_roles(
+    OUTPUTS, axis=("filter_names", "ridge"),
+    diagnostic={
+        "ridge_train": "training loss of ridge at the grid penalties: a finite-n formula exists "
+                       "(Hastie et al. Sec. 5) but no row checks it; the risk rows read the risks",
+        "ridge_opt_train": "training loss at the optimal penalty: as ridge_train",
+    })

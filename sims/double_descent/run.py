@@ -22,7 +22,7 @@ def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
     extra_lam = config.model == "linear"     # add the theory-optimal ridge penalty per ratio
     F = 1 + len(budgets) + len(lambdas) + int(extra_lam)
     risk, train = np.empty((len(widths), F)), np.empty((len(widths), F))
-    cond, check_err = np.empty(len(widths)), np.zeros(len(widths))
+    cond, check_err = np.empty(len(widths)), np.zeros((2, len(widths)))
     data = model._draw(config, np.random.default_rng(seed), max(widths))
     for j, p in enumerate(widths):
         if config.model == "linear":
@@ -53,8 +53,9 @@ def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
         s_host = bk.to_numpy(s)
         cond[j] = s_max / s_host[s_host > tol].min()
         if k == 0:
-            check_err[j] = _closed_form_error(bk, Z, y, U, s, Vh, tol, lr_over_n, config)
-    return {"risk": risk, "train": train, "condition": cond, "closed_form_check": check_err}
+            check_err[:, j] = _closed_form_error(bk, Z, y, U, s, Vh, tol, lr_over_n, config)
+    return {"risk": risk, "train": train, "condition": cond, "closed_form_check": check_err[0],
+            "closed_form_off_by_one": check_err[1]}
 
 
 def seeds_of(config: DoubleDescentConfig) -> list:
@@ -69,7 +70,9 @@ def simulate(config: DoubleDescentConfig, run: RunContext) -> Result:
     ``gd_train`` [seed, ratio, budget]; ``ridge_risk``, ``ridge_train`` [seed, ratio, penalty];
     ``ridge_opt_risk``, ``ridge_opt_train`` [seed, ratio] (linear: lam* = sigma^2 gamma / r^2);
     ``condition`` [seed, ratio] (s_max/s_min of the design); ``closed_form_check`` [ratio] (relative
-    gap of the closed-form GD filter to ``check_steps`` explicit steps, seed 0); coordinates
+    gap of the closed-form GD filter to ``check_steps`` explicit steps, seed 0),
+    ``closed_form_off_by_one`` [ratio] (the same gap for the filter at ``check_steps - 1``: the
+    check's negative control); coordinates
     ``ratios``, ``widths`` [ratio], ``budgets`` [budget], ``ridge`` [penalty], ``filter_names``
     [filter]. Risk is |a - beta|^2 (linear) or the test MSE against the noiseless target
     (relu_rf); train is |Za - y|^2/(2n).
@@ -91,9 +94,11 @@ def simulate(config: DoubleDescentConfig, run: RunContext) -> Result:
               "budgets": budgets, "ridge": lambdas,
               "condition": np.stack([v["condition"] for v in values]),
               "closed_form_check": values[0]["closed_form_check"],
+              "closed_form_off_by_one": values[0]["closed_form_off_by_one"],
               "filter_names": np.asarray(names)}
     dims = {"ratios": ["ratio"], "widths": ["ratio"], "budgets": ["budget"], "ridge": ["penalty"],
             "condition": ["seed", "ratio"], "closed_form_check": ["ratio"],
+            "closed_form_off_by_one": ["ratio"],
             "filter_names": ["filter"]}
     inner = {"min_norm": [], "gd": ["budget"], "ridge": ["penalty"]}
     for key, sl in split.items():
@@ -107,14 +112,18 @@ def simulate(config: DoubleDescentConfig, run: RunContext) -> Result:
                                                      "penalty": "ridge", "filter": "filter_names"})
 
 
-def _closed_form_error(bk, Z, y, U, s, Vh, tol, lr_over_n, config) -> float:
-    """max |a_closed - a_iterated| / |a_iterated| after ``check_steps`` GD steps (seed 0)."""
+def _closed_form_error(bk, Z, y, U, s, Vh, tol, lr_over_n, config) -> tuple[float, float]:
+    """|a_closed - a_iterated| / |a_iterated| after ``check_steps`` explicit GD steps (seed 0),
+    for the closed-form filter at ``check_steps`` and (the negative control: an off-by-one step
+    count) at ``check_steps - 1``."""
     xp = bk.xp
     steps = config.check_steps
-    phi = model._filters(xp, s, s > tol, lr_over_n, bk.asarray([float(steps)]), bk.asarray([]), config.n)
-    a_closed = Vh.T @ (phi[1, :] * (U.T @ y))
+    phi = model._filters(xp, s, s > tol, lr_over_n, bk.asarray([float(steps), float(steps - 1)]),
+                         bk.asarray([]), config.n)
     a_iter = model.gd_iterate(bk, Z, y, lr_over_n, steps)
-    return float(xp.linalg.vector_norm(a_closed - a_iter) / xp.linalg.vector_norm(a_iter))
+    norm = xp.linalg.vector_norm(a_iter)
+    return tuple(float(xp.linalg.vector_norm(Vh.T @ (phi[i, :] * (U.T @ y)) - a_iter) / norm)
+                 for i in (1, 2))
 
 
 def cost(c: DoubleDescentConfig) -> tuple[float, float, int]:

@@ -1,5 +1,5 @@
 """What the grokking arrays mean (long name, unit); see :mod:`sims.outputs`."""
-from ..outputs import SEED, Output, coordinate, index
+from ..outputs import SEED, Output, coordinate, index, with_roles
 
 _W = "hidden-layer weights W (node x one-hot input [e_a; e_b])"
 _V = "output weights V (class x node)"
@@ -52,3 +52,24 @@ for _s, _what in (("init", "at initialisation"), ("mem", "at the end of stage I 
     OUTPUTS[f"W_{_s}"] = Output(f"{_W} {_what}", "1")
     OUTPUTS[f"V_{_s}"] = Output(f"{_V} {_what}", "1")
     OUTPUTS[f"step_{_s}"] = Output(f"step of the snapshot {_what}", "steps")
+
+_TRACE = "a training trace drawn for inspection; the Li2 stage claims read the snapshots"
+OUTPUTS = with_roles(
+    OUTPUTS, axis=("record_step", "step_init", "step_mem", "step_feat", "step_grok",
+                   "step_final"),
+    figure={"spectra": "the Fourier power per irrep class of the stored nodes (figure panel); "
+                       "the IPR rows read ipr_top, its summary"},
+    diagnostic={
+        "energy_top": "the energy E of the strongest nodes: theory bounds its maximiser, not its "
+                      "value along training; the stage-II rows read W_indep and W_start",
+        "gf_norm": _TRACE, "gf_label": _TRACE, "gf_indep": _TRACE, "ipr_all": _TRACE,
+        "weight_norm": _TRACE, "train_loss": _TRACE, "test_loss": _TRACE,
+        "node_energy": "per-node energy of the stored nodes, for inspection beside spectra",
+        "p_star": "p*(M) recomputed from theory for the reader; the threshold row computes it "
+                  "from theory itself",
+        "ridge_identity_err": "an algebraic identity (push-through) on the run's F: true by "
+                              "construction, tested in tests/, not a prediction of the dynamics",
+        "steps_high": "steps run at the bracket's high end: its cost, not a prediction",
+        "stage_found": "whether each stage was detected: the stage rows read the snapshots and "
+                       "report a missing stage themselves",
+    })

@@ -1,5 +1,5 @@
 """What the neural-collapse arrays mean (long name, unit); see :mod:`sims.outputs`."""
-from ..outputs import Output, coordinate, index
+from ..outputs import Output, coordinate, index, with_roles
 from .run import HIST_NAMES, NC_NAMES
 
 OUTPUTS = {
@@ -31,3 +31,16 @@ OUTPUTS = {
     "quantity": index("history quantity", HIST_NAMES),
     "metric": index("neural-collapse metric", NC_NAMES),
 }
+
+OUTPUTS = with_roles(
+    OUTPUTS, axis=("depth", "ratio"),
+    figure={"WWt": "W W^T drawn as a heat map; the NC rows read nc_layers and grams",
+            "hist": "the training history drawn; the rows read the end state",
+            "hist_steps": "the history's steps (figure axis)",
+            "means": "the class means drawn; the rows read their Gram matrices (grams)"},
+    diagnostic={
+        "W": "the end classifier, for inspection; NC3 (self-duality) is read from nc_layers",
+        "WHbar": "W Hbar for inspection; NC2/NC3 are read from nc_layers",
+        "grad_norm": "the stopping criterion |grad| < tol: a guard, not a prediction",
+        "steps": "heavy-ball steps used: cost, not a prediction",
+    })

@@ -2,7 +2,7 @@
 
 Times are in the run's units t; the paper's are c t with c = 1 (``reduction: sum``) or 1/n
 (``mean``)."""
-from ..outputs import Output, coordinate, index
+from ..outputs import Output, coordinate, index, with_roles
 
 T = "gradient-flow time (run units)"
 OUTPUTS = {
@@ -48,6 +48,12 @@ OUTPUTS = {
     "order_t_final": Output("final time of each halving run", T),
     "order_loss_final": Output("final loss of each halving run", "1"),
     "order_truncated": Output("whether each halving run was truncated (1/0)", "1"),
+    "order_t_smooth": Output("clock t after M base steps (M 2^k halved steps) from the state after "
+                             "the last pattern change, per halving", T),
+    "order_loss_smooth": Output("loss after M base steps from the state after the last pattern "
+                                "change, per halving", "1"),
+    "order_smooth_crossed": Output("whether a pattern changed in the smooth-phase run after all "
+                                   "(1/0), per halving", "1"),
     "step": index("recorded integrator step"),
     "snapshot": index("snapshot of the trajectory"),
     "neuron": index("hidden neuron j"),
@@ -56,3 +62,24 @@ OUTPUTS = {
     "sample": index("training point i"),
     "halving": index("step halving k (step / 2^k)"),
 }
+
+OUTPUTS = with_roles(
+    OUTPUTS,
+    figure={"svals": "singular values of W over time (figure panel); the rank row reads "
+                     "stable_rank"},
+    diagnostic={
+        "W_final": "the end state, for inspection and restarts",
+        "v_final": "the end state, for inspection and restarts",
+        "bal_err": "balancedness drift of the grid points: the order experiment claims it "
+                   "(order_bal_err) where its step is halved; one step size cannot tell "
+                   "integration error from a broken invariant",
+        "bal_err_t": "as bal_err, along the trajectory",
+        "frac_ok": "the fraction behind all_ok (which the alignment rows read)",
+        "norm_w": "per-neuron norms drawn for inspection; the alignment rows read the cosines",
+        "t_final": "the stopping time: the first step past t_end, an artefact of the step grid",
+        "order_t_final": "the halving runs stop at the first step past t_end, so their end times "
+                         "differ by up to a step (2.5e7, 2.2e7, 2.0e7 on quick): no order; the "
+                         "clock's order is claimed at a common rescaled time (order_t_smooth)",
+        "order_loss_final": "read at the step-dependent stopping time (see order_t_final); the "
+                            "loss's order is claimed as order_loss_smooth",
+    })

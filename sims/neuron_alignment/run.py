@@ -1,6 +1,7 @@
 """Neuron alignment: the (n, mu, eps) sweep, the step halvings, the result and the cost model."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -24,7 +25,8 @@ TRAJECTORY_DIMS = {
 }
 PER_NEURON = ("init_cos", "centre_rate")      # summaries with a trailing neuron axis
 ORDER_KEYS = ("order_steps", "order_bal_err", "order_t_final", "order_bal_err_smooth",
-              "order_loss_final", "order_norm_change", "order_truncated")
+              "order_loss_final", "order_norm_change", "order_truncated", "order_t_smooth",
+              "order_loss_smooth", "order_smooth_crossed")
 
 
 class Seeds(NamedTuple):
@@ -52,7 +54,9 @@ def simulate(config: NeuronAlignmentConfig, run: RunContext) -> Result:
     input], ``v_final`` [neuron], its data ``X`` [sample, input], ``y`` [sample]; with
     ``halvings`` the step-halving runs of point 0: ``order_steps``, ``order_bal_err``,
     ``order_bal_err_smooth``, ``order_norm_change``, ``order_t_final``, ``order_loss_final``,
-    ``order_truncated`` [halving]; coordinates ``n``, ``mu``, ``eps``.
+    ``order_truncated``, and from the state after the last activation-pattern change the clock
+    ``order_t_smooth``, loss ``order_loss_smooth`` and ``order_smooth_crossed`` (1 if a pattern
+    changed after all) at one rescaled time [halving]; coordinates ``n``, ``mu``, ``eps``.
     """
     bk = run.backend
     seeds = seeds_of(config)
@@ -138,7 +142,8 @@ def _drifts(run, W0, v0) -> dict:
     return {"bal_err": float(run["bal_err"].max()), "bal_err_smooth": run["bal_err_smooth"],
             "norm_change": float(np.max(np.abs(energy(run["W"], run["v"]) - energy(W0, v0)))),
             "t_final": float(run["t"][-1]), "loss_final": float(run["loss"][-1]),
-            "truncated": float(run["truncated"])}
+            "truncated": float(run["truncated"]), "n_steps": len(run["t"]) - 1,
+            "crossing_step": int(np.flatnonzero(run["t"] == run["t_last_crossing"])[0])}
 
 
 def _halvings(bk, X, y, W0, v0, config, point0, seed) -> dict:
@@ -156,7 +161,31 @@ def _halvings(bk, X, y, W0, v0, config, point0, seed) -> dict:
     return {"order_steps": np.asarray(steps), "order_bal_err": col("bal_err"),
             "order_t_final": col("t_final"), "order_bal_err_smooth": col("bal_err_smooth"),
             "order_loss_final": col("loss_final"), "order_norm_change": col("norm_change"),
-            "order_truncated": col("truncated")}
+            "order_truncated": col("truncated"), **_smooth_order(bk, X, y, W0, v0, config, base)}
+
+
+def _smooth_order(bk, X, y, W0, v0, config, base) -> dict:
+    """The clock t and the loss after the same rescaled time at step, step/2, ..., all started
+    from the base run's state one step after its last activation-pattern change (a smooth
+    field: RK4's order 4 applies; the whole runs carry the O(h) error of the crossings, and
+    their ends lie on step-dependent grid points). M base steps = M 2^k halved steps, with
+    M = the base run's remaining steps; nan where no step remains."""
+    K = int(base["crossing_step"]) + 1
+    M = int(base["n_steps"]) - K
+    H = config.halvings + 1
+    if M < 1:
+        nan = np.full(H, np.nan)
+        return {"order_t_smooth": nan, "order_loss_smooth": nan, "order_smooth_crossed": nan}
+    start = model.integrate(bk, X, y, W0, v0, dataclasses.replace(config, max_steps=K),
+                            config.step)
+    ts, losses, crossed = [], [], []
+    for k in range(H):
+        c = dataclasses.replace(config, max_steps=M * 2**k, t_end=math.inf, stop_loss=0.0)
+        r = model.integrate(bk, X, y, start["W"], start["v"], c, config.step / 2**k)
+        ts.append(float(r["t"][-1])), losses.append(float(r["loss"][-1]))
+        crossed.append(float(r["t_last_crossing"] > 0))
+    return {"order_t_smooth": np.asarray(ts), "order_loss_smooth": np.asarray(losses),
+            "order_smooth_crossed": np.asarray(crossed)}
 
 
 # ---- cost model (workflow/cost_model.py) ----------------------------------------------------------
@@ -175,5 +204,8 @@ def cost(c: NeuronAlignmentConfig) -> tuple[float, float, int]:
     ops = sum(s * c.width * (n + HOST_N) * c.d for s, (n, _, _) in zip(steps, grid))
     ops += sum(steps[0] * 2**k * c.width * (c.n[0] + HOST_N) * c.d
                for k in range(1, c.halvings + 1))
+    if c.halvings:           # the smooth-phase restarts: at most the base run again per halving
+        ops += sum(steps[0] * 2**k * c.width * (c.n[0] + HOST_N) * c.d
+                   for k in range(c.halvings + 1))
     arrays = steps[0] / c.record_every * c.width * (c.d + 2) + max(c.n) * c.d
     return ops, 8.0 * arrays, max(c.width, c.d, max(c.n))

@@ -1,5 +1,5 @@
 """What the scaling-law arrays mean (long name, unit); see :mod:`sims.outputs`."""
-from ..outputs import SEED, Output, coordinate, index
+from ..outputs import SEED, Output, coordinate, index, with_roles
 
 OUTPUTS = {
     # mrs
@@ -63,3 +63,17 @@ OUTPUTS = {
     "replicate": index("bootstrap replicate"),
     "bound": index("interval bound", ("2.5%", "97.5%")),
 }
+
+OUTPUTS = with_roles(
+    OUTPUTS, axis=("steps", "gamma", "D", "params"),
+    figure={"curves": "the loss curves E_W P(r, d) drawn; the compute-optimal rows read their "
+                      "minimisers d_star and loss_star",
+            "finite_N": "the finite-latent sweep drawn (figure panel): no row yet",
+            "loss_finite": "the finite-latent plateau drawn (figure panel): theory gives its "
+                           "level (Maloney et al. Sec. 5) but no row checks it yet"},
+    diagnostic={
+        "curves_sd": "spread over W draws (0 on the equivalent), for inspection",
+        "eigenvalues": "spectrum of H = W^T D W, for inspection; the rows read the losses it "
+                       "produces",
+        "stats": "the generating statistics (a, b, b/(a+b)) echoed; the rows read true and boot",
+    })

@@ -1,5 +1,5 @@
 """What the sharpness arrays mean (long name, unit); see :mod:`sims.outputs`."""
-from ..outputs import SEED, Output, coordinate, index
+from ..outputs import SEED, Output, coordinate, index, with_roles
 
 OUTPUTS = {
     "widths": Output("hidden width n", "1"),
@@ -47,3 +47,17 @@ OUTPUTS = {
     "sample_": index("training sample j"),
     "feature": index("input coordinate"),
 }
+
+OUTPUTS = with_roles(
+    OUTPUTS,
+    figure={"err_max": "largest NTK entry error drawn beside err_rms (which the rate row reads)",
+            "gn_top": "lambda_max of J^T J/N along GD (gauss_newton kind, figure panel f): GN = "
+                      "NTK/N is an identity tested in tests/; no row yet compares it with H",
+            "ntk_top_over_n": "as gn_top (figure panel f)"},
+    diagnostic={
+        "lam": "end sharpness of the SGD runs, for inspection; the stability rows read "
+               "rel_error and trace",
+        "lambda0": "sharpness at init: sets the step eta = 2/(c lambda_0), read through eta",
+        "ntk_theory": "the arc-cosine kernel: the rows recompute it from theory, not from the "
+                      "run",
+    })

@@ -1,5 +1,5 @@
 """What the superposition arrays mean (long name, unit); see :mod:`sims.outputs`."""
-from ..outputs import Output, index
+from ..outputs import Output, index, with_roles
 
 OUTPUTS = {
     "m_grid": Output("hidden dimension m", "1"),
@@ -22,3 +22,12 @@ OUTPUTS = {
     "feature": index("feature i (rank order)"),
     "log": index("recorded training step"),
 }
+
+OUTPUTS = with_roles(
+    OUTPUTS,
+    figure={"overlap": "unweighted overlap drawn; the rows read the p_i p_j-weighted one",
+            "init_overlap": "as overlap, at initialisation",
+            "train_loss": "the training curve drawn; the rows read the held-out loss",
+            "train_steps": "the training curve's steps"},
+    diagnostic={"bias": "the learnt biases, for inspection: theory gives no value at these "
+                        "sizes"})
