@@ -21,6 +21,7 @@ import numpy as np
 from figures import style
 from figures.style import SIM, THEORY, one, plt
 from sims.grokking import claims_sweep, metrics
+from sims.grokking.claims import NO_DECAY_SHARES, SHUFFLED_SHARES
 from theory import grokking as theory
 
 
@@ -31,8 +32,9 @@ def stages(exps, ax):
     t = grok["step"]
     ax.plot(t, grok["train_acc"], color="C0", label="train (wd)")
     ax.plot(t, grok["test_acc"], color="C1", label="test (wd)")
-    for kind, ls in (("no_decay", "--"), ("shuffled", ":")):
-        ctrl = exps.first(kind)
+    for kind, ls, share in (("no_decay", "--", NO_DECAY_SHARES),
+                            ("shuffled", ":", SHUFFLED_SHARES)):
+        ctrl = exps.control(kind, grok, share)       # the run the claims contrast it with
         if ctrl is not None:
             ax.plot(ctrl["step"], ctrl["test_acc"], color="C1", ls=ls, label=f"test ({kind})")
     ax.plot(t, grok["ipr_top"], color="C2", label="top-node IPR")

@@ -15,6 +15,7 @@ import numpy as np
 from figures import style
 from figures.style import SIM, THEORY, one, plt
 from sims.neuron_alignment import ALIGN_COS
+from sims.neuron_alignment.claims import INIT_SHARES
 from theory import neuron_alignment as theory
 
 
@@ -85,7 +86,8 @@ def alignment_time(exps, ax):
 
 def loss(exps, ax):
     """(d) loss vs time with a 1/t guide and the large-init contrast."""
-    base, large = one(exps, "trajectory"), exps.first("large_init")
+    base = one(exps, "trajectory")
+    large = exps.control("large_init", base, INIT_SHARES)     # the claims' control
     runs = [(base, f"eps={base['eps'][0]:g}", "C3")]
     if large is not None:
         runs.append((large, f"eps={large['eps'][0]:g} (large)", "C7"))

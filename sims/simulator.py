@@ -26,8 +26,10 @@ benchmarks, the report and the tests all discover simulators from the registry.
 
 A claims function for a kind is ``fn(result, experiments) -> list[Claim]``: ``experiments`` the whole
 :class:`Experiments` of the profile, so a claim can find its control run by kind
-(``experiments.first("no_decay")``). Claims are keyed by what an experiment is, never by its name: a
-profile may rename, add or remove experiments and every applicable claim still runs.
+(``experiments.first("no_decay")``), or the run of that kind that shares the settings the claim
+names (``experiments.control("shuffled", result, share)``, then ``with_control(..., share=share)``:
+see :mod:`sims.verdicts`). Claims are keyed by what an experiment is, never by its name: a profile
+may rename, add or remove experiments and every applicable claim still runs.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from . import threads as _threads
 from .backend import resolve_backend
 from .context import RunContext
 from .errors import require
-from .verdicts import Claim, failed, symbolic as symbolic_rows
+from .verdicts import Claim, differences, failed, symbolic as symbolic_rows
 from .results import Result
 
 ClaimFn = Callable[[Result, "Experiments"], Sequence[Claim]]
@@ -233,3 +235,19 @@ class Experiments(Mapping[str, Result]):
     def first(self, kind: str) -> Result | None:
         """The first result of this kind (a control run, say), or None when the profile has none."""
         return next(iter(self.of_kind(kind).values()), None)
+
+    def control(self, kind: str, result: Result, share: Sequence[str],
+                settings: Callable[[Result], Mapping[str, Any]] | None = None) -> Result | None:
+        """The control run of ``kind`` for ``result``: the first result of that kind whose config
+        (or ``settings(run)``, for settings derived from it) agrees with ``result``'s on every
+        ``share`` field; when none agrees, the one that differs in the fewest (the first on a
+        tie), so that the claim's ``with_control(..., share=share)`` FAILs "control not
+        comparable" naming them, rather than pairing by kind alone; None when the profile has
+        none of the kind."""
+        of = settings or (lambda r: r.config)
+        mine = of(result)
+
+        def distance(run: Result) -> int:
+            theirs = of(run)
+            return sum(bool(differences(mine, theirs, (k,))) for k in share)
+        return min(self.of_kind(kind).values(), key=distance, default=None)

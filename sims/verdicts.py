@@ -45,7 +45,11 @@ that matter with the result (the same M, K, steps, sizes). A claim declares them
 when the subjects are :class:`~sims.results.Result` objects, else from ``configs=(result_config,
 control_config)``. A control whose config differs in a shared field gives a FAIL row "control not
 comparable: M 23 vs 31", whatever the check says: never a silent pass. :func:`controlled` takes
-the same ``share`` and ``configs`` for claims built by hand. Controls computed from the same run
+the same ``share`` and ``configs`` for claims built by hand. A claims function finds its control
+run with ``experiments.control(kind, result, share)`` (:class:`sims.simulator.Experiments`): the
+run of that kind that shares the fields, else the nearest one, whose row then FAILs; a test
+(tests/test_comparable_controls.py) walks the registry and fails on a cross-run control without
+``share``. Controls computed from the same run
 (another estimator of the same result, a rival formula) are comparable by construction and need
 no ``share``.
 

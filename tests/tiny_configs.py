@@ -59,8 +59,8 @@ TINY = {
          "lambda_H": 0.01, "lr": 0.5},
         {"counts": [6, 6, 6], "depths": [1], "bias": True, "d": 4, "lambda_W": 0.01,
          "lambda_H": 0.01, "lr": 0.5},
-        {"counts": [6, 6, 6, 6], "depths": [1], "d": 2, "lambda_W": 0.01, "lambda_H": 0.01,
-         "lr": 0.3},
+        {"counts": [6, 6, 6], "depths": [1], "d": 2, "lambda_W": 0.01, "lambda_H": 0.01,
+         "lr": 0.3},          # d < K with the K = 3 of the others (a comparable control)
     ],
     "grokking": [
         {"M": 7, "K": 16, "train_fraction": 0.6, "steps": 60, "record_every": 10,
@@ -73,6 +73,8 @@ TINY = {
          "indep_record": 1, "indep_steps": 10, "seeds": 2, "spectrum_nodes": 8},
         {"M": 6, "group": "dihedral", "K": 16, "train_fraction": 0.6, "steps": 60,
          "record_every": 10, "spectrum_nodes": 8, "indep_steps": 10},
+        {"M": 6, "group": "dihedral", "K": 16, "train_fraction": 0.6, "labels": "shuffled",
+         "steps": 60, "record_every": 10, "spectrum_nodes": 8, "indep_steps": 10},
         {"kind": "sweep", "sweep_M": [5, 7, 11], "K": 16, "steps": 60, "seeds": 1,
          "bracket": "absolute", "low": 0.2, "high": 0.8, "bisect": 2},
     ],

@@ -32,6 +32,18 @@ E_ASCENT = 0.05        # |mean E/E* - 1| (all pairs) of the ascent endpoints on 
 
 SHUFFLED = "shuffled labels (same network and budget, no group structure)"
 
+# What a control run must share with the run it controls (sims.verdicts: a control differing in one
+# of these FAILs "control not comparable"). Each contrast changes one setting and keeps the task, the
+# network, the optimiser, the budget and the seed (so the same training split and initial weights).
+SAME_RUN = ("group", "M", "K", "activation", "optimizer", "lr", "train_fraction", "steps", "seed")
+# the no-decay contrast (Fig. 3) changes the weight decay; the stage times are read on the records,
+# so the record grid is shared too
+NO_DECAY_SHARES = SAME_RUN + ("labels", "record_every")
+# the shuffled-label contrast changes the labels: with the same weight decay; for the Fourier checks
+# (final weights only) the record grid may differ, for the stage check it may not
+SHUFFLED_SHARES = SAME_RUN + ("weight_decay",)
+SHUFFLED_STAGE_SHARES = SHUFFLED_SHARES + ("record_every",)
+
 
 def _weights(res: Result, which: str = "final"):
     return res[f"W_{which}"], res[f"V_{which}"]
@@ -115,12 +127,14 @@ def grok_claims(res: Result, exps) -> list[Claim]:
     run) and stationary there (control: the untrained weights)."""
     cfg = res.meta["config"]
     M, frac = cfg["M"], cfg["top_fraction"]
-    shuffled = exps.first("shuffled")
-    out = [with_control(_stage_check(""), res, exps.first("no_decay"),
-                        "no weight decay (the paper's contrast)")]
+    shuffled = exps.control("shuffled", res, SHUFFLED_SHARES)
+    out = [with_control(_stage_check(""), res, exps.control("no_decay", res, NO_DECAY_SHARES),
+                        "no weight decay (the paper's contrast)", share=NO_DECAY_SHARES)]
     final = _Final(res, M, frac)
     control = _Final(shuffled, M, frac) if shuffled is not None else None
-    out += [with_control(check, final, control, SHUFFLED) for check in _fourier_checks()]
+    pair = (res.config, shuffled.config) if shuffled is not None else None
+    out += [with_control(check, final, control, SHUFFLED, share=SHUFFLED_SHARES, configs=pair)
+            for check in _fourier_checks()]
 
     def stationary(which):
         rp = metrics.node_report(*_weights(res, which), M, frac)
@@ -141,7 +155,7 @@ def no_decay_claims(res: Result, exps) -> list[Claim]:
     M, steps = cfg["M"], cfg["steps"]
     n_test = M * M - len(res["train_idx"])
     se = np.sqrt((1 / M) * (1 - 1 / M) / max(n_test, 1))
-    grok = exps.first("grok")
+    grok = exps.control("grok", res, NO_DECAY_SHARES)
 
     def no_stage2(r):
         rise = float(np.max(r["ipr_top"]) - r["ipr_top"][0])
@@ -159,8 +173,8 @@ def no_decay_claims(res: Result, exps) -> list[Claim]:
                            f"pairs: 0.1 is >= {(NO_GEN - 1 / M) / se:.0f} s.e. above chance and "
                            "far below a grokked 1.0")
     label = "the same run with weight decay"
-    return [with_control(no_stage2, res, grok, label),
-            with_control(no_generalisation, res, grok, label)]
+    return [with_control(no_stage2, res, grok, label, share=NO_DECAY_SHARES),
+            with_control(no_generalisation, res, grok, label, share=NO_DECAY_SHARES)]
 
 
 # ---- dihedral ---------------------------------------------------------------------------------
@@ -178,12 +192,13 @@ class _IrrepReport(NamedTuple):
 
 def dihedral_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``dihedral`` run (D_n, weight decay): three stages in order (control: the
-    shuffled-label run), strongest nodes inside one irreducible representation, the same irrep in
+    shuffled-label run on the same D_n, found by :data:`SHUFFLED_STAGE_SHARES`), strongest nodes inside one irreducible representation, the same irrep in
     the a- and b-parts and every non-trivial irrep used (control: the untrained weights)."""
     cfg = res.meta["config"]
     M, frac, n = cfg["M"], cfg["top_fraction"], cfg["M"] // 2
-    out = [with_control(_stage_check(f"D_{n}: "), res, exps.first("shuffled"),
-                        SHUFFLED + ", on Z_M")]
+    control = exps.control("shuffled", res, SHUFFLED_STAGE_SHARES)
+    out = [with_control(_stage_check(f"D_{n}: "), res, control, f"{SHUFFLED}, on D_{n}",
+                        share=SHUFFLED_STAGE_SHARES)]
 
     def report(which) -> _IrrepReport:
         W, V = _weights(res, which)

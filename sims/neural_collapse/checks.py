@@ -3,7 +3,7 @@ against a prediction and its rivals, and the guards that turn a broken result in
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -90,9 +90,11 @@ def against_rivals(name: str, reference: str, statement: str, measured, predicte
 
 
 def bounded(name: str, reference: str, statement: str, measured, tol, *,
-            controls: Mapping[str, object], why: str) -> Claim:
+            controls: Mapping[str, object], why: str, share: Sequence[str] = (),
+            configs: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None) -> Claim:
     """Every measured statistic <= tol (a scalar or element-wise array), and the same statistic of
-    every control exceeds it somewhere (the control passes if any control is within: a defect)."""
+    every control exceeds it somewhere (the control passes if any control is within: a defect).
+    ``share``, ``configs``: as for :func:`sims.verdicts.controlled`, when a control is another run."""
     m = np.asarray(measured, float)
 
     def within(x) -> bool:
@@ -111,7 +113,7 @@ def bounded(name: str, reference: str, statement: str, measured, tol, *,
                  any(within(v) for v in controls.values()))
     label = "; ".join(controls) + (" (measured: the largest statistic of each)"
                                    if len(controls) > 1 else "")
-    return controlled(main, ctrl, label)
+    return controlled(main, ctrl, label, share=share, configs=configs)
 
 
 # ---- guards -------------------------------------------------------------------------------------

@@ -21,19 +21,25 @@ THM1 = PAPER + " Thm 1 part 1"
 THM1B = PAPER + " Thm 1 part 2"
 LARGE = "large init eps = {eps:g} (the paper's contrast: Thm 1 needs a small init)"
 SMALL = "small init eps = {eps:g} (the trajectory run)"
+# What the init-scale contrast keeps (sims.verdicts: a control differing in one FAILs "control not
+# comparable"): the same data (n, mu, d, seed), network width and loss; only eps (and the time the
+# run needs, t_end, stop_loss) differs.
+INIT_SHARES = ("n", "mu", "d", "width", "loss", "reduction", "seed")
+EPS_SHARES = INIT_SHARES       # an eps sweep at one (n, mu): the same point, a larger eps
 
 
 # ---- helpers --------------------------------------------------------------------------------------
-def row(name, reference, statement, check, subject, control, label) -> Claim:
+def row(name, reference, statement, check, subject, control, label, share=()) -> Claim:
     """``with_control`` of ``check`` (subject -> Claim) on ``subject`` and ``control``; an exception
-    on the subject gives ``failed(name, ...)`` with its reason (on the control: a rejection)."""
+    on the subject gives ``failed(name, ...)`` with its reason (on the control: a rejection).
+    ``share``: the config fields a control run must share with ``subject`` (both results)."""
     def safe(s):
         try:
             with np.errstate(all="ignore"):     # NaN / inf inputs fail the check instead
                 return check(s)
         except Exception as exc:  # noqa: BLE001 - claims report, never raise
             return failed(name, reference, statement, f"{type(exc).__name__}: {exc}")
-    return with_control(safe, subject, control, label)
+    return with_control(safe, subject, control, label, share=share)
 
 
 def built(name, reference, statement, build) -> list[Claim]:
@@ -130,7 +136,7 @@ def trajectory_claims(res: Result, exps) -> list[Claim]:
     ``large_init``) and the rivals' rates. Reads ``t``, ``loss``, ``all_ok``, ``frac_ok``
     [step], the snapshots, ``aligned_at_escape``, ``frac_ok_escape``, ``stable_rank``
     [n, mu, eps], ``W_final``, ``X``, ``y``."""
-    large = exps.first("large_init")
+    large = exps.control("large_init", res, INIT_SHARES)
     out = completeness(res)
     out += _alignment_rows(res, large)
     out.append(_tl_row(res, large))
@@ -170,10 +176,11 @@ def _alignment_rows(res, large) -> list[Claim]:
                      st3, bool(ia < len(ok) and ok[ia:].all()), frac, predicted=1.0,
                      why="exact, at every step of the RK4 record; " + why_cos)
     return [row("early alignment (all neurons aligned or dead)", THM1, st1, aligned, res, large,
-                label),
+                label, INIT_SHARES),
             row("surviving neurons' cosine at the end of the early phase", THM1, st2, cosine, res,
-                large, label),
-            row("neurons stay aligned after t_1", THM1B, st3, stays, res, large, label)]
+                large, label, INIT_SHARES),
+            row("neurons stay aligned after t_1", THM1B, st3, stays, res, large, label,
+                INIT_SHARES)]
 
 
 def _tl_row(res, large) -> Claim:
@@ -189,7 +196,7 @@ def _tl_row(res, large) -> Claim:
                      why="theory (iv): d log L / d log t = -1 - 1/s < -1 once aligned; exact "
                          "monotonicity with a round-off slack of 1e-12")
     label = label_of(LARGE + ": t L rises after its escape", large, "large init")
-    return row(name, THM1B, st, check, res, large, label)
+    return row(name, THM1B, st, check, res, large, label, INIT_SHARES)
 
 
 def _late_rate_row(res) -> Claim:
@@ -228,7 +235,7 @@ def _stable_rank_row(res, large) -> Claim:
                        why="the paper's bound, no slack: aligned neurons point along x+ or x- (two "
                            "directions) and dead ones keep their eps-small norm")
     label = label_of(LARGE + ": W stays near its random init", large, "large init")
-    return row(name, THM1B, st, check, res, large, label)
+    return row(name, THM1B, st, check, res, large, label, INIT_SHARES)
 
 
 # ---- kind "large_init" ----------------------------------------------------------------------------
@@ -236,7 +243,7 @@ def large_init_claims(res: Result, exps) -> list[Claim]:
     """The contrast itself: with eps >= 0.1 the loss is fit before the neurons rotate, so at most
     half are aligned at the escape. Control: the small-init trajectory run (all aligned). Reads
     ``frac_ok_escape`` [n, mu, eps]."""
-    small = exps.first("trajectory")
+    small = exps.control("trajectory", res, INIT_SHARES)
     st = label_of("fraction of neurons aligned-or-dead at the escape (L = L0/2), eps = {eps:g}",
                   res, "fraction of neurons aligned-or-dead at the escape (L = L0/2)")
 
@@ -247,7 +254,7 @@ def large_init_claims(res: Result, exps) -> list[Claim]:
                            "fits the data while the directions are still random (~0)")
     label = label_of(SMALL, small, "small init")
     return completeness(res) + [row("large init: no early alignment", THM1, st, check, res,
-                                    small, label)]
+                                    small, label, INIT_SHARES)]
 
 
 # ---- kind "eps_sweep" -----------------------------------------------------------------------------
@@ -258,7 +265,7 @@ def eps_claims(res: Result, exps) -> list[Claim]:
     escape linear in log(1/eps) (rival: a 3-homogeneous net's 1/eps). Reads ``t_align``,
     ``dt_align``, ``t_escape``, ``dt_escape``, ``lam``, ``aligned_at_escape`` [n, mu, eps],
     ``eps``, ``X``, ``y``."""
-    large = exps.first("large_init")
+    large = exps.control("large_init", res, EPS_SHARES)
     eps = np.asarray(res["eps"], float)
     out = completeness(res)
     st = f"max - min of t_align over eps = {eps.tolist()}, in units of the largest local step dt"
@@ -281,7 +288,7 @@ def eps_claims(res: Result, exps) -> list[Claim]:
         return holds("alignment holds at escape for every eps", THM1, st, bool(np.all(a > 0)),
                      a.ravel(), predicted=1.0, why=f"exact, with the threshold cos >= {ALIGN_COS}")
     out.append(row("alignment holds at escape for every eps", THM1, st, every, res, large,
-                   label_of(LARGE, large, "large init")))
+                   label_of(LARGE, large, "large init"), EPS_SHARES))
     out += built("escape time slope in log(1/eps)", THM1B, "the escape-time rows",
                  lambda: _escape_rows(res, eps))
     return out
