@@ -116,8 +116,9 @@ def test_run_jobs_requested_the_derived_resources(runs, cluster):
     for job in squeue_jobs(cluster).values():
         if not job["comment"].startswith("rule_run_experiment"):
             continue
-        # the executor's comment: rule_<rule>_wildcards_<profile>_<sim>_<experiment>
-        exp = job["comment"].split("_wildcards_quick_double_descent_")[1]
+        # the executor's comment: rule_<rule>_wildcards_<sim>_<experiment> (the profile is the
+        # results folder, sims/paths.py, not a wildcard)
+        exp = job["comment"].split("_wildcards_")[1].split("double_descent_", 1)[1]
         want = cost_model.job_resources("double_descent", exp, data)
         assert job["minutes"] == want["runtime"], (exp, job, want)
         assert job["mem_mb"] == want["mem_mb"], (exp, job, want)

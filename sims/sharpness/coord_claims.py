@@ -41,6 +41,7 @@ MUP_REF = ("Yang & Hu 2021 (Tensor Programs IV; muP); the coord check of microso
            "may shrink like width^-1/2 at init)")
 ALPHA = 0.01
 CHANGES = ("dz", "dh", "df")
+VERSUS = {"ntk": "NTK", "standard": "SP"}      # one row per control: distinct names (LaTeX macros)
 CONTROLS = {"ntk": "the NTK run of the same sweep (theory: dz, dh ~ width^-1/2)",
             "standard": "the standard-parametrisation run of the same sweep (theory: df ~ width^+1 "
                         "after one step, then faster)"}
@@ -148,7 +149,7 @@ def _coord_row(res: Result, params, other: str) -> Claim:
         gap = np.where(judged, np.abs(m - pred) - tol, -np.inf)
         worst = int(np.nanargmax(gap)) if np.any(np.isfinite(gap)) else 0
         return Claim(
-            "muP passes mup's coord check", MUP_REF,
+            f"muP passes mup's coord check ({VERSUS[other]} rejected)", MUP_REF,
             f"mean over {S} seeds of the per-seed OLS slope of log l1 (mup's mean |x|) on log width, "
             f"widths {w.astype(int).tolist()}, every quantity (z, h = phi(z), f; dz, dh, df from "
             f"t = 2) at t = 1..{R} (t = 1 init, base lr {lr:g}) within its tolerance of the "
