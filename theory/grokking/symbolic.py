@@ -86,7 +86,9 @@ def _check_float(M: int, k: int, phi: float, psi: float) -> bool:
 
 
 def _check_ridge() -> dict[str, bool]:
-    """The ridge (push-through) identity for generic 2 x 3 and 3 x 2 matrices, and eta G_F ->
+    """The ridge (push-through) identity for generic 2 x 3 and 3 x 2 matrices (each entry of the
+    difference brought to one fraction, numerator and denominator cancelled: the canonical form of
+    a rational function, zero iff the identity holds), and eta G_F ->
     Ytil Ytil^T F as eta -> inf (eta = 1/s is rational in s; its value at s = 0 is the limit)."""
     checks = {}
     eta = sp.Symbol("eta", positive=True)
@@ -96,7 +98,7 @@ def _check_ridge() -> dict[str, bool]:
         lhs = Y - F * (F.T * F + eta * sp.eye(K)).inv() * F.T * Y
         rhs = eta * (F * F.T + eta * sp.eye(n)).inv() * Y
         checks[f"ridge identity Y - F(F'F+eta)^-1 F'Y = eta(FF'+eta)^-1 Y (n={n}, K={K})"] = \
-            (lhs - rhs).applyfunc(sp.simplify) == sp.zeros(n, 2)
+            (lhs - rhs).applyfunc(lambda e: sp.cancel(sp.together(e))) == sp.zeros(n, 2)
     s = sp.Symbol("s", positive=True)
     F = sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"f{i}{j}", real=True))
     Y = sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"y{i}{j}", real=True))
