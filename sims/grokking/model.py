@@ -6,6 +6,7 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
+from array_api_compat import is_numpy_namespace
 
 from ..backend import kernel
 from .config import ACTIVATIONS, OPTIMIZERS, GrokkingConfig
@@ -66,19 +67,46 @@ def _act(xp, H, activation: str):
     return xp.maximum(H, 0.0), xp.astype(H > 0, H.dtype)
 
 
-def loss_and_grads(xp, W, V, X, Yt, activation: str):
+class OneHot(NamedTuple):
+    """The one-hot input rows x_i = [e_a; e_b] of X [pair, input] as two products, resolved once
+    per chunk (:func:`one_hot`): ``gather(W)`` = X W^T [pair, node] (h_i = w_a + w_b, the sum of
+    two columns of W) and ``scatter(D)`` = D^T X [node, input] (column c of the result is the sum
+    of D's rows over the pairs whose x has a one at c). Both are exact: every product with a zero
+    of X adds an exact zero, so the gather equals the dense X W^T bit for bit and the scatter sums
+    the same terms (in pair order; the dense product's order may differ by an ulp)."""
+
+    gather: Any
+    scatter: Any
+
+
+def one_hot(xp, X) -> OneHot:
+    """:class:`OneHot` of X: on numpy a CSR incidence matrix (2 nonzeros per pair: O(N K) per
+    product), on any other namespace (array_api_strict, CuPy) the dense products with X (the array
+    API has no scatter-add; O(N K 2M))."""
+    if is_numpy_namespace(xp):
+        from scipy import sparse
+        S = sparse.csr_matrix(np.asarray(X))
+        ST = sparse.csr_matrix(S.T)
+        return OneHot(lambda W: S @ W.T, lambda D: (ST @ D).T)
+    return OneHot(lambda W: X @ W.T, lambda D: D.T @ X)
+
+
+def loss_and_grads(xp, W, V, X, Yt, activation: str, ops: OneHot | None = None):
     """Loss of the package docstring and (dL/dW, dL/dV, G_F = -dL/dF, F), for X [pair, input]
-    (N x 2M one-hot rows) and Yt [pair, output] (centred targets)."""
+    (N x 2M one-hot rows) and Yt [pair, output] (centred targets); ``ops`` (:func:`one_hot` of X,
+    built here when None) does X's two products."""
+    ops = one_hot(xp, X) if ops is None else ops
     N = X.shape[0]
-    H = X @ W.T
-    F, dF = _act(xp, H, activation)
+    H = ops.gather(W)
+    F, dF = (H * H, None) if activation == "sqr" else _act(xp, H, activation)
     O = F @ V.T
     R = O - xp.mean(O, axis=1, keepdims=True) - Yt
     loss = xp.sum(R * R) / N
     G = 2 * R / N
-    GF = -(G @ V)
-    gW = -((GF * dF).T @ X)
-    return loss, gW, G.T @ F, GF, F
+    GV = G @ V                          # -G_F
+    # sqr: sigma' = 2H, and 2 (sum of GV H) = sum of GV (2H) exactly (a factor 2 is exact)
+    gW = 2 * ops.scatter(GV * H) if dF is None else ops.scatter(GV * dF)
+    return loss, gW, G.T @ F, -GV, F
 
 
 def _update(xp, P, g, m, v, t: int, hp: Hyper):
@@ -103,9 +131,10 @@ def train_chunk(xp, state: TrainState, X, Yt, t0: int, steps: int, hp: Hyper):
     """``steps`` full-batch optimiser steps from step count t0; returns the new state and the loss
     before the last step."""
     W, V, mW, vW, mV, vV = state
+    ops = one_hot(xp, X)
     loss = 0.0
     for s in range(steps):
-        loss, gW, gV, _, _ = loss_and_grads(xp, W, V, X, Yt, hp.activation)
+        loss, gW, gV, _, _ = loss_and_grads(xp, W, V, X, Yt, hp.activation, ops)
         t = t0 + s + 1
         W, mW, vW = _update(xp, W, gW, mW, vW, t, hp)
         V, mV, vV = _update(xp, V, gV, mV, vV, t, hp)
