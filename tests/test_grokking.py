@@ -125,6 +125,21 @@ def test_optimisers_follow_the_torch_update_rules(kind):
         np.testing.assert_allclose(got.V, P[1], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba", "array_api_strict"])
+def test_a_chunk_leaves_its_input_state_alone(backend):
+    """The generic chunk updates in place, on its own copies: the state it was given (which a
+    record reads on the main thread while the next chunk trains) is unchanged afterwards."""
+    bk = get_backend(backend)
+    W, V, X, Yt = _state()
+    state = gk.TrainState(*(bk.asarray(a) for a in (W, V, *[np.zeros_like(x) for x in (W, W, V, V)])))
+    before = [np.array(bk.to_numpy(a), copy=True) for a in state]
+    got, _ = gk.train_chunk(bk, state, bk.asarray(X), bk.asarray(Yt), 0, 3,
+                            gk.Hyper(0.01, 0.05, 0.9, 0.999, 1e-8, "adam", "sqr"))
+    for a, b in zip(state, before):
+        np.testing.assert_array_equal(bk.to_numpy(a), b)
+    assert not np.array_equal(bk.to_numpy(got.W), before[0])
+
+
 @pytest.mark.parametrize("act", ["sqr", "relu"])
 def test_numba_chunk_matches_generic(act):
     """40 Adam steps: the gather/scatter numba kernel equals the dense generic one (rel 1e-10;
