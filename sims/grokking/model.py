@@ -176,8 +176,8 @@ def hidden_gather(xp, WT, ia, ib, activation: str, work=None):
         H = xp.take(WT, ia, axis=0) + xp.take(WT, ib, axis=0)
     else:
         H, Hb = work
-        np.take(WT, ia, axis=0, out=H)
-        np.take(WT, ib, axis=0, out=Hb)
+        np.take(WT, ia, axis=0, out=H, mode="clip")     # (indices valid; "raise" buffers out)
+        np.take(WT, ib, axis=0, out=Hb, mode="clip")
         H += Hb
     if activation == "sqr":
         H *= H
