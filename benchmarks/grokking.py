@@ -31,8 +31,9 @@ def _suite(M, K, p, steps):
     def make(backend):
         bk = get_backend(backend)
         W, V, X, Yt = (bk.asarray(a) for a in _problem(M, K, p))
-        z = [bk.xp.zeros_like(a) for a in (W, W, V, V)]
-        return lambda: gk.train_chunk(bk, W, V, *z, X, Yt, 0, steps, LR, WD, 0.9, 0.999, 1e-8, 0, 0)
+        state = gk.TrainState(W, V, *(bk.xp.zeros_like(a) for a in (W, W, V, V)))
+        hp = gk.Hyper(LR, WD, 0.9, 0.999, 1e-8, "adam", "sqr")
+        return lambda: gk.train_chunk(bk, state, X, Yt, 0, steps, hp)
     return make
 
 

@@ -58,6 +58,27 @@ def test_gradients_match_finite_differences(act):
     assert fd == pytest.approx(-np.sum(GF * D), rel=1e-7, abs=1e-12)
 
 
+def test_one_hot_products_equal_the_dense_ones():
+    """The sparse gather / scatter of the numpy path against the dense X W^T and D^T X (the
+    fallback of other namespaces) on random pairs, one input column used by no pair (its
+    gradient column must be exactly 0): the gather bit for bit, the scatter to an ulp."""
+    rng = np.random.default_rng(7)
+    M, N, K = 9, 40, 13
+    a, b = rng.integers(0, M - 1, N), M + rng.integers(0, M, N)     # column M - 1 never used
+    X = np.zeros((N, 2 * M))
+    X[np.arange(N), a] = X[np.arange(N), b] = 1.0
+    W, D = rng.standard_normal((K, 2 * M)), rng.standard_normal((N, K))
+    sparse, dense = gk.model.one_hot(xnp, X), gk.model.OneHot(lambda W: X @ W.T, lambda D: D.T @ X)
+    np.testing.assert_array_equal(sparse.gather(W), dense.gather(W))
+    np.testing.assert_array_equal(sparse.gather(W), W[:, a].T + W[:, b].T)
+    np.testing.assert_allclose(sparse.scatter(D), dense.scatter(D), rtol=1e-15, atol=1e-15)
+    assert np.all(sparse.scatter(D)[:, M - 1] == 0.0)
+    strict = pytest.importorskip("array_api_strict")
+    Xs = strict.asarray(X)
+    ops = gk.model.one_hot(strict, Xs)
+    np.testing.assert_array_equal(np.asarray(ops.gather(strict.asarray(W))), dense.gather(W))
+
+
 def test_loss_equals_the_papers_expanded_form():
     """The code's loss: |o - mean o|^2 - 2 (o_y - mean o) + 1 - 1/M, averaged over samples."""
     W, V, X, Yt = _state()
@@ -102,6 +123,21 @@ def test_optimisers_follow_the_torch_update_rules(kind):
         got, _ = gk.train_chunk(bk, _zero_state(W, V), X, Yt, 0, 3, hp)
         np.testing.assert_allclose(got.W, P[0], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(got.V, P[1], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "array_api_strict"])
+def test_a_chunk_leaves_its_input_state_alone(backend):
+    """The generic chunk updates in place, on its own copies: the state it was given (which a
+    record reads on the main thread while the next chunk trains) is unchanged afterwards."""
+    bk = get_backend(backend)
+    W, V, X, Yt = _state()
+    state = gk.TrainState(*(bk.asarray(a) for a in (W, V, *[np.zeros_like(x) for x in (W, W, V, V)])))
+    before = [np.array(bk.to_numpy(a), copy=True) for a in state]
+    got, _ = gk.train_chunk(bk, state, bk.asarray(X), bk.asarray(Yt), 0, 3,
+                            gk.Hyper(0.01, 0.05, 0.9, 0.999, 1e-8, "adam", "sqr"))
+    for a, b in zip(state, before):
+        np.testing.assert_array_equal(bk.to_numpy(a), b)
+    assert not np.array_equal(bk.to_numpy(got.W), before[0])
 
 
 @pytest.mark.parametrize("act", ["sqr", "relu"])

@@ -39,7 +39,8 @@ class Task(NamedTuple):
     a view): ``X`` [pair, input] and ``Yt_all`` [pair, output] in the dataset's order (for the
     spectra and energies), ``y`` [pair] labels and ``Yt`` [pair, output] centred targets in the
     training-first order, ``n_train``, ``Q`` [train_pair, M-1] (a basis of col(Ytil_train)) and
-    ``pairs`` = (ia, ib) [pair], the columns of the two ones of each one-hot row."""
+    ``pairs`` = (ia, ib) [pair], the columns of the two ones of each one-hot row; ``work``
+    [2, pair, node] the hidden layer's buffers (:func:`model.hidden_gather`)."""
 
     X: np.ndarray
     Yt_all: np.ndarray
@@ -48,6 +49,7 @@ class Task(NamedTuple):
     n_train: int
     Q: np.ndarray
     pairs: tuple[np.ndarray, np.ndarray]
+    work: np.ndarray        # [2, pair, node] buffers of the records' hidden layer (one thread)
 
 
 @dataclass
@@ -81,7 +83,8 @@ def train(config: GrokkingConfig, M: int, fraction: float, seed, run: RunContext
     U, _, _ = np.linalg.svd(Yt[tr], full_matrices=False)          # Q = U[:, :M-1]: col(Ytil_train)
     order = np.concatenate([tr, te])                   # training pairs first
     ia, ib = model.one_hot_pairs(X)
-    task = Task(X, Yt, y[order], Yt[order], len(tr), U[:, : M - 1], (ia[order], ib[order]))
+    task = Task(X, Yt, y[order], Yt[order], len(tr), U[:, : M - 1], (ia[order], ib[order]),
+                np.empty((2, len(order), config.K)))
     with flush_denormals(config.flush_denormals):
         hist, snaps = _loop(config, M, run, task, state, Xtr, Ytr, record, stop_acc)
     return Training({k: np.array([r[k] for r in hist]) for k in hist[0]}, tr, snaps)
@@ -138,7 +141,8 @@ def _record(config, M, run, task: Task, Wh, Vh, done, record):
     """One record of a run: accuracies and losses; with ``record`` also the node statistics and the
     :class:`Snapshot`. Computed on the host (``run.host``) from host copies of W and V."""
     n = task.n_train
-    F = model.hidden_gather(run.host, np.ascontiguousarray(Wh.T), *task.pairs, config.activation)
+    F = model.hidden_gather(run.host, np.ascontiguousarray(Wh.T), *task.pairs, config.activation,
+                            task.work)
     O = F @ Vh.T
     R = O - O.mean(1, keepdims=True) - task.Yt
     loss = np.sum(R * R, 1)

@@ -136,8 +136,15 @@ def energy(W: np.ndarray, X: np.ndarray, Yt: np.ndarray, act: str = "sqr") -> np
 def energy_grad(W: np.ndarray, X: np.ndarray, Yt: np.ndarray, act: str = "sqr") -> np.ndarray:
     """Rows dE/dw_j = X^T [sigma'(X w_j) * Ytil Ytil^T sigma(X w_j)] (derived in sympy below)."""
     H = X @ W.T
-    F, dF = (H * H, 2 * H) if act == "sqr" else (np.maximum(H, 0.0), (H > 0).astype(float))
-    return ((Yt @ (Yt.T @ F)) * dF).T @ X
+    G = Yt @ (Yt.T @ (H * H if act == "sqr" else np.maximum(H, 0.0)))
+    # G * sigma'(H) in place, two [pair, node] arrays alive at a time (fresh ones cost page
+    # faults: 3.5x the time of a 300-step ascent at K = 512); for sqr (G H) 2 = G (2 H) exactly
+    if act == "sqr":
+        G *= H
+        G *= 2.0
+    else:
+        G *= H > 0
+    return G.T @ X
 
 
 def fourier_energy(W: np.ndarray, M: int) -> np.ndarray:
