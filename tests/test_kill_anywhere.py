@@ -32,24 +32,18 @@ PROFILE = "tiny"
 MIN_KILLS = 5
 
 
-def _snakemake(work: Path) -> list[str]:
+def _snakemake(work: Path, profile_dir: Path) -> list[str]:
     return [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "figures",
             "--cores", "2", "--rerun-incomplete", "-d", str(work),
-            "--config", f"profile_dir={work / PROFILE}"]
+            "--config", f"profile_dir={profile_dir}"]
 
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if k != "SIMS_CONFIG_DIR"}
 
 
-def _workdir(work: Path) -> Path:
-    """``work`` with the tiny profile folder ``work/tiny/<sim>.yaml`` in it."""
-    write_tiny_profile(work / PROFILE)
-    return work
-
-
-def _start(work: Path) -> subprocess.Popen:
-    return subprocess.Popen(_snakemake(work), cwd=REPO, stdout=subprocess.DEVNULL,
+def _start(work: Path, profile_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen(_snakemake(work, profile_dir), cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True, env=_env())
 
 
@@ -82,7 +76,11 @@ def _compare(a: Path, b: Path) -> list[str]:
     diffs = []
     base_a, base_b = a / "results" / PROFILE, b / "results" / PROFILE
     for sim in names():
-        for exp in load_profile_file(sim, PROFILE, a)["experiments"]:
+        runs_a = sorted(p.stem for p in (base_a / sim).glob("*.npz"))
+        if runs_a != sorted(p.stem for p in (base_b / sim).glob("*.npz")) or not runs_a:
+            diffs.append(f"{sim}: result files differ")
+            continue
+        for exp in runs_a:
             x, mx = _arrays_and_meta(base_a / sim / f"{exp}.npz")
             y, my = _arrays_and_meta(base_b / sim / f"{exp}.npz")
             if mx != my:
@@ -104,9 +102,18 @@ def _compare(a: Path, b: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
-    work = _workdir(tmp_path_factory.mktemp("uninterrupted"))
-    proc = subprocess.run(_snakemake(work), cwd=REPO, capture_output=True, text=True, env=_env())
+def tiny_profile(tmp_path_factory) -> Path:
+    """The tiny profile folder both runs read (one path: the results record it)."""
+    folder = tmp_path_factory.mktemp("profiles") / PROFILE
+    write_tiny_profile(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, tiny_profile):
+    work = tmp_path_factory.mktemp("uninterrupted")
+    proc = subprocess.run(_snakemake(work, tiny_profile), cwd=REPO, capture_output=True, text=True,
+                          env=_env())
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return work
 
@@ -123,15 +130,17 @@ def test_the_tiny_profile_has_every_kind_of_every_simulator(tmp_path):
         assert set(s.claims) <= kinds, (sim, set(s.claims) - kinds)
 
 
-def test_killed_anywhere_and_rerun_gives_the_identical_results(uninterrupted, tmp_path):
-    work = _workdir(tmp_path / "killed")
+def test_killed_anywhere_and_rerun_gives_the_identical_results(uninterrupted, tiny_profile,
+                                                               tmp_path):
+    work = tmp_path / "killed"
+    work.mkdir()
     rng = random.Random(20261201)
     waiting = [s for s in names()]
     kills = []
     deadline = time.monotonic() + 1500
     while time.monotonic() < deadline:
         before = {s: _points(work, s) for s in waiting}
-        proc = _start(work)
+        proc = _start(work, tiny_profile)
         target = None
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -149,14 +158,15 @@ def test_killed_anywhere_and_rerun_gives_the_identical_results(uninterrupted, tm
             break
     extra = 0
     while extra < max(0, MIN_KILLS - len(kills)):        # random moments, if too few sweeps
-        proc = _start(work)
+        proc = _start(work, tiny_profile)
         time.sleep(rng.uniform(2.0, 15.0))
         if proc.poll() is not None:
             break
         _kill(proc)
         kills.append("random")
         extra += 1
-    final = subprocess.run(_snakemake(work), cwd=REPO, capture_output=True, text=True, env=_env())
+    final = subprocess.run(_snakemake(work, tiny_profile), cwd=REPO, capture_output=True,
+                           text=True, env=_env())
     assert final.returncode == 0, final.stderr[-3000:]
     print(f"\nkill points: {kills}")
     assert len(kills) >= MIN_KILLS, kills
