@@ -33,7 +33,11 @@ def _suite(M, K, p, steps):
         W, V, X, Yt = (bk.asarray(a) for a in _problem(M, K, p))
         state = gk.TrainState(W, V, *(bk.xp.zeros_like(a) for a in (W, W, V, V)))
         hp = gk.Hyper(LR, WD, 0.9, 0.999, 1e-8, "adam", "sqr")
-        return lambda: gk.train_chunk(bk, state, X, Yt, 0, steps, hp)
+
+        def chunk():        # (W, V, mW, vW, mV, vV, loss)
+            new, loss = gk.train_chunk(bk, state, X, Yt, 0, steps, hp)
+            return (*new, loss)
+        return chunk
     return make
 
 

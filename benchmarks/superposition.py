@@ -28,10 +28,14 @@ def _suite(n, m, B):
     def make(backend):
         bk = get_backend(backend)
         X, W, b = (bk.asarray(a) for a in _problem(n, m, B))
-        st = (W, b, bk.xp.zeros_like(W), bk.xp.zeros_like(W), bk.xp.zeros_like(b),
-              bk.xp.zeros_like(b))
+        st = sp.AdamWState(W, b, bk.xp.zeros_like(W), bk.xp.zeros_like(W), bk.xp.zeros_like(b),
+                           bk.xp.zeros_like(b))
         lrs = np.full(STEPS, LR)
-        return lambda: sp.train_chunk(bk, *st, X, lrs, 0, GAMMA, 0.9, 0.999, 1e-8)
+
+        def chunk():        # (W, b, mW, vW, mb, vb, losses)
+            state, losses = sp.train_chunk(bk, st, X, lrs, 0, GAMMA, 0.9, 0.999, 1e-8)
+            return (*state, losses)
+        return chunk
     return make
 
 

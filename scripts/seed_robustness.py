@@ -1,13 +1,14 @@
 """The seed-robustness job: the whole quick profile rerun on other seed sets, every verdict compared.
 
     .venv/bin/python scripts/seed_robustness.py [--offsets 1000 2000 3000] [--profile quick]
-        [--cores 2] [--out seed-robustness] [--markdown FILE]
+        [--cores 2] [--out seed-robustness] [--markdown FILE] [--reference LEDGER]
 
 For each offset k, a copy of the profile is written (``<out>/seeds_<k>/<sim>.yaml``) with every
 experiment's ``seed`` shifted by k (the config's default seed where the profile gives none), so the
 runs a claim pairs (a run and its control, which share a seed on purpose) stay paired. Each copy
 runs the whole workflow (``snakemake figures --config profile_dir=...``, working directory
-``<out>``), and so does the profile as shipped (offset 0), unless its ledger is already there.
+``<out>``), and so does the profile as shipped (offset 0), unless its ledger is already there or
+``--reference`` names the shipped profile's claims.json from an earlier run of this checkout.
 Then every simulation claim is compared across the sets by (simulator, experiment, claim name).
 
 A set passes when every simulation claim is PASS with its control rejected; the job passes when
@@ -105,10 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("seed-robustness"))
     ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--reference", type=Path, help="the shipped profile's claims.json, already built")
     a = ap.parse_args(argv)
     out = a.out.resolve()
     sets = {}
-    for offset in [0, *a.offsets]:
+    if a.reference:
+        sets["seeds + 0"] = verdicts(a.reference)
+    for offset in ([] if a.reference else [0]) + list(a.offsets):
         folder = shifted_profile(a.profile, offset, out / f"seeds_{offset}")
         ledger = out / "results" / folder.name / "claims.json"
         if not ledger.is_file():

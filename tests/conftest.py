@@ -34,3 +34,15 @@ def quick_workflow(tmp_path_factory):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return work
+
+
+# The modules that run whole workflows (minutes each, mostly in subprocesses) go first, so that on
+# two workers (pyproject's addopts: -n 2 --dist loadscope, which hands out modules in collection
+# order) they start at once on separate workers and the short modules fill in around them, instead
+# of both starting last and running side by side at the end.
+FIRST = ("test_workflow.py", "test_kill_anywhere.py", "test_slurm.py", "test_adding_a_simulator.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))   # stable: else as collected

@@ -139,6 +139,8 @@ SMOKE = {"double_descent": {"seeds": 1}, "grokking": {"steps": 20},
          "neural_collapse": {"max_steps": 200}, "neuron_alignment": {"max_steps": 40},
          "sharpness": {"steps": 20}, "scaling_laws": {"steps": 20, "seeds": 1},
          "superposition": {"steps": 20}}
+SMOKE_OF = {("scaling_laws", "plrf"): {"steps": 20}, ("scaling_laws", "mrs"): {"seeds": 1}}   # a
+# config takes only its own kind's fields
 
 
 @torch_only
@@ -153,7 +155,8 @@ def test_every_whole_run_peer_runs():
     for r in rows:
         if r.experiment not in load_profile_file(r.sim, "quick")["experiments"]:
             continue
-        quick = whole_runs.WholeRun(r.sim, "quick", r.experiment, SMOKE[r.sim], torch=r.torch)
+        smoke = SMOKE_OF.get((r.sim, r.experiment), SMOKE[r.sim])
+        quick = whole_runs.WholeRun(r.sim, "quick", r.experiment, smoke, torch=r.torch)
         module, fn = r.torch.split(":")
         seconds = getattr(importlib.import_module(module), fn)(quick)
         assert 0 < seconds < 60, (r.sim, r.experiment, seconds)
