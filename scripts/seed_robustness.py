@@ -13,8 +13,9 @@ Then every simulation claim is compared across the sets by (simulator, experimen
 
 A set passes when every simulation claim is PASS with its control rejected; the job passes when
 every set does. The report lists each claim whose outcome differs between sets, with the outcome
-on every set, and a table per simulator (claims, PASS on every set). Exit status 1 on any
-difference or non-PASS, 2 when a workflow run fails.
+on every set ("missing" where a run of that simulator failed, e.g. a diverging step, whose error
+is printed), and a table per simulator (claims, PASS on every set). Exit status 1 on any
+difference, non-PASS or failed run.
 """
 from __future__ import annotations
 
@@ -48,22 +49,45 @@ def shifted_profile(profile: str, offset: int, folder: Path) -> Path:
 
 
 def run_workflow(profile_dir: Path, work: Path, cores: int) -> Path:
-    """The ledger (claims.json) of ``snakemake figures`` on ``profile_dir``, run in ``work``."""
+    """``snakemake figures --keep-going`` on ``profile_dir``, run in ``work``: the results folder
+    (its claims/<sim>.json for every simulator whose runs all finished; a failed run, e.g. a
+    diverging step, leaves its simulator without one, reported as such)."""
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "figures",
-           "--cores", str(cores), "-d", str(work), "--rerun-incomplete",
+           "--cores", str(cores), "-d", str(work), "--rerun-incomplete", "--keep-going",
            "--config", f"profile_dir={profile_dir.resolve()}"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    base = work / "results" / profile_dir.name
     if proc.returncode:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
-        raise SystemExit(2)
-    return work / "results" / profile_dir.name / "claims.json"
+        failed, in_error = set(), False
+        for line in (proc.stdout + proc.stderr).splitlines():
+            in_error = in_error or line.startswith("Error in rule")
+            if in_error and line.strip().startswith("log: "):
+                failed.add(line.strip().split("log: ")[1].split(" ")[0])
+                in_error = False
+        failed = sorted(failed)
+        print(f"  failed jobs in {base.name}: " + ", ".join(Path(f).stem for f in failed))
+        for f in failed:
+            log = work / f
+            if log.is_file():
+                print("    " + Path(f).stem + ": " + log.read_text().strip().splitlines()[-1][:150])
+    return base
+
+
+def rows_of(path: Path) -> list[dict]:
+    """The claim rows of a ledger (claims.json), or of a results folder's claims/<sim>.json."""
+    if path.is_dir():
+        rows = []
+        for f in sorted((path / "claims").glob("*.json")):
+            rows += json.loads(f.read_text())
+        return rows
+    return json.loads(path.read_text())["claims"]
 
 
 def verdicts(ledger: Path) -> dict[tuple[str, str, str], str]:
     """(simulator, experiment, claim) -> outcome of every simulation claim; a PASS whose control
     was not rejected counts as 'PASS, control not rejected' (not a pass of the job)."""
     out = {}
-    for row in json.loads(ledger.read_text())["claims"]:
+    for row in rows_of(ledger):
         if not row.get("experiment"):
             continue                                     # symbolic identities: no seed
         outcome = row.get("outcome") or ("PASS" if row["passed"] else "FAIL")
@@ -114,11 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         sets["seeds + 0"] = verdicts(a.reference)
     for offset in ([] if a.reference else [0]) + list(a.offsets):
         folder = shifted_profile(a.profile, offset, out / f"seeds_{offset}")
-        ledger = out / "results" / folder.name / "claims.json"
-        if not ledger.is_file():
+        base = out / "results" / folder.name
+        if not (base / "claims.json").is_file():
             print(f"running the {a.profile} profile with seeds + {offset} ...", flush=True)
-            ledger = run_workflow(folder, out, a.cores)
-        sets[f"seeds + {offset}"] = verdicts(ledger)
+            run_workflow(folder, out, a.cores)
+        sets[f"seeds + {offset}"] = verdicts(base)
     text, passed = report(sets)
     print(text)
     if a.markdown:
