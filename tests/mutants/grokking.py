@@ -14,8 +14,8 @@ def _decay_sign(update):
 
 
 def _top_layer_sign(loss_and_grads):
-    def mutated(xp, W, V, X, Yt, act):
-        loss, gW, gV, GF, F = loss_and_grads(xp, W, V, X, Yt, act)
+    def mutated(xp, W, V, X, Yt, act, *rest, **options):               # ops, extras passed on
+        loss, gW, gV, GF, F = loss_and_grads(xp, W, V, X, Yt, act, *rest, **options)
         return loss, gW, -gV, GF, F                                     # dL/dV = -G_O^T F
     return mutated
 
