@@ -210,12 +210,27 @@ def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
     assert not np.allclose(other["W"], tiny_numpy["W"])
 
 
+def test_restarts_keep_the_lowest_objective_and_restart_zero_is_the_single_init_run(tiny_numpy):
+    """restarts = 3: restart 0 is the one-init run (same seed, bit-identical loss), the kept state
+    is the restart of lowest final objective, and the other inits are distinct draws."""
+    three = nc.simulate(nc.NeuralCollapseConfig(backend="numpy", **{**TINY, "restarts": 3}))
+    losses = three["restart_losses"]
+    assert losses.shape == (len(TINY["depths"]), 3)
+    np.testing.assert_array_equal(losses[:, 0], tiny_numpy["loss"])
+    np.testing.assert_array_equal(three["loss"], losses.min(axis=1))
+    assert np.all(np.ptp(losses, axis=1) > 0)          # 300 steps: not converged, so inits differ
+    for i in np.flatnonzero(losses.argmin(axis=1) == 0):
+        np.testing.assert_array_equal(three["W"][i], tiny_numpy["W"][i])
+    for i in np.flatnonzero(losses.argmin(axis=1) != 0):
+        assert not np.allclose(three["W"][i], tiny_numpy["W"][i])
+
+
 # ---- configs --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("changes, words", [
     ({"counts": (5, -1)}, "counts"), ({"counts": (5,)}, "counts"), ({"depths": (7,)}, "depths"),
     ({"d": 0}, "d must"), ({"loss": "hinge"}, "loss"), ({"lambda_H": 0.0}, "lambda"),
     ({"lr": 1000.0}, "diverges"), ({"lr": -0.1}, "lr"), ({"momentum": 1.0}, "momentum"),
-    ({"ratios": (0.5,)}, "ratios")])
+    ({"ratios": (0.5,)}, "ratios"), ({"restarts": 0}, "restarts")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
         nc.NeuralCollapseConfig(**changes)

@@ -34,6 +34,9 @@ class NeuralCollapseConfig(BaseConfig):
     tol: float = param(1e-11, "stop once the full gradient norm is below tol")
     init_scale: float = param(1.0, "init: H ~ N(0, init_scale^2), W_l ~ N(0, "
                                    "init_scale^2/fan_in)")
+    restarts: int = param(1, "independent inits per (depth, ratio) run, each trained to |grad| < "
+                              "tol; the run keeps the one of lowest final objective (deep linear "
+                              "nets have stationary points that are not global minimisers)")
     records: int = param(120, "log-spaced checkpoints of the metric history (loss, |grad|, "
                               "NC1-NC3 of layer 0)")
 
@@ -54,6 +57,7 @@ class NeuralCollapseConfig(BaseConfig):
         require(0 < self.lr < stable, f"lr = {self.lr} diverges: heavy-ball GD needs 0 < lr < "
                 f"2(1 + momentum)/L and the weight decay alone gives L >= max lambda, so "
                 f"lr < {stable:.4g}")
+        require(self.restarts >= 1, f"restarts must be >= 1, got {self.restarts}")
         require(self.max_steps >= 1 and self.records >= 2, "max_steps >= 1 and records >= 2 needed")
         require(self.tol > 0 and self.init_scale > 0, "tol and init_scale must be > 0")
 

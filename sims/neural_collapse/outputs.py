@@ -22,7 +22,10 @@ OUTPUTS = {
     "grams": Output("Gram Hbar_l^T Hbar_l of the uncentred layer-l class means", "1"),
     "gains": Output("spectral norm |W_l ... W_1|_2 (a factor of the NC1 bound)", "1"),
     "sb_pinv": Output("spectral norm |Sigma_B^+|_2 of layer l (a factor of the NC1 bound)", "1"),
+    "restart_losses": Output("final regularised loss from each independent init (the run keeps "
+                             "the lowest)", "1"),
     "run": index("run (depth x imbalance ratio)"),
+    "restart": index("independent init of a run"),
     "class": index("class k"),
     "class2": index("class k'"),
     "feature": index("feature coordinate"),
@@ -43,4 +46,6 @@ OUTPUTS = with_roles(
         "WHbar": "W Hbar for inspection; NC2/NC3 are read from nc_layers",
         "grad_norm": "the stopping criterion |grad| < tol: a guard, not a prediction",
         "steps": "heavy-ball steps used: cost, not a prediction",
+        "restart_losses": "which init reached the lowest objective (the kept state): a "
+                          "selection, not a prediction",
     })

@@ -90,15 +90,22 @@ def _nc(metrics: list[model.NCMetrics]) -> np.ndarray:
 
 
 def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed, bk) -> dict:
-    """One run (depth M, class sizes ``counts``) from ``seed`` on backend ``bk``: the NC metrics of
-    the untrained state, GD to |grad| < tol, and the final state's metrics and invariants (the
-    per-run values that :func:`simulate` stacks; see its docstring)."""
+    """One run (depth M, class sizes ``counts``) from ``seed`` on backend ``bk``: GD to |grad| <
+    tol from each of ``config.restarts`` inits, the one of lowest final objective kept (a choice
+    that does not consult any closed form), its untrained state's NC metrics, and the final state's
+    metrics and invariants (the per-run values that :func:`simulate` stacks; see its docstring)."""
     xp = bk.xp
-    init = init_state(config, counts, M, np.random.default_rng(seed))
-    p, Y = Params(*(bk.asarray(a) for a in init.params)), bk.asarray(init.Y)
     cnt = bk.asarray(counts)
-    initial, _ = model.layer_metrics(xp, *p, Y, cnt)            # the untrained control
-    tr = _train(config, bk, p, Y, cnt, M)
+    best, initial, losses = None, None, []
+    for rng in restart_rngs(seed, config.restarts):
+        init = init_state(config, counts, M, rng)
+        p, Y = Params(*(bk.asarray(a) for a in init.params)), bk.asarray(init.Y)
+        tr = _train(config, bk, p, Y, cnt, M)
+        losses.append(tr.loss)
+        if best is None or tr.loss < best.loss:
+            best = tr
+            initial, _ = model.layer_metrics(xp, *p, Y, cnt)    # the untrained control
+    tr = best
     p = tr.params
     layers, W = model.layer_metrics(xp, *p, Y, cnt)
     extras = model.layer_extras(xp, p.H, p.Ws, Y, cnt)
@@ -109,7 +116,16 @@ def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed, bk) 
             "bias": bk.to_numpy(p.b), "WWt": Wh @ Wh.T, "WHbar": Wh @ means,
             "layers_init": _nc(initial),
             "grams": np.stack([bk.to_numpy(g) for g in extras.grams]),
-            "gains": np.array(extras.gains), "sb_pinv": np.array(extras.sb_pinv)}
+            "gains": np.array(extras.gains), "sb_pinv": np.array(extras.sb_pinv),
+            "restart_losses": np.array(losses)}
+
+
+def restart_rngs(seed, restarts: int) -> list[np.random.Generator]:
+    """The generators of a run's inits: restart 0 from ``seed`` itself (a one-restart run is the
+    run of before), restart r >= 1 from the r-th child ``SeedSequence(seed).spawn``."""
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    first = np.random.default_rng(ss)
+    return [first] + [np.random.default_rng(c) for c in ss.spawn(restarts - 1)]
 
 
 HIST_NAMES = ("loss", "grad_norm", "NC1", "NC2", "NC3")
@@ -139,7 +155,8 @@ def simulate(config: NeuralCollapseConfig, run: RunContext) -> Result:
     [run, class, class2]; ``nc_init`` [run, layer, metric] (NC1-NC4 of the untrained initial
     state); ``grams`` [run, layer, class, class2] (Hbar_l^T Hbar_l, uncentred layer-l means);
     ``gains`` [run, layer] (|W_l...W_1|_2) and ``sb_pinv`` [run, layer] (|Sigma_B^+|_2 of layer l),
-    the two factors of the NC1 bound. Layers beyond a run's depth are nan.
+    the two factors of the NC1 bound; ``restart_losses`` [run, restart] (the final objective of
+    every init; the run's state is the lowest). Layers beyond a run's depth are nan.
     """
     runs = runs_of(config)
     out = parallel.run(config, runs, lambda pt, seed: run_one(config, class_counts(config, pt[1]),
@@ -157,7 +174,8 @@ def simulate(config: NeuralCollapseConfig, run: RunContext) -> Result:
               "nc_layers": padded["layers"], "means": stack("means"), "W": stack("W"),
               "bias": stack("bias"),
               "WWt": stack("WWt"), "WHbar": stack("WHbar"), "nc_init": padded["layers_init"],
-              "grams": padded["grams"], "gains": padded["gains"], "sb_pinv": padded["sb_pinv"]}
+              "grams": padded["grams"], "gains": padded["gains"], "sb_pinv": padded["sb_pinv"],
+              "restart_losses": stack("restart_losses")}
     dims = {"depth": ["run"], "ratio": ["run"], "steps": ["run"], "grad_norm": ["run"],
             "loss": ["run"], "counts": ["run", "class"], "hist_steps": ["mark"],
             "hist": ["run", "quantity", "mark"], "nc_layers": ["run", "layer", "metric"],
@@ -165,7 +183,7 @@ def simulate(config: NeuralCollapseConfig, run: RunContext) -> Result:
             "bias": ["run", "class"], "WWt": ["run", "class", "class2"],
             "WHbar": ["run", "class", "class2"], "nc_init": ["run", "layer", "metric"],
             "grams": ["run", "layer", "class", "class2"], "gains": ["run", "layer"],
-            "sb_pinv": ["run", "layer"]}
+            "sb_pinv": ["run", "layer"], "restart_losses": ["run", "restart"]}
     return make_result(config, arrays, dims, coords={"mark": "hist_steps"})
 
 
@@ -184,7 +202,7 @@ def cost(c: NeuralCollapseConfig) -> tuple[float, float, int]:
     minimiser), capped by max_steps."""
     N, K = sum(c.counts), len(c.counts)
     steps = min(c.max_steps, 1.0 / (c.lr * min(c.lambda_W, c.lambda_H)))
-    runs = max(1, len(c.ratios))
+    runs = max(1, len(c.ratios)) * c.restarts
     ops = sum(runs * steps * N * c.d * (c.d * (M - 1) + K + c.d) for M in c.depths)
     arrays = N * c.d * 3 + max(c.depths) * c.d * c.d * 3 + runs * len(c.depths) * c.records * 5
     return ops, 8.0 * arrays, max(N, c.d)
