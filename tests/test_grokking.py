@@ -5,6 +5,7 @@ they pass on the quick runs with every control rejecting, and fail (without rais
 mangled or censored results."""
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -524,3 +525,51 @@ def test_a_small_real_sweep_runs_and_reports():
     assert res.dims["threshold"] == ["M", "seed"] and res["bracket"].shape == (3, 2)
     assert np.all((res["threshold"] >= 0.2) & (res["threshold"] <= 0.8))
     assert len(_rows({"s": res})) == len(claims_sweep.RIVALS)
+
+
+# ---- issue 30: the no-decay contrast on the decay run's clock, not on where the runs stop ----------
+class _Trace:
+    """The arrays detect_stages reads, for a run of ``steps`` steps recorded every 10 steps that
+    memorises at 10, starts stage II at ``t_feat`` and groks at ``t_grok`` (nan: never)."""
+
+    def __init__(self, steps, t_feat, t_grok, weight_decay=5e-4, M=23):
+        step = np.arange(0, steps + 1, 10.0)
+        self.config = {"M": M, "steps": steps, "weight_decay": weight_decay, "seed": 1}
+        self.meta = {"config": self.config}
+        self.arrays = {"step": step, "train_acc": np.where(step >= 10, 1.0, 0.5),
+                       "test_acc": np.where(step >= t_grok, 1.0, 0.04),
+                       "ipr_top": np.where(step >= t_feat, 0.9, 0.1),
+                       "train_idx": np.arange(int(0.4 * M * M))}
+
+    def __getitem__(self, key):
+        return self.arrays[key]
+
+
+class _Exps:
+    def __init__(self, run):
+        self.run = run
+
+    def control(self, kind, res, share):
+        return self.run
+
+
+@pytest.mark.parametrize("steps, decided", [(1500, True), (900, True), (700, False), (300, False)])
+def test_no_decay_contrast_is_judged_only_over_two_grokking_times(steps, decided):
+    """Decay run grokking at t = 400: the no-decay run that never groks is a PASS over a budget of
+    >= 2 t_grok = 800 and NOT_APPLICABLE below (it cannot tell 'never' from 'later'); a no-decay
+    run that groks inside the budget is a FAIL however long the budget."""
+    gc = importlib.import_module("sims.grokking.claims")   # sims.grokking.claims is a function
+    decay = _Trace(steps, 80, 400)
+    never = _Trace(steps, math.inf, math.inf, weight_decay=0.0)
+    rows = gc.no_decay_claims(never, _Exps(decay))
+    assert len(rows) == 2
+    if decided:
+        assert all(r.outcome == "PASS" for r in rows), [str(r) for r in rows]
+        assert all(f"{steps / 400:.2f} t_grok" in r.statement for r in rows)
+    else:
+        want = 800 if steps > 400 else "more than the decay run's t_grok"   # 300: decay never groks
+        assert all(r.outcome == "NOT_APPLICABLE" and r.needs == {"steps": want} for r in rows)
+    late = _Trace(steps, 200, min(steps - 50, 1000), weight_decay=0.0)
+    late_rows = gc.no_decay_claims(late, _Exps(decay))
+    if decided:
+        assert all(r.outcome == "FAIL" for r in late_rows)

@@ -3,11 +3,14 @@ control. The threshold sweep's claims are in :mod:`.claims_sweep`."""
 from __future__ import annotations
 
 import functools
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from ..verdicts import Claim, at_least, at_most, close, failed, holds, with_control
+from dataclasses import replace
+
+from ..verdicts import NOT_APPLICABLE, Claim, at_least, at_most, close, failed, holds, with_control
 from ..results import Result
 from . import metrics
 from theory import grokking as theory
@@ -31,6 +34,10 @@ Z_PAIRED = 3.0         # one-sided McNemar test on the discordant nodes: p ~ 1.3
 E_ASCENT = 0.05        # |mean E/E* - 1| (all pairs) of the ascent endpoints on 90% of the pairs
 
 SHUFFLED = "shuffled labels (same network and budget, no group structure)"
+# The no-decay contrast is judged over a budget of at least HORIZON times the decay run's grokking
+# time t_grok: "never" is told from "later than the decay run" on the decay run's own clock, not
+# on where the runs stop (quick: t_grok 380-560 over 6 seeds, budget 1500 = 2.7-3.9 t_grok)
+HORIZON = 2.0
 
 # What a control run must share with the run it controls (sims.verdicts: a control differing in one
 # of these FAILs "control not comparable"). Each contrast changes one setting and keeps the task, the
@@ -52,6 +59,31 @@ def _weights(res: Result, which: str = "final"):
 def _stages(res: Result) -> metrics.Stages:
     M = res.meta["config"]["M"]
     return metrics.detect_stages(res["step"], res["train_acc"], res["test_acc"], res["ipr_top"], M)
+
+
+def _horizon(steps: int, decay: Result | None) -> tuple[str, str | None]:
+    """(the budget in the decay run's grokking time, for a statement; the reason the no-decay
+    contrast cannot judge, or None): a budget shorter than HORIZON t_grok cannot tell a run that
+    never groks from one that groks later, and a decay run that never groks gives no clock (its
+    own stage claim FAILs)."""
+    if decay is None:
+        return "", None
+    t = _stages(decay).t_grok
+    if not math.isfinite(t):
+        return "", (f"the run with weight decay did not grok within {steps} steps: the contrast "
+                    "has no clock")
+    text = f" = {steps / t:.2f} t_grok of the run with weight decay (t_grok = {t:g})"
+    if steps < HORIZON * t:
+        return text, (f"budget {steps} < {HORIZON:g} x the decay run's t_grok = {t:g}: no stage "
+                      "II by then cannot tell 'never' from 'later'")
+    return text, None
+
+
+def _undecided(row: Claim, reason: str | None, steps: float) -> Claim:
+    if reason is None:
+        return row
+    need = int(math.ceil(steps)) if math.isfinite(steps) else "more than the decay run's t_grok"
+    return replace(row, outcome=NOT_APPLICABLE, reason=reason, needs={"steps": need})
 
 
 def _stage_check(label: str):
@@ -128,8 +160,13 @@ def grok_claims(res: Result, exps) -> list[Claim]:
     cfg = res.meta["config"]
     M, frac = cfg["M"], cfg["top_fraction"]
     shuffled = exps.control("shuffled", res, SHUFFLED_SHARES)
-    out = [with_control(_stage_check(""), res, exps.control("no_decay", res, NO_DECAY_SHARES),
-                        "no weight decay (the paper's contrast)", share=NO_DECAY_SHARES)]
+    budget, short = _horizon(int(cfg["steps"]), res)
+    short = short if math.isfinite(_stages(res).t_grok) else None   # no grokking: the check FAILs
+    out = [_undecided(with_control(_stage_check(""), res,
+                                   exps.control("no_decay", res, NO_DECAY_SHARES),
+                                   f"no weight decay (the paper's contrast; {cfg['steps']} steps"
+                                   f"{budget})", share=NO_DECAY_SHARES),
+                      short, HORIZON * _stages(res).t_grok)]
     final = _Final(res, M, frac)
     control = _Final(shuffled, M, frac) if shuffled is not None else None
     pair = (res.config, shuffled.config) if shuffled is not None else None
@@ -150,31 +187,38 @@ def grok_claims(res: Result, exps) -> list[Claim]:
 # ---- no_decay ---------------------------------------------------------------------------------
 def no_decay_claims(res: Result, exps) -> list[Claim]:
     """Claims of a ``no_decay`` run (weight_decay = 0): stage II does not start and the test
-    accuracy stays near chance within the budget (control: the run with weight decay)."""
+    accuracy stays near chance over a budget of at least HORIZON times the decay run's grokking
+    time (control: the run with weight decay; a shorter budget is NOT_APPLICABLE)."""
     cfg = res.meta["config"]
     M, steps = cfg["M"], cfg["steps"]
     n_test = M * M - len(res["train_idx"])
     se = np.sqrt((1 / M) * (1 - 1 / M) / max(n_test, 1))
     grok = exps.control("grok", res, NO_DECAY_SHARES)
+    budget, short = _horizon(int(steps), grok)
 
     def no_stage2(r):
         rise = float(np.max(r["ipr_top"]) - r["ipr_top"][0])
         return at_most("stage II does not start without weight decay", NO_WD,
                        f"largest rise of the strongest quarter's mean IPR over its initial value "
-                       f"within {steps} steps", metrics.FEAT_RISE, rise,
+                       f"within {steps} steps{budget}", metrics.FEAT_RISE, rise,
                        why=f"below the stage-II criterion of detect_stages (a rise of "
-                           f"{metrics.FEAT_RISE:g})")
+                           f"{metrics.FEAT_RISE:g}); judged over >= {HORIZON:g} t_grok of the "
+                           "decay run, so the contrast does not hang on where the runs stop")
 
     def no_generalisation(r):
         return at_most("no generalisation without weight decay", NO_WD,
-                       f"final test accuracy after {steps} steps ({n_test} test pairs)", NO_GEN,
-                       float(r["test_acc"][-1]),
+                       f"final test accuracy after {steps} steps{budget} ({n_test} test pairs)",
+                       NO_GEN, float(r["test_acc"][-1]),
                        why=f"chance is 1/M = {1 / M:.3f}, binomial s.e. {se:.3f} on {n_test} "
                            f"pairs: 0.1 is >= {(NO_GEN - 1 / M) / se:.0f} s.e. above chance and "
-                           "far below a grokked 1.0")
+                           f"far below a grokked 1.0; judged over >= {HORIZON:g} t_grok of the "
+                           "decay run")
     label = "the same run with weight decay"
-    return [with_control(no_stage2, res, grok, label, share=NO_DECAY_SHARES),
-            with_control(no_generalisation, res, grok, label, share=NO_DECAY_SHARES)]
+    need = HORIZON * _stages(grok).t_grok if short else math.nan
+    return [_undecided(with_control(no_stage2, res, grok, label, share=NO_DECAY_SHARES), short,
+                       need),
+            _undecided(with_control(no_generalisation, res, grok, label, share=NO_DECAY_SHARES),
+                       short, need)]
 
 
 # ---- dihedral ---------------------------------------------------------------------------------
