@@ -407,3 +407,55 @@ def test_gd_at_an_infinite_budget_is_the_pseudo_inverse():
                     ridge=(0.1,), backend="numpy", seed=3)
     res = simulate(config)
     np.testing.assert_allclose(res["gd_risk"][:, :, 0], res["min_norm_risk"], rtol=1e-8)
+
+
+# ---- issue 24 item 5: the random-features Gram against the arc-cosine kernel ----------------------
+class _GramResult:
+    def __init__(self, d, N, moments):
+        self.meta = {"config": {"d": d}}
+        self.arrays = {"widths": np.array([N]),
+                       **{k: np.array([m[k] for m in moments]) for k in moments[0]}}
+
+    def __getitem__(self, key):
+        return self.arrays[key]
+
+
+def _gram_run(rng, d=20, n=40, N=400, seeds=30, features="relu_sqrt_d"):
+    from sims.double_descent.run import gram_moments
+    moments = []
+    for _ in range(seeds):
+        X = rng.standard_normal((n, d))
+        W = rng.standard_normal((N, d))
+        scale = d if features == "relu_d" else np.sqrt(d)
+        moments.append(gram_moments(X, np.maximum(X @ W.T / scale, 0.0)))
+    return _GramResult(d, N, moments)
+
+
+def test_gram_claim_passes_on_the_right_features_and_rejects_the_rival():
+    """20 generated sweeps with ReLU(w.x/sqrt(d)) features, w ~ N(0, I): PASS with the 1/d rival
+    rejected on (nearly) every one (3.5 s.e.: a false FAIL ~5e-4 each); features scaled by 1/d
+    FAIL on every one."""
+    from sims.double_descent.kernel_claim import gram_claim
+    rng = np.random.default_rng(11)
+    right = [gram_claim(_gram_run(rng)) for _ in range(20)]
+    assert sum(c.outcome == "PASS" for c in right) >= 19, [str(c) for c in right]
+    assert all(c.control_passed is False for c in right)
+    wrong = [gram_claim(_gram_run(rng, features="relu_d")) for _ in range(5)]
+    assert all(c.outcome == "FAIL" and not c.check_passed for c in wrong)
+
+
+def test_gram_error_variance_is_the_monte_carlo_rate():
+    """E |G - K1|_F^2 = sum(K2 - K1^2)/N: the mean of the ratio over 400 draws of the weights
+    (same inputs) is 1 within 4 standard errors, and it halves when N doubles."""
+    from theory import arccos_kernel
+    rng = np.random.default_rng(5)
+    d, n = 10, 12
+    X = rng.standard_normal((n, d))
+    K1, _ = arccos_kernel.kernels(X)
+    for N in (50, 100):
+        errs = []
+        for _ in range(400):
+            Z = np.maximum(X @ rng.standard_normal((N, d)).T / np.sqrt(d), 0.0)
+            errs.append(np.sum((Z @ Z.T / N - K1) ** 2))
+        ratio = np.asarray(errs) / arccos_kernel.gram_error_variance(X, N)
+        assert abs(ratio.mean() - 1) <= 4 * ratio.std(ddof=1) / np.sqrt(ratio.size), (N, ratio.mean())

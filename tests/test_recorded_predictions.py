@@ -89,8 +89,10 @@ def claim_side(sim) -> set[str]:
         sim.module.rpartition(".")[0]
     own = {fn.__module__ for fn in sim.claims.values()}
     body = getattr(sim.simulate, "body", sim.simulate)
-    simulation = _closure({body.__module__}, package) - own
-    return _closure(own, package, stop=simulation)
+    # the simulation's modules: what the run imports, not walking through the package's
+    # __init__ (which imports the claims too) or the claim modules themselves
+    simulation = _closure({body.__module__}, package, stop=own | {package}) - own
+    return _closure(own, package, stop=simulation | {package})
 
 
 def _strings(module_name: str) -> tuple[set[str], list[re.Pattern]]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from . import arccos_kernel
 from .formulas import Formula
 
 gamma, r, sigma, lam, t, lr, s, n, p, uy, z = sp.symbols(
@@ -92,6 +93,7 @@ def verify() -> dict[str, bool]:
         step - GD_MODE_COEFF.subs(t, t + 1)) == 0
     checks["GD closed form at t=0 is zero init"] = GD_MODE_COEFF.subs(t, 0) == 0
     checks["GD: gradient stays in the row space, limit is pinv"] = _row_space_identity()
+    checks.update(arccos_kernel.verify())        # the random-features kernels (Cho & Saul)
     return {name: bool(ok) for name, ok in checks.items()}
 
 

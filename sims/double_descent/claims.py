@@ -20,6 +20,7 @@ from ..decide import (Undecided, first, inapplicable, decide, monte_carlo, not_a
 from ..verdicts import Claim, at_least, at_most, close, controlled, failed, holds, with_control, within_se
 from ..results import Result
 from theory import double_descent as theory
+from .kernel_claim import gram_claim
 
 HASTIE = "Hastie et al. 2022"
 LIU = "Liu & Flanigan 2023"
@@ -426,4 +427,4 @@ def rf_claims(res: Result, exps) -> list[Claim]:
                      bool(int(np.argmax(med)) == 0 and med[j1] <= med[jh]), med,
                      predicted="no peak", why="exact comparison")
     out.append(with_control(ridge_no_peak, oracle, exact, "min-norm least squares (lam = 0)"))
-    return out + [closed_form_claim(res), gd_limit_claim(res)]
+    return out + [closed_form_claim(res), gd_limit_claim(res), gram_claim(res)]

@@ -64,7 +64,7 @@ def _draw(config: DoubleDescentConfig, rng: np.random.Generator, width: int) -> 
     W = rng.standard_normal((width, d))
     relu = lambda A: np.maximum(A @ W.T / math.sqrt(d), 0.0)   # noqa: E731
     return {"Z": relu(X), "Zt": relu(Xt), "y": X @ beta + sigma * rng.standard_normal(n),
-            "yt": Xt @ beta}
+            "yt": Xt @ beta, "X": X}
 
 
 def widths_of(config: DoubleDescentConfig) -> list[int]:

@@ -24,6 +24,13 @@ OUTPUTS = {
     "ridge_opt_risk": Output("test risk of ridge at the optimal penalty sigma^2 gamma / r^2",
                              _RISK),
     "ridge_opt_train": Output("training loss of ridge at the optimal penalty", _RISK),
+    "gram_sq": Output("|G|_F^2 of the feature Gram G = Z Z^T / N at the largest width "
+                      "(random features)", "1"),
+    "gram_kernel": Output("<G, K1>_F: the feature Gram against the arc-cosine kernel K1 of the "
+                          "inputs (random features)", "1"),
+    "kernel_sq": Output("|K1|_F^2 of the arc-cosine kernel of the inputs (random features)", "1"),
+    "gram_var": Output("predicted E |G - K1|_F^2 = sum (K2 - K1^2) / N (theory.arccos_kernel; "
+                       "random features)", "1"),
     "seed": SEED,
     "ratio": index("point of the ratio sweep"),
     "budget": index("GD budget"),

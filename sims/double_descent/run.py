@@ -9,6 +9,7 @@ from ..context import RunContext
 from ..results import Result, make_result
 from . import model
 from .config import DoubleDescentConfig
+from theory import arccos_kernel
 from theory import double_descent as theory
 
 
@@ -54,8 +55,26 @@ def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
         cond[j] = s_max / s_host[s_host > tol].min()
         if k == 0:
             check_err[:, j] = _closed_form_error(bk, Z, y, U, s, Vh, tol, lr_over_n, config)
-    return {"risk": risk, "train": train, "condition": cond, "closed_form_check": check_err[0],
-            "closed_form_off_by_one": check_err[1]}
+    out = {"risk": risk, "train": train, "condition": cond, "closed_form_check": check_err[0],
+           "closed_form_off_by_one": check_err[1]}
+    if config.model == "relu_rf":
+        out.update(gram_moments(data["X"], data["Z"]))
+    return out
+
+
+def gram_moments(X: np.ndarray, Z: np.ndarray) -> dict[str, float]:
+    """The feature Gram matrix G = Z Z^T / N [sample, sample2] of all N = Z.shape[1] features
+    against the arc-cosine kernel K1 of the inputs X [sample, feature] (theory.arccos_kernel):
+    |G|_F^2, <G, K1>_F, |K1|_F^2 (so that |G - c K1|_F^2 follows for any scale c) and the
+    predicted E |G - K1|_F^2 = sum (K2 - K1^2) / N."""
+    N = Z.shape[1]
+    G = Z @ Z.T / N
+    K1, K2 = arccos_kernel.kernels(X)
+    return {"gram_sq": float(np.sum(G * G)), "gram_kernel": float(np.sum(G * K1)),
+            "kernel_sq": float(np.sum(K1 * K1)), "gram_var": float(np.sum(K2 - K1**2) / N)}
+
+
+GRAM_KEYS = ("gram_sq", "gram_kernel", "kernel_sq", "gram_var")
 
 
 def seeds_of(config: DoubleDescentConfig) -> list:
@@ -75,7 +94,10 @@ def simulate(config: DoubleDescentConfig, run: RunContext) -> Result:
     check's negative control); coordinates
     ``ratios``, ``widths`` [ratio], ``budgets`` [budget], ``ridge`` [penalty], ``filter_names``
     [filter]. Risk is |a - beta|^2 (linear) or the test MSE against the noiseless target
-    (relu_rf); train is |Za - y|^2/(2n).
+    (relu_rf); train is |Za - y|^2/(2n). relu_rf also records, at the largest width N, the feature
+    Gram G = Z Z^T / N against the arc-cosine kernel K1 (:func:`gram_moments`): ``gram_sq``
+    (|G|_F^2), ``gram_kernel`` (<G, K1>_F), ``kernel_sq`` (|K1|_F^2), ``gram_var`` (the predicted
+    E |G - K1|_F^2) [seed].
     """
     bk = run.backend
     S = config.seeds
@@ -108,6 +130,10 @@ def simulate(config: DoubleDescentConfig, run: RunContext) -> Result:
     if extra_lam:
         arrays["ridge_opt_risk"], arrays["ridge_opt_train"] = risk[:, :, -1], train[:, :, -1]
         dims["ridge_opt_risk"] = dims["ridge_opt_train"] = ["seed", "ratio"]
+    else:
+        for key in GRAM_KEYS:
+            arrays[key] = np.array([v[key] for v in values])
+            dims[key] = ["seed"]
     return make_result(config, arrays, dims, coords={"ratio": "ratios", "budget": "budgets",
                                                      "penalty": "ridge", "filter": "filter_names"})
 

@@ -37,14 +37,9 @@ OUTPUTS = {
 
 OUTPUTS = with_roles(
     OUTPUTS, axis=("depth", "ratio"),
-    figure={"WWt": "W W^T drawn as a heat map; the NC rows read nc_layers and grams",
-            "hist": "the training history drawn; the rows read the end state",
-            "hist_steps": "the history's steps (figure axis)",
-            "means": "the class means drawn; the rows read their Gram matrices (grams)"},
+    figure={"hist": "the training history drawn; the rows read the end state",
+            "hist_steps": "the history's steps (figure axis)"},
     diagnostic={
-        "W": "the end classifier, for inspection; NC3 (self-duality) is read from nc_layers",
-        "WHbar": "W Hbar for inspection; NC2/NC3 are read from nc_layers",
-        "grad_norm": "the stopping criterion |grad| < tol: a guard, not a prediction",
         "steps": "heavy-ball steps used: cost, not a prediction",
         "restart_losses": "which init reached the lowest objective (the kept state): a "
                           "selection, not a prediction",
