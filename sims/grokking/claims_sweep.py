@@ -144,7 +144,8 @@ def sweep_claims(res: Result, exps) -> list[Claim]:
            f"({fit.se_seed:.3f}: the larger of the OLS s.e. over {Ms.size * S} points, residual "
            f"s.d. {fit.resid:.3f} in ln T, and the within-M seed s.d. {fit.spread:.3f} / "
            f"sqrt(seeds Sxx)) and the bisection resolution w/sqrt(12)/sqrt(Sxx) = "
-           f"{fit.se_bisect:.3f} in quadrature" + (f"; {fit.censored} censored points (threshold "
+           f"{fit.se_bisect:.3f} in quadrature; decided only when (3 + 1.645) s.e. <= the exponent "
+           "gap to the rival (95% power), else UNDERPOWERED" + (f"; {fit.censored} censored points (threshold "
                                                     "outside the bracket)" if fit.censored else ""))
     pred = theory.law_exponent(theory.PREDICTED_LAW, Ms)
 
