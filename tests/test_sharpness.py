@@ -289,6 +289,8 @@ def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
     ({"kind": "bogus"}, "kind"), ({"params": ("sp",)}, "params"), ({"depth": 4}, "depth"),
     ({"act": "gelu"}, "act"), ({"widths": (0,)}, "widths"), ({"lrs": (-1.0,)}, "lrs"),
     ({"init": "xavier"}, "xavier"), ({"kind": "eos", "params": ("standard",), "lrs": (1.5,)}, "c must"),
+    ({"kind": "eos", "log_every": 50, "flow_log_every": 75}, "flow_log_every"),
+    ({"kind": "eos", "flow_step": 0.0}, "flow_step"),
     ({"rows": 200}, "rows"), ({"kind": "ntk_init", "act": "tanh"}, "ntk_init")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
@@ -320,13 +322,16 @@ def test_sweep_resumes_bit_identically(tmp_path, monkeypatch):
 
 
 # ---- facts that hold by construction (not ledger rows) ------------------------------------------
-def test_eos_runs_start_below_one_over_eta():
+def test_eos_runs_start_below_one_over_eta_from_the_flows_init():
     """eta = 2/(c lambda_0) with c > 2 (validation) puts every run at eta lambda_0 = 2/c < 1: the
-    first logged sharpness is lambda_0 itself (Lanczos from the same init, rel 1e-6)."""
-    res = sh.simulate(sh.SharpnessConfig(**{**SMALL["eos"], "steps": 100, "log_every": 50}))
+    first logged sharpness is lambda_0 itself (Lanczos from the same init, rel 1e-6), and so is
+    the gradient flow's first record (the same init, at t = 0 of every run)."""
+    res = sh.simulate(sh.SharpnessConfig(**{**SMALL["eos"], "steps": 100, "log_every": 50,
+                                            "flow_log_every": 50}))
     start = res["sharpness"][:, 0] * res["eta"]
     np.testing.assert_allclose(start, 2 / res["factors"], rtol=1e-6)
-    assert np.all(start[~res["is_control"]] < 1)
+    np.testing.assert_allclose(res["flow_sharpness"][:, 0] * res["eta"], start, rtol=1e-6)
+    assert np.all(start < 1) and np.all(res["flow_time"][:, 0] == 0)
 
 
 def test_orthonormal_design_has_lambda_max_one_over_n_and_unit_trace():
@@ -373,8 +378,8 @@ SMALL = {   # small runs of every kind with claims (~4 s together) on which ever
     "coord_check": dict(kind="coord_check", widths=(64, 128, 256, 512), seeds=6, records=4,
                         seed=2),
     "eos": dict(kind="eos", params=("standard",), init="xavier", gains=(1.9, 1.0, 1.0), depth=3,
-                widths=(100,), d=1, n_data=20, lrs=(3.0, 3.25), control_factor=8.0, steps=4000,
-                log_every=100, lanczos_tol=1e-6, seed=4),
+                widths=(100,), d=1, n_data=20, lrs=(3.0, 3.25), steps=4000, log_every=100,
+                flow_log_every=200, lanczos_tol=1e-6, seed=4),
     "sgd_lstsq": dict(kind="sgd_lstsq", lrs=(1.8, 2.2, 38.0, 42.0), steps=2000, seed=6),
     "sgd_net": dict(kind="sgd_net", params=("ntk",), widths=(64,), d=16, n_data=16,
                     lrs=(2.0, 4.0), steps=1500, probes=30, lanczos_tol=1e-8, seed=7),
