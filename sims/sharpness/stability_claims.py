@@ -5,6 +5,7 @@ import numpy as np
 
 from ..verdicts import Claim, at_least, at_most, failed, holds, with_control
 from ..verdicts import guarded_rows as _guard
+from ..decide import decide, not_applicable
 from ..results import Result
 from theory import sharpness as theory
 
@@ -187,4 +188,11 @@ def _sgd_net_row(res: Result) -> Claim:
                        why=f"the linear-stability bound; {z:.2f} = one-sided normal quantile at "
                            f"{ALPHA:g} Bonferroni-corrected over the {m} SGD minima, times the "
                            "Hutchinson standard error std/sqrt(probes)")
-    return with_control(check, s, g, "the GD runs from the same inits at the same eta")
+    row = with_control(check, s, g, "the GD runs from the same inits at the same eta")
+    if row.check_passed and not at_min(g).any():   # no GD minimum in T steps: a mute control
+        steps = res.meta.get("config", {}).get("steps", "?")
+        return decide(row, not_applicable(
+            f"no GD run reached a minimum (loss < {AT_MINIMUM:g}) in {steps} steps: the control "
+            "is rejected only for want of a minimum, not by tr(H) > 2/eta",
+            steps="more GD steps (or larger eta) so that the GD runs reach a minimum"))
+    return row
