@@ -89,8 +89,8 @@ def _eos_rows(res: Result) -> list[Claim]:
         return at_least("gradient flow over the same time sharpens past 2/eta of every GD run",
                         FLOW_REF, window + " (the flow's lambda at those times)", 2 * (1 + band),
                         x, why=f"outside the same band (1 + {band:.3g}); the flow crosses 2/eta "
-                               f"at t/T = {fl_at_2} (GD reaches it at {gd_reach}: it follows the "
-                               f"flow until then) and 2(1 + band)/eta at t/T = {frac(fl_past)}, "
+                               f"at t/T = {fl_at_2} (GD reaches 2(1 - band)/eta at {gd_reach}: it "
+                               f"follows the flow until then) and 2(1 + band)/eta at t/T = {frac(fl_past)}, "
                                f"then stays past it to T (min eta lambda after crossing "
                                f"{np.round(after, 3).tolist()}): the verdict holds for every "
                                "horizon T over twice the crossing time, the one the hover row "
