@@ -215,7 +215,8 @@ def whole_run_torch(row) -> float:
     loss and the Hessian's top eigenvalue by ARPACK Lanczos (``scipy.sparse.linalg.eigsh``,
     which='LA', warm-started from the previous eigenvector, the suite's tolerance) on
     Hessian-vector products by double backward (width_sweep also the feature movement); eos's
-    lambda_0 first; runs one after another on torch's threads over every core."""
+    lambda_0 first, then its GD runs and its gradient flow (the suite's RKC2 steps on autograd
+    gradients); runs one after another on torch's threads over every core."""
     import time
 
     import torch
@@ -276,6 +277,25 @@ def whole_run_torch(row) -> float:
                 with torch.no_grad():
                     _ = ((f(Ws, mults, X)[1] - h0).norm() / h0.norm()).item()
 
+    def flow_torch(Ws0, mults, Xh, yh, eta, lam0, rng):
+        """The suite's gradient flow (the same RKC2 steps, sims.sharpness.flow) on autograd
+        gradients, with Lanczos at every recorded time t = k eta."""
+        from sims.sharpness import flow
+        X, y = torch.tensor(Xh), torch.tensor(yh)
+        times = np.unique((eta[:, None] * np.arange(0, c.steps + 1, c.flow_log_every))[:, 1:])
+        vec = [None]
+
+        def field(Ws):
+            Ws = [W.detach().requires_grad_() for W in Ws]
+            return [-g for g in torch.autograd.grad(loss_of(Ws, mults, X, y), Ws)]
+
+        def measure(Ws):
+            lam, vec[0] = top_eig(Ws, mults, X, y, rng, vec[0])
+            return lam, loss_of(Ws, mults, X, y).item()
+
+        flow.integrate(field, [torch.tensor(W) for W in Ws0], times,
+                       c.flow_step * float(np.min(eta)), lam0, measure)
+
     start = time.perf_counter()
     if c.kind == "eos":
         X, y = net.chebyshev_data(c.n_data)
@@ -283,10 +303,12 @@ def whole_run_torch(row) -> float:
         Ws, mults, _ = net.init_net(c, "standard", c.widths[0], rng)
         lam0 = top_eig([torch.tensor(W) for W in Ws], mults, torch.tensor(X), torch.tensor(y),
                        rng, None)[0]
-        factors = list(c.lrs) + ([c.control_factor] if c.control_factor else [])
+        eta = 2 / (np.array(c.lrs, float) * lam0)
         logs = np.arange(0, c.steps + 1, c.log_every)
-        for fac, ss in zip(factors, seeds.runs.spawn(len(factors))):
-            train(Ws, mults, X, y, 2 / (fac * lam0), np.random.default_rng(ss), logs)
+        kids = seeds.runs.spawn(len(c.lrs) + 1)
+        for lr, ss in zip(eta, kids):
+            train(Ws, mults, X, y, lr, np.random.default_rng(ss), logs)
+        flow_torch(Ws, mults, X, y, eta, lam0, np.random.default_rng(kids[-1]))
     elif c.kind == "width_sweep":
         X, y = net.teacher_data(c.d, c.n_data, c.task, np.random.default_rng(seeds.data))
         logs = ex._logs(c)

@@ -6,7 +6,8 @@ Reads the experiments of kinds ``width_sweep``, ``lr_transfer``, ``eos``, ``ntk_
 ``panel(name, experiments, ax)``):
 (a), (b) eta lambda_max vs GD step per width, NTK and muP (Noci et al. 2024's headline);
 (c) loss after T steps vs base learning rate per width, standard vs muP (transfer plot);
-(d) lambda_t vs step on Cohen et al.'s Chebyshev toy with the 2/eta lines, small-eta control dashed;
+(d) lambda_t vs time t = k eta on Cohen et al.'s Chebyshev toy with the 2/eta lines, the gradient
+flow over the same time dashed;
 (e) empirical-NTK error vs width with the CLT prediction sqrt(mean sigma^2/n);
 (f) lambda_max(H) and lambda_max(NTK)/N along a GD run, with the loss;
 (g), (h), (i) microsoft/mup's coord-check plot for muP, NTK and standard: seed-mean l1 = mean |x|
@@ -81,14 +82,17 @@ def lr_transfer(exps, ax):
 
 
 def edge_of_stability(exps, ax):
-    """(d) lambda_t vs step per step size with its 2/eta line; the small-eta control dashed."""
+    """(d) lambda_t vs training time t = k eta per step size with its 2/eta line; the gradient flow
+    from the same init (its records at every run's times, merged) dashed."""
     eos = one(exps, "eos")
     for k, c in enumerate(eos["factors"]):
-        ctrl = bool(eos["is_control"][k])
-        ax.plot(eos["logs"], eos["sharpness"][k], color=f"C{k}", ls="--" if ctrl else "-",
-                label=f"eta = 2/({c:g} lambda_0)" + (" (control)" if ctrl else ""))
+        ax.plot(eos["logs"] * eos["eta"][k], eos["sharpness"][k], color=f"C{k}",
+                label=f"GD, eta = 2/({c:g} lambda_0)")
         ax.axhline(float(theory.gd_threshold(eos["eta"][k])), color=f"C{k}", ls=":", lw=0.8)
-    ax.set(xlabel="GD step", ylabel=r"$\lambda_{\max}(H)$ (dotted: $2/\eta$)",
+    t, lam = np.ravel(eos["flow_time"]), np.ravel(eos["flow_sharpness"])
+    order = np.argsort(t)
+    ax.plot(t[order], lam[order], color="k", ls="--", label="gradient flow (control)")
+    ax.set(xlabel=r"training time $t = k\eta$", ylabel=r"$\lambda_{\max}(H)$ (dotted: $2/\eta$)",
            title="(d) edge of stability (Chebyshev T3)")
     ax.legend()
 

@@ -289,6 +289,8 @@ def test_same_seed_same_arrays_other_seed_differs(tiny_numpy):
     ({"kind": "bogus"}, "kind"), ({"params": ("sp",)}, "params"), ({"depth": 4}, "depth"),
     ({"act": "gelu"}, "act"), ({"widths": (0,)}, "widths"), ({"lrs": (-1.0,)}, "lrs"),
     ({"init": "xavier"}, "xavier"), ({"kind": "eos", "params": ("standard",), "lrs": (1.5,)}, "c must"),
+    ({"kind": "eos", "log_every": 50, "flow_log_every": 75}, "flow_log_every"),
+    ({"kind": "eos", "flow_step": 0.0}, "flow_step"),
     ({"rows": 200}, "rows"), ({"kind": "ntk_init", "act": "tanh"}, "ntk_init")])
 def test_bad_config_is_a_clear_error(changes, words):
     with pytest.raises(ConfigError, match=words):
@@ -320,13 +322,16 @@ def test_sweep_resumes_bit_identically(tmp_path, monkeypatch):
 
 
 # ---- facts that hold by construction (not ledger rows) ------------------------------------------
-def test_eos_runs_start_below_one_over_eta():
+def test_eos_runs_start_below_one_over_eta_from_the_flows_init():
     """eta = 2/(c lambda_0) with c > 2 (validation) puts every run at eta lambda_0 = 2/c < 1: the
-    first logged sharpness is lambda_0 itself (Lanczos from the same init, rel 1e-6)."""
-    res = sh.simulate(sh.SharpnessConfig(**{**SMALL["eos"], "steps": 100, "log_every": 50}))
+    first logged sharpness is lambda_0 itself (Lanczos from the same init, rel 1e-6), and so is
+    the gradient flow's first record (the same init, at t = 0 of every run)."""
+    res = sh.simulate(sh.SharpnessConfig(**{**SMALL["eos"], "steps": 100, "log_every": 50,
+                                            "flow_log_every": 50}))
     start = res["sharpness"][:, 0] * res["eta"]
     np.testing.assert_allclose(start, 2 / res["factors"], rtol=1e-6)
-    assert np.all(start[~res["is_control"]] < 1)
+    np.testing.assert_allclose(res["flow_sharpness"][:, 0] * res["eta"], start, rtol=1e-6)
+    assert np.all(start < 1) and np.all(res["flow_time"][:, 0] == 0)
 
 
 def test_orthonormal_design_has_lambda_max_one_over_n_and_unit_trace():
@@ -373,8 +378,8 @@ SMALL = {   # small runs of every kind with claims (~4 s together) on which ever
     "coord_check": dict(kind="coord_check", widths=(64, 128, 256, 512), seeds=6, records=4,
                         seed=2),
     "eos": dict(kind="eos", params=("standard",), init="xavier", gains=(1.9, 1.0, 1.0), depth=3,
-                widths=(100,), d=1, n_data=20, lrs=(3.0, 3.25), control_factor=8.0, steps=4000,
-                log_every=100, lanczos_tol=1e-6, seed=4),
+                widths=(100,), d=1, n_data=20, lrs=(3.0, 3.25), steps=4000, log_every=100,
+                flow_log_every=200, lanczos_tol=1e-6, seed=4),
     "sgd_lstsq": dict(kind="sgd_lstsq", lrs=(1.8, 2.2, 38.0, 42.0), steps=2000, seed=6),
     "sgd_net": dict(kind="sgd_net", params=("ntk",), widths=(64,), d=16, n_data=16,
                     lrs=(2.0, 4.0), steps=1500, probes=30, lanczos_tol=1e-8, seed=7),
@@ -553,3 +558,51 @@ def test_coord_check_config_is_checked():
                            ({"lrs": (1.0, 2.0)}, "one positive")):
         with pytest.raises(ConfigError, match=words):
             sh.SharpnessConfig(kind="coord_check", **changes)
+
+
+# ---- controls that are rejected only because a run stopped or a grid ended -----------------------
+def _transfer(opt_mup_log2=3.0):
+    """An lr_transfer result whose seed-mean loss is (log2 lr - log2 lr*)^2 + 1: standard lr* =
+    256/n (exponent -1), muP lr* = 2^opt_mup_log2 at every width (exponent 0)."""
+    widths, lrs = np.array([256, 512, 1024]), 2.0 ** np.arange(-6, 7)
+    opt = {"standard": np.log2(256 / widths), "mup": np.full(3, opt_mup_log2)}
+    loss = np.stack([(np.log2(lrs)[None, :] - opt[p][:, None]) ** 2 + 1 for p in opt])
+    arrays = {"widths": widths, "lrs": lrs, "params": np.array(list(opt)),
+              "final_loss": np.repeat(loss[..., None], 2, axis=-1)}
+    return Result(arrays, {"kind": "lr_transfer", "config": {"steps": 100}})
+
+
+def test_lr_rows_are_not_applicable_when_the_controls_optimum_is_off_the_grid():
+    """Both rows PASS on exact power laws; with muP's optimum past the grid's end (2^8), the
+    standard row's control is unresolved (NOT_APPLICABLE, not a PASS by a rejected control) and
+    the muP row itself FAILs (its own optimum unresolved)."""
+    rows = {r.name: r for r in sh.SIMULATOR.check({"lr_transfer": _transfer()}, symbolic=False)}
+    assert [r.outcome for r in rows.values()] == ["PASS", "PASS"]
+    rows = {r.name: r for r in sh.SIMULATOR.check({"lr_transfer": _transfer(8.0)},
+                                                  symbolic=False)}
+    assert rows["standard optimal lr ~ width^-1"].outcome == "NOT_APPLICABLE"
+    assert "grid's edge" in rows["standard optimal lr ~ width^-1"].reason
+    assert rows["mup optimal lr ~ width^0"].outcome == "FAIL"
+
+
+def _sgd_net(gd_loss=1e-10, gd_trace=3.0, sgd_trace=0.3):
+    """An sgd_net result at eta = 2, 4 (2/eta = 1, 0.5), 2 seeds: SGD at minima with tr H =
+    sgd_trace, GD with loss gd_loss and tr H = gd_trace; Hutchinson s.e. 0.01."""
+    shape = (2, 2, 2)                                              # [method, lr, seed]
+    loss = np.stack([np.full(shape[1:], gd_loss), np.full(shape[1:], 1e-10)])
+    trace = np.stack([np.full(shape[1:], gd_trace), np.full(shape[1:], sgd_trace)])
+    arrays = {"lrs": np.array([2.0, 4.0]), "methods": np.array(["gd", "sgd"]), "loss": loss,
+              "trace": trace, "trace_se": np.full(shape, 0.01), "lam": np.full(shape, 0.2)}
+    return Result(arrays, {"kind": "sgd_net", "config": {"steps": 3000, "probes": 50,
+                                                         "batch": 1}})
+
+
+def test_sgd_net_row_needs_a_gd_minimum_to_count_its_control():
+    """SGD minima within tr H <= 2/eta and GD minima past it: PASS; GD runs that never reached a
+    minimum in T steps reject the check only for want of one: NOT_APPLICABLE; SGD minima past
+    the bound: FAIL."""
+    check = lambda res: sh.SIMULATOR.check({"sgd_net": res}, symbolic=False)[0]   # noqa: E731
+    assert check(_sgd_net()).outcome == "PASS"
+    mute = check(_sgd_net(gd_loss=1e-3))
+    assert mute.outcome == "NOT_APPLICABLE" and "no GD run reached a minimum" in mute.reason
+    assert check(_sgd_net(sgd_trace=0.8, gd_loss=1e-3)).outcome == "FAIL"

@@ -35,7 +35,7 @@ TINY = {
          "base_width": 8, "d": 4, "n_data": 8, "lrs": [2.0], "records": 3, "seeds": 2},
         {"kind": "eos", "params": ["standard"], "init": "xavier", "gains": [1.9, 1.0, 1.0],
          "act": "tanh", "depth": 3, "widths": [16], "d": 1, "n_data": 8, "lrs": [3.0],
-         "control_factor": 8.0, "steps": 60, "log_every": 20, "lanczos_tol": 1.0e-6},
+         "flow_log_every": 20, "steps": 60, "log_every": 20, "lanczos_tol": 1.0e-6},
         {"kind": "gauss_newton", "params": ["ntk"], "act": "tanh", "widths": [16], "d": 4,
          "n_data": 8, "lrs": [2.0], "steps": 40, "log_every": 20, "lanczos_tol": 1.0e-10},
         {"kind": "sgd_lstsq", "rows": 5, "cols": 20, "lrs": [0.5, 3.0], "batch": 1, "steps": 50},

@@ -25,7 +25,7 @@ ReLU NTK, Jacot et al. 2018), width_sweep (sharpness and feature movement vs wid
 Noci et al. 2024), lr_transfer (loss after T steps vs lr per width, muP vs standard), coord_check (microsoft/mup's
 coord check: l1 = mean |x| of each layer's output and of its change over the first GD steps vs
 width, standard / NTK / muP; Yang & Hu 2021), eos (Cohen et
-al. 2021's Chebyshev toy problem), gauss_newton (Hessian vs Gauss-Newton vs NTK along a GD run),
+al. 2021's Chebyshev toy problem: GD against the gradient flow over the same time, ``flow``), gauss_newton (Hessian vs Gauss-Newton vs NTK along a GD run),
 sgd_lstsq and sgd_net (Wu & Su 2023). Claims by kind in ``claims``.
 """
 from __future__ import annotations

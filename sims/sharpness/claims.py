@@ -17,6 +17,7 @@ import numpy as np
 
 from ..verdicts import Claim, at_most, failed, with_control
 from ..verdicts import guarded_rows as _guard
+from ..decide import decide, not_applicable
 from ..results import Result
 from .coord_claims import coord_check_claims
 from .stability_claims import eos_claims, sgd_lstsq_claims, sgd_net_claims
@@ -230,8 +231,16 @@ def _lr_row(res: Result, params: list[str], param: str, other: str) -> Claim:
                 f"{tol:.3g} (= half step x sum|x - mean| / sum (x - mean)^2); exponent from "
                 "theory.optimal_lr_exponent")
     ctrl = res["final_loss"][params.index(other)] if other in params else None
-    return with_control(check, res["final_loss"][params.index(param)], ctrl,
-                        f"the {other} run of the same sweep")
+    row = with_control(check, res["final_loss"][params.index(param)], ctrl,
+                       f"the {other} run of the same sweep")
+    if ctrl is not None and row.check_passed:
+        b = best_lr_index(ctrl)
+        if np.any((b <= 0) | (b >= lrs.size - 1)):    # the control is unresolved, not rejected
+            return decide(row, not_applicable(
+                f"the {other} run's optimum is at the lr grid's edge (indices {b.tolist()} of "
+                f"{lrs.size}): its exponent is not resolved, so its rejection says nothing",
+                lrs="a grid that extends past the control's optimum at every width"))
+    return row
 
 
 CLAIMS = {"ntk_init": ntk_init_claims, "width_sweep": width_sweep_claims,

@@ -179,7 +179,8 @@ class CoordCheckConfig(NetConfig, variant="coord_check"):
 @dataclasses.dataclass(frozen=True)
 class EosConfig(TrainedNetConfig, variant="eos"):
     """Cohen et al.'s Chebyshev toy at eta = 2/(c lambda_0) per factor c of ``lrs`` (defaults: their
-    1-100-100-1 tanh net with Xavier init on 20 points)."""
+    1-100-100-1 tanh net with Xavier init on 20 points), and the gradient flow from the same init
+    over the same training time t = steps x eta."""
 
     params: tuple[str, ...] = redefault(NetConfig, "params", ("standard",))
     init: str = redefault(NetConfig, "init", "xavier")
@@ -190,17 +191,23 @@ class EosConfig(TrainedNetConfig, variant="eos"):
     n_data: int = redefault(NetConfig, "n_data", 20)
     lrs: tuple[float, ...] = redefault(TrainedNetConfig, "lrs", (3.0,))
 
-    control_factor: float = param(0.0, "the small-eta control run, eta = 2/(c lambda_0) "
-                                        "(0: none)")
     log_every: int = _log_every()
     lanczos_tol: float = _lanczos_tol()
+    flow_log_every: int = param(200, "the gradient-flow contrast is recorded at the times t = k "
+                                     "eta of every GD run, k every this many steps (a multiple "
+                                     "of log_every)", "steps")
+    flow_step: float = param(2.0, "step h of the gradient flow's RKC2 integrator "
+                                  "(sims.sharpness.flow), in units of the smallest GD step eta")
 
     def validate(self) -> None:
         super().validate()
         _logged(self)
-        require(self.control_factor >= 0, "control_factor must be >= 0")
         require(all(c > 2 for c in self.lrs), "eos: every factor c must be > 2 so that the run "
                 "starts below 2/eta (eta = 2/(c lambda_0))")
+        require(self.flow_log_every >= 1 and self.flow_log_every % self.log_every == 0,
+                "flow_log_every must be a positive multiple of log_every (the flow is recorded "
+                "at logged GD steps)")
+        require(0 < self.flow_step <= 8, "flow_step must be in (0, 8] (GD steps per RKC step)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,6 +260,16 @@ class SgdLstsqConfig(SharpnessConfig, variant="sgd_lstsq"):
         require(1 <= self.batch <= self.rows, f"batch must be in 1..N, got {self.batch}")
 
 
+def _flow_work(c: EosConfig) -> float:
+    """The gradient flow's cost in gradient evaluations: RKC steps h = flow_step x eta_min up to
+    T = steps x eta_max, about sqrt(28 flow_step / c_max) stages each (the stage count grows like
+    sqrt(h lambda_max); lambda_max rises to ~6 lambda_0 on average: 15,850 gradients measured for
+    the quick profile), and 120 per Lanczos at each recorded time of each run."""
+    steps = c.steps * max(c.lrs) / min(c.lrs) / c.flow_step
+    stages = max(2.0, (28 * c.flow_step / max(c.lrs)) ** 0.5)
+    return steps * stages + len(c.lrs) * (c.steps // c.flow_log_every + 1) * 120
+
+
 def kind(config: SharpnessConfig) -> str:
     """The experiment kind: the config's ``kind`` field."""
     return config.kind
@@ -261,7 +278,8 @@ def kind(config: SharpnessConfig) -> str:
 def cost(c: SharpnessConfig) -> tuple[float, float, int]:
     """(work, bytes, largest dim). A GD/SGD step of an MLP with P weights on N points costs N P
     (forward, backward); every log_every steps Lanczos takes ~40 Hessian-vector products (3 N P
-    each; sgd_net, which logs nothing, is charged as if every 100 steps). ntk_init builds N x N
+    each; sgd_net, which logs nothing, is charged as if every 100 steps; eos adds its gradient flow,
+    :func:`_flow_work`). ntk_init builds N x N
     empirical kernels (N^2 w per width w and seed); sgd_lstsq is rows x cols per step; coord_check
     is a forward pass and a gradient (3 N P) per record."""
     if isinstance(c, SgdLstsqConfig):
@@ -274,11 +292,12 @@ def cost(c: SharpnessConfig) -> tuple[float, float, int]:
         ops = c.seeds * sum(w * c.n_data * (c.n_data + c.d) for w in c.widths)
         return ops, 8.0 * 3 * max(c.widths) * max(c.n_data, c.d), max(c.widths)
     weights = [w * c.d + w + (w * w if c.depth == 3 else 0) for w in c.widths]
-    seeds, control = getattr(c, "seeds", 1), getattr(c, "control_factor", 0.0)
-    runs = len(c.params) * seeds * (len(c.lrs) + (1 if control else 0))
+    runs = len(c.params) * getattr(c, "seeds", 1) * len(c.lrs)
     per_point = c.batch if isinstance(c, SgdNetConfig) else c.n_data
     logs = c.steps // getattr(c, "log_every", 100) + 1
     ops = runs * sum(P * (c.steps * per_point + logs * 120 * c.n_data) for P in weights)
+    if isinstance(c, EosConfig):
+        ops += sum(P * c.n_data for P in weights) * _flow_work(c)
     if isinstance(c, SgdNetConfig):
         ops += runs * sum(P * c.probes * 3 * c.n_data for P in weights)
     return ops, 8.0 * 6 * max(weights), max(c.widths)

@@ -26,7 +26,13 @@ OUTPUTS = {
                           "(output), dz, dh, df (their changes from init)", "1"),
     "final_loss": Output("training loss after the run's GD steps (inf: diverged)", "1"),
     "lambda0": Output("sharpness lambda_max(H) at initialisation", "1"),
-    "is_control": coordinate("whether the run is the small-step control (1/0)"),
+    "flow_logs": coordinate("GD step k at which the gradient flow is recorded (at time k eta of "
+                            "each run)", "steps"),
+    "flow_sharpness": Output("sharpness lambda_max(H) of the gradient flow from the GD runs' "
+                             "init at time t = k eta of each run", "1"),
+    "flow_time": Output("training time t = k eta of each flow record (the GD run's step times "
+                        "its eta)", "1"),
+    "flow_loss": Output("training loss of the gradient flow at time t = k eta of each run", "1"),
     "gn_top": Output("top eigenvalue of the Gauss-Newton matrix J^T J/N", "1"),
     "ntk_top_over_n": Output("top eigenvalue of the empirical NTK divided by N", "1"),
     "rel_error": Output("relative prediction error |X(w - w*)|/|X(w_0 - w*)| at the end "
@@ -41,6 +47,7 @@ OUTPUTS = {
     "step": index("recorded GD step"),
     "lr": index("learning rate"),
     "run": index("run (step-size factor)"),
+    "flow_step": index("recorded step of the gradient flow"),
     "method": index("optimiser"),
     "coordinate": index("coord-check quantity (z, h, f, dz, dh, df)"),
     "sample": index("training sample i"),
@@ -58,6 +65,7 @@ OUTPUTS = with_roles(
         "lam": "end sharpness of the SGD runs, for inspection; the stability rows read "
                "rel_error and trace",
         "lambda0": "sharpness at init: sets the step eta = 2/(c lambda_0), read through eta",
+        "flow_loss": "the gradient flow's loss, for inspection: the rows judge its sharpness",
         "ntk_theory": "the arc-cosine kernel: the rows recompute it from theory, not from the "
                       "run",
     })

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from .. import parallel
 from ..context import RunContext
 from ..results import Result, make_result
-from . import curvature, net
+from . import curvature, flow, net
 from .config import SharpnessConfig
 from theory import sharpness as theory
 
@@ -188,29 +188,67 @@ def run_coord_check(cfg, bk, seeds):
 
 # ---- stability: edge of stability, Gauss-Newton, SGD ---------------------------------------------
 def run_eos(cfg, bk, seeds):
-    """Cohen et al.'s toy: every run starts from the same init; eta = 2/(c lambda_0) per factor c
-    (the factors lrs, then the small-eta control factor)."""
+    """Cohen et al.'s toy: every run starts from the same init; GD at eta = 2/(c lambda_0) per
+    factor c of lrs, and the gradient flow dW/dt = -grad L from that init over the same training
+    time t = k eta (:func:`flow_run`)."""
     X, y = net.chebyshev_data(cfg.n_data)
     rng = np.random.default_rng(seeds.data)
     Ws, mults, _ = net.init_net(cfg, "standard", cfg.widths[0], rng)
     lam0 = curvature.Curvature(bk, net.state(bk, Ws), mults, bk.asarray(X), bk.asarray(y),
                                cfg.act).top_eig(rng, cfg.lanczos_tol)
-    factors = list(cfg.lrs) + ([cfg.control_factor] if cfg.control_factor else [])
+    eta = 2 / (np.array(cfg.lrs, float) * lam0)
     logs = np.arange(0, cfg.steps + 1, cfg.log_every)
+    flow_logs = np.arange(0, cfg.steps + 1, cfg.flow_log_every)
 
-    def one(c, ss):
-        _, sharp, loss, _ = train_logged(cfg, bk, Ws, mults, X, y, 2 / (c * lam0),
+    def one(point, ss):
+        if point == "flow":
+            return flow_run(cfg, bk, Ws, mults, X, y, lam0, eta, flow_logs, np.random.default_rng(ss))
+        _, sharp, loss, _ = train_logged(cfg, bk, Ws, mults, X, y, eta[point],
                                          np.random.default_rng(ss), logs)
         return {"sharpness": sharp, "loss": loss}
 
-    values = parallel.run(cfg, factors, one, seeds=seeds.runs.spawn(len(factors)), desc="sharpness[eos]")
-    arrays, dims = parallel.stack(values, parallel.Grid(run=factors), {"sharpness": ("step",),
-                                                                 "loss": ("step",)})
-    arrays.update(factors=np.array(factors), eta=2 / (np.array(factors) * lam0), lambda0=lam0,
-                  logs=logs, is_control=np.array([False] * len(cfg.lrs)
-                                                 + [True] * (len(factors) - len(cfg.lrs))))
-    dims.update(factors=["run"], eta=["run"], lambda0=[], logs=["step"], is_control=["run"])
+    R = len(cfg.lrs)    # GD seeds: the first R children, as before the flow replaced c = 8
+    values = parallel.run(cfg, list(range(R)) + ["flow"], one, seeds=seeds.runs.spawn(R + 1),
+                          desc="sharpness[eos]")
+    arrays, dims = parallel.stack(values[:R], parallel.Grid(run=cfg.lrs),
+                                  {"sharpness": ("step",), "loss": ("step",)})
+    arrays.update(values[R])
+    dims.update({k: ["run", "flow_step"] for k in values[R]})
+    arrays.update(factors=np.array(cfg.lrs, float), eta=eta, lambda0=lam0, logs=logs,
+                  flow_logs=flow_logs)
+    dims.update(factors=["run"], eta=["run"], lambda0=[], logs=["step"], flow_logs=["flow_step"])
     return arrays, dims
+
+
+def flow_run(cfg, bk, Ws, mults, X, y, lam0, eta, flow_logs, rng) -> dict:
+    """The gradient flow from the init ``Ws``, recorded at the times t = k eta_r of every GD run r
+    and recorded step k in ``flow_logs`` (one trajectory, sampled where each run is): sharpness,
+    loss and time [run, flow_step]. Second-order RKC (:mod:`sims.sharpness.flow`) with steps h <=
+    flow_step x min(eta); Lanczos warm-started along the trajectory."""
+    Xb, yb = bk.asarray(X), bk.asarray(y)
+    times = np.asarray(eta, float)[:, None] * flow_logs[None, :]
+    grid, where = np.unique(times.ravel(), return_inverse=True)
+    vec = [None]
+
+    def field(st):
+        return [-g for g in net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act).grads]
+
+    def measure(st):
+        loss = net.loss_and_grad(bk.xp, st, mults, Xb, yb, cfg.act).loss
+        if net.diverged(loss):
+            return np.nan, loss
+        lam, vec[0] = curvature.Curvature(bk, st, mults, Xb, yb, cfg.act).top_eig(
+            rng, cfg.lanczos_tol, v0=vec[0], vector=True)
+        return lam, loss
+
+    st0 = net.state(bk, Ws)
+    lam_0, loss_0 = measure(st0)                       # t = 0 (grid[0], every run's k = 0)
+    with np.errstate(all="ignore"):
+        out = flow.integrate(field, st0, grid[1:], cfg.flow_step * float(np.min(eta)), lam_0,
+                             measure)
+    sharp, loss = np.r_[lam_0, out.sharpness], np.r_[loss_0, out.loss]
+    return {"flow_sharpness": sharp[where].reshape(times.shape),
+            "flow_loss": loss[where].reshape(times.shape), "flow_time": times}
 
 
 def run_gauss_newton(cfg, bk, seeds):
@@ -309,7 +347,7 @@ def run_sgd_net(cfg, bk, seeds):
 RUNNERS = {"ntk_init": run_ntk_init, "width_sweep": run_width_sweep, "lr_transfer": run_lr_transfer,
            "coord_check": run_coord_check, "eos": run_eos, "gauss_newton": run_gauss_newton, "sgd_lstsq": run_sgd_lstsq,
            "sgd_net": run_sgd_net}
-COORDS = {"width": "widths", "step": "logs", "lr": "lrs", "run": "factors", "param": "params",
+COORDS = {"width": "widths", "step": "logs", "flow_step": "flow_logs", "lr": "lrs", "run": "factors", "param": "params",
           "method": "methods", "coordinate": "coordinates"}
 
 
@@ -338,8 +376,9 @@ def simulate(config: SharpnessConfig, run: RunContext) -> Result:
     ``coord_check``: l1 [param, width, seed, step, coordinate] (mup's mean |x| of z, h, f, dz, dh,
     df: ``coordinates``; step = GD steps done, mup's t = step + 1); eta [param, width]; widths,
     logs, params, coordinates; targets [sample].
-    ``eos``: sharpness, loss [run, step]; factors, eta, is_control [run] (the last run is the
-    small-eta control when control_factor > 0); lambda0 []; logs.
+    ``eos``: sharpness, loss [run, step] (GD); factors, eta [run]; lambda0 []; logs; the gradient
+    flow from the same init at t = k eta_r of each run r: flow_sharpness, flow_loss, flow_time
+    [run, flow_step] (k in flow_logs).
     ``gauss_newton``: sharpness, gn_top (lambda_max(J^T J/N)), ntk_top_over_n, loss [step]; eta [].
     ``sgd_lstsq``: rel_error [method, lr] (method gd, sgd; inf: overflowed); lambda_max, trace [];
     lrs, methods.
