@@ -80,7 +80,9 @@ def _horizon(steps: int, decay: Result | None) -> tuple[str, str | None]:
 
 
 def _undecided(row: Claim, reason: str | None, steps: float) -> Claim:
-    if reason is None:
+    """``row`` NOT_APPLICABLE for ``reason`` (a budget too short for the no-decay contrast), unless
+    there is none or the control is not comparable (that FAIL comes first)."""
+    if reason is None or row.reason.startswith("control not comparable"):
         return row
     need = int(math.ceil(steps)) if math.isfinite(steps) else "more than the decay run's t_grok"
     return replace(row, outcome=NOT_APPLICABLE, reason=reason, needs={"steps": need})
