@@ -288,7 +288,8 @@ def _rows_loss(res: Result, loss, loss_se, norms) -> Claim:
     pred = theory.rows_loss(np.asarray(norms, float) ** 2, res["p"])
     k = loss.size
     z = float(NormalDist().inv_cdf(1 - 0.005 / k))
-    ratio = loss / pred
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = loss / pred
     ok = bool(np.all(np.isfinite(ratio)) and np.all(np.abs(loss - pred) <= z * loss_se))
     return holds(ROWS, FIG_WEAK + "; the per-feature error (1 - w)^2 (4/3 p - p^2) at the best "
                  "bias p (1 - w) is derived in theory/superposition.py", "measured / predicted "
