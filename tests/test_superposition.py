@@ -176,6 +176,20 @@ def test_width_blocks_and_checkpoints_give_the_same_result(tmp_path, monkeypatch
             np.testing.assert_array_equal(got[k], want, err_msg=k)
 
 
+def test_replicates_are_deterministic_independent_and_replicate_0_is_the_main_arrays():
+    """seeds = 2: the same run twice is bit-identical; replicate 0's seed_* arrays are the main
+    arrays; the two replicates differ (their own init, batches and held-out samples)."""
+    cfg = sp.SuperpositionConfig(**TINY, seed=4, seeds=2, backend="numpy")
+    a, b = sp.simulate(cfg), sp.simulate(cfg)
+    for k in sp.run.SEED_KEYS:
+        np.testing.assert_array_equal(a[f"seed_{k}"], b[f"seed_{k}"], err_msg=k)
+        np.testing.assert_array_equal(a[f"seed_{k}"][0], a[k], err_msg=k)
+        assert a.dims[f"seed_{k}"] == ["seed", *a.dims[k]]
+    assert a["seed_loss"].shape == (2, len(TINY["m_grid"]))
+    assert not np.allclose(a["seed_loss"][0], a["seed_loss"][1])
+    assert not np.allclose(a["seed_init_norms"][0], a["seed_init_norms"][1])
+
+
 def test_result_dims_and_untrained_control():
     r = sp.simulate(sp.SuperpositionConfig(**TINY, seed=2, backend="numpy"))
     assert r.dims["norms"] == ["width", "feature"] and r.dims["init_loss"] == ["width"]
@@ -183,7 +197,8 @@ def test_result_dims_and_untrained_control():
                                                                      "log": "train_steps"}
     assert sp.SIMULATOR.kind_of(r) == "strong"
     # zero steps: the untrained control is the init itself (W ~ N(0, 1/m): E|W_i|^2 = 1)
-    init = sp.run._init(sp.SuperpositionConfig(**TINY, seed=2), np.random.SeedSequence(2).spawn(3)[0])
+    init = sp.run._init(sp.SuperpositionConfig(**TINY, seed=2),
+                        np.random.SeedSequence(2).spawn(1)[0].spawn(3)[0])
     for k, m in enumerate(TINY["m_grid"]):
         np.testing.assert_allclose(r["init_norms"][k], np.linalg.norm(init[m][0], axis=1))
     assert np.all(r["init_loss"] > r["loss"])
@@ -213,61 +228,117 @@ def test_cost_grows_with_widths_and_steps():
 
 
 # ---- claims -----------------------------------------------------------------------------------
-def _planted(kind="strong"):
-    """A result of the quick profile's shape with planted values: the strong run's loss ~ 1/m and
-    weighted overlap half of random; the weak run's loss = the finite-n tail sum, its top-m rows
-    represented; untrained controls as the init gives them (random rows, b ~ N(0, 1) loss ~ 0.5)."""
+SEEDS = 3
+SHRINK = 1.6         # planted weak-run shrinkage 1 - |W_i|^2 = SHRINK / m of the represented
+                     # rows (the quick run: ~0.1 at m = 16, <0.03 at m = 64)
+
+
+def _planted(kind="strong", seeds=SEEDS, rel_noise=0.01):
+    """A result of the quick profile's shape with planted values, ``seeds`` replicates: the strong
+    run's loss ~ 1/m and weighted overlap half of random; the weak run's top-m rows represented with
+    |W_i|^2 = 1 - SHRINK / m and its loss (1/n) sum_i (1 - w_i)^2 (4/3 p_i - p_i^2) (the tail plus the
+    learned rows' own error); log-normal noise of ``rel_noise`` per point; untrained controls as the
+    init gives them (random rows, b ~ N(0, 1) loss ~ 0.5)."""
     from sims.results import make_result
     from theory import superposition as th
     rng = np.random.default_rng(0)
     if kind == "strong":
-        cfg = sp.SuperpositionConfig(n=512, m_grid=(8, 16, 32, 64), alpha=1.2, gamma=-1.0)
+        cfg = sp.SuperpositionConfig(n=512, m_grid=(8, 16, 32, 64), alpha=1.2, gamma=-1.0,
+                                     seeds=seeds)
     else:
-        cfg = sp.SuperpositionConfig(n=512, m_grid=(16, 24, 32, 48, 64), alpha=1.5, gamma=2.0, b_init=0.0)
+        cfg = sp.SuperpositionConfig(n=512, m_grid=(16, 24, 32, 48, 64), alpha=1.5, gamma=2.0,
+                                     b_init=0.0, seeds=seeds)
     m = np.asarray(cfg.m_grid)
-    n = cfg.n
+    n, S = cfg.n, seeds
     p = sp.probabilities(n, cfg.alpha, cfg.density)
+    noise = np.exp(rel_noise * rng.standard_normal((S, len(m))))
     if kind == "strong":
-        loss = 0.011 / m * np.exp(0.01 * rng.standard_normal(len(m)))
         norms = np.ones((len(m), n))
+        loss = 0.011 / m * noise
     else:
-        loss = th.weak_loss(m, n, cfg.alpha) * np.exp(0.01 * rng.standard_normal(len(m)))
         norms = np.zeros((len(m), n))
         for k, mk in enumerate(m):
-            norms[k, :mk] = 1.0
-    arrays = {"m_grid": m, "p": p, "loss": loss, "loss_se": 0.03 * loss, "overlap": 1.1 / m,
+            norms[k, :mk] = np.sqrt(1 - SHRINK / mk)
+        loss = th.rows_loss(norms**2, p) * noise
+    init_loss = 0.5 + 0.01 * rng.standard_normal((S, len(m)))
+    arrays = {"m_grid": m, "p": p, "loss": loss[0], "loss_se": 0.01 * loss[0], "overlap": 1.1 / m,
               "weighted_overlap": 0.5 / m, "norms": norms, "bias": np.zeros((len(m), n)),
               "train_steps": np.arange(1, 4), "train_loss": np.ones((len(m), 3)),
-              "init_loss": 0.5 + 0.01 * rng.standard_normal(len(m)),
-              "init_loss_se": np.full(len(m), 0.01), "init_overlap": 1 / m,
-              "init_weighted_overlap": 1 / m, "init_norms": np.ones((len(m), n))}
+              "init_loss": init_loss[0], "init_loss_se": np.full(len(m), 0.01),
+              "init_overlap": 1 / m, "init_weighted_overlap": 1 / m,
+              "init_norms": np.ones((len(m), n)),
+              "seed_loss": loss, "seed_loss_se": 0.01 * loss, "seed_init_loss": init_loss,
+              "seed_init_loss_se": np.full((S, len(m)), 0.01),
+              "seed_norms": np.repeat(norms[None], S, 0), "seed_bias": np.zeros((S, len(m), n)),
+              "seed_init_norms": np.ones((S, len(m), n))}
     dims = {k: ["width"] for k in arrays}
     dims.update(p=["feature"], train_steps=["log"], train_loss=["width", "log"],
                 norms=["width", "feature"], bias=["width", "feature"], init_norms=["width", "feature"])
+    for k in arrays:
+        if k.startswith("seed_"):
+            dims[k] = ["seed", *dims[k[5:]]]
     return make_result(cfg, arrays, dims, coords={"width": "m_grid"}, backend="numpy")
+
+
+def _sim_rows(res):
+    return {(r.experiment, r.name): r for r in sp.claims(res) if r.kind == "simulation"}
+
+
+STRONG_LAW = ("strong", "loss ~ m^-1 (strong superposition)")
+WEAK_LAW = ("weak", "loss ~ m^-(alpha-1) (weak superposition)")
 
 
 def test_claims_pass_on_planted_laws_and_every_control_rejects():
     rows = sp.claims({"strong": _planted("strong"), "weak": _planted("weak")})
     sims_rows = [r for r in rows if r.kind == "simulation"]
-    assert len(sims_rows) == 8
+    assert len(sims_rows) == 9
     assert all(r.passed for r in rows), [(r.experiment, r.name, r.measured) for r in rows
                                          if not r.passed]
     assert all(r.control_passed is False for r in sims_rows)
-    assert len({(r.experiment, r.name) for r in sims_rows}) == 8          # one name per row
+    assert len({(r.experiment, r.name) for r in sims_rows}) == 9          # one name per row
     json.dumps([r.to_dict() for r in rows])                               # the ledger can write them
 
 
 def test_claims_fail_when_the_law_is_the_rivals():
-    """Swap the laws: a strong run whose loss follows the weak tail, a weak run whose loss ~ 1/m."""
+    """Swap the laws on every seed: a strong run whose loss follows the weak tail, a weak run whose
+    loss ~ 1/m."""
     from theory import superposition as th
     strong, weak = _planted("strong"), _planted("weak")
-    strong.arrays["loss"] = th.weak_loss(strong["m_grid"], 512, 1.2)
-    weak.arrays["loss"] = 0.01 / weak["m_grid"]
-    rows = sp.claims({"strong": strong, "weak": weak})
-    by = {(r.experiment, r.name): r.passed for r in rows if r.kind == "simulation"}
-    assert not by[("strong", "loss ~ m^-1 (strong superposition)")]
-    assert not by[("weak", "loss ~ m^-(alpha-1) (weak superposition)")]
+    strong.arrays["seed_loss"] = np.tile(th.weak_loss(strong["m_grid"], 512, 1.2), (SEEDS, 1))
+    weak.arrays["seed_loss"] = np.tile(0.01 / weak["m_grid"], (SEEDS, 1))
+    by = _sim_rows({"strong": strong, "weak": weak})
+    assert not by[STRONG_LAW].passed and not by[WEAK_LAW].passed
+
+
+def test_weak_law_without_the_learned_rows_error_is_rejected():
+    """The loss of the tail alone (w_i = 1 for i <= m) while the rows are shrunk (1 - w = 1.6/m):
+    the rows-loss check at 1% held-out s.e. fails, the planted rows' loss passes."""
+    from theory import superposition as th
+    weak = _planted("weak")
+    name = ("weak", "loss = (1/n) sum_i (1 - w_i)^2 (4/3 p_i - p_i^2) (orthogonal rows, best biases)")
+    assert _sim_rows({"weak": weak})[name].passed
+    weak.arrays["seed_loss"] = np.tile(th.weak_loss(weak["m_grid"], 512, 1.5), (SEEDS, 1))
+    assert not _sim_rows({"weak": weak})[name].passed
+
+
+def test_seed_spread_widens_the_tolerance():
+    """Exact power laws of per-seed slopes -0.8 + d: a mean 0.2 off -1 is rejected when the seeds
+    agree (d = +-0.01) and not when they scatter (d = +-0.3: s.e. of the mean ~0.17)."""
+    for d, passes in ((0.01, False), (0.3, True)):
+        strong = _planted("strong", seeds=4, rel_noise=0.0)
+        m = strong["m_grid"]
+        slopes = -0.8 + d * np.array([1, -1, 1, -1])
+        strong.arrays["seed_loss"] = 0.01 * (m[None, :] / 8.0) ** slopes[:, None]
+        strong.arrays["seed_loss_se"] = 0.01 * strong["seed_loss"]
+        row = _sim_rows({"strong": strong})[STRONG_LAW]
+        assert float(row.measured) == pytest.approx(-0.8)
+        check = row.check_passed if row.check_passed is not None else row.passed
+        assert check is passes, (d, row.measured, row.why)
+
+
+def test_one_seed_is_underpowered_not_fail():
+    rows = _sim_rows({"strong": _planted("strong", seeds=1), "weak": _planted("weak", seeds=1)})
+    assert rows[STRONG_LAW].outcome == "UNDERPOWERED" and rows[WEAK_LAW].outcome == "UNDERPOWERED"
 
 
 @pytest.mark.parametrize("mangle", ["nan", "missing", "short", "wrong_config"])
@@ -275,14 +346,13 @@ def test_mangled_results_give_fail_rows_without_raising(mangle):
     res = {"strong": _planted("strong"), "weak": _planted("weak")}
     for r in res.values():
         if mangle == "nan":
-            r.arrays["loss"] = np.full_like(r["loss"], np.nan)
-            r.arrays["weighted_overlap"] = np.full_like(r["loss"], np.nan)
-            r.arrays["norms"] = np.full_like(r["norms"], np.nan)
+            for k in ("seed_loss", "weighted_overlap", "norms", "seed_norms"):
+                r.arrays[k] = np.full_like(r[k], np.nan)
         elif mangle == "missing":
-            del r.arrays["init_loss"]
+            del r.arrays["seed_init_loss"]
         elif mangle == "short":
-            for k in ("loss", "loss_se", "weighted_overlap", "norms"):
-                r.arrays[k] = r.arrays[k][:2]
+            for k in ("seed_loss", "seed_loss_se", "weighted_overlap", "norms", "seed_norms"):
+                r.arrays[k] = r.arrays[k][..., :2] if k.startswith("seed_l") else r.arrays[k][:2]
         else:
             r.meta["config"] = {**r.meta["config"], "alpha": "not a number"}
     rows = [r for r in sp.claims(res) if r.kind == "simulation"]

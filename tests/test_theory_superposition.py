@@ -79,3 +79,49 @@ def test_squared_overlap_variance_and_weighted_sd_monte_carlo():
         vals.append(np.sum(w * (U @ U.T) ** 2) / w.sum())
     assert np.std(vals) == pytest.approx(t.random_weighted_overlap_se(m, w), rel=0.15)
     assert abs(np.mean(vals) - 1 / m) < 4 * np.std(vals) / np.sqrt(len(vals))
+
+
+# ---- a represented row's own error (issue 30) -----------------------------------------------------
+@pytest.mark.parametrize("p, w", [(0.4, 0.9), (0.05, 0.5), (0.8, 0.2), (0.01, 0.99)])
+def test_best_bias_and_shrunk_loss_match_a_numeric_minimisation(p, w):
+    """min over b (negative b included, where the ReLU clips) of p E[(ReLU(w u + b) - u)^2] +
+    (1 - p) ReLU(b)^2, by quadrature (midpoints, 20000 points: error ~1e-9) and a bounded scalar
+    minimiser, against the sympy b* = p (1 - w) and e* = (1 - w)^2 (4/3 p - p^2)."""
+    from scipy.optimize import minimize_scalar
+    uu = (np.arange(20000) + 0.5) / 20000 * 2.0
+
+    def risk(b):
+        return p * np.mean((np.maximum(w * uu + b, 0.0) - uu) ** 2) + (1 - p) * max(b, 0.0) ** 2
+
+    best = minimize_scalar(risk, bounds=(-1.0, 1.0), method="bounded", options={"xatol": 1e-10})
+    assert best.x == pytest.approx(float(t.best_bias(p, w)), abs=1e-6)
+    assert best.fun == pytest.approx(float(t.shrunk_loss(p, w)), rel=1e-6, abs=1e-12)
+    assert float(t.represented_risk(p, w, best.x)) == pytest.approx(best.fun, rel=1e-6)
+
+
+def test_rows_loss_matches_a_monte_carlo_of_the_toy_model():
+    """The toy model y = ReLU(x W W^T + b) with orthogonal rows (W_i = sqrt(w_i) e_i, i < 4; the
+    rest zero), represented biases at p (1 - w), the others at their best constant p: the
+    per-sample loss over 400000 draws (sims.superposition.eval_loss) against rows_loss within 4 s.e."""
+    from sims.superposition import draw, eval_loss
+    n, m = 8, 4
+    p = t.frequencies(n, 1.2, 1.0)
+    sq = np.array([0.95, 0.8, 0.6, 0.3, 0, 0, 0, 0])
+    W = np.zeros((n, m))
+    W[np.arange(m), np.arange(m)] = np.sqrt(sq[:m])
+    b = np.where(sq > 0, t.best_bias(p, sq), p)
+    x = draw(np.random.default_rng(3), p, (400000,))
+    per = eval_loss(np, W, b, x)
+    want = float(t.rows_loss(sq, p))
+    assert abs(per.mean() - want) < 4 * per.std() / np.sqrt(len(per))
+    assert want > 1.2 * float(t.rows_loss(np.where(sq > 0, 1.0, 0.0), p))   # the shrinkage matters
+
+
+def test_rows_loss_of_the_top_m_rows_is_the_weak_tail():
+    p = t.frequencies(512, 1.5)
+    for k in (0, 16, 100):
+        w = np.zeros(512)
+        w[:k] = 1.0
+        assert float(t.rows_loss(w, p)) == pytest.approx(float(t.weak_loss([k], 512, 1.5)[0]),
+                                                          rel=1e-12)
+    assert float(t.rows_loss(np.full(512, 1.7), p)) == 0.0          # clipped at w = 1

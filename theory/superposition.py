@@ -9,6 +9,21 @@ averaged over the n features (:mod:`sims.superposition`).
       L_weak(m) = (1/n) sum_{i>m} (4/3 p_i - p_i^2) ~ (4 D / (3 n Z)) m^(1-alpha) / (alpha - 1),
   the tail integral int_m^oo I^-alpha dI = m^(1-alpha)/(alpha-1): the loss exponent is alpha - 1
   (alpha > 1; the p_i^2 term decays faster, as m^(1-2 alpha)).
+* A represented feature's own error (its row W_i orthogonal to the others, w = |W_i|^2, bias b):
+  its output is ReLU(w x_i + b), and for 0 <= w <= 1, b >= 0
+      e(p, w, b) = p E[(w u + b - u)^2] + (1 - p) b^2,
+  minimised over the (undecayed) bias at b* = p (1 - w), where
+      e*(p, w) = (1 - w)^2 (4/3 p - p^2):
+  the unrepresented loss scaled by the squared shrinkage (1 - w)^2 (w = 0: no row, the best
+  constant; w = 1: exact). With every row orthogonal, L = (1/n) sum_i (1 - w_i)^2 (4/3 p_i - p_i^2)
+  (:func:`rows_loss`); the weak-regime law is its case w_i = 1 for i <= m, 0 otherwise. AdamW's
+  decoupled decay (sims/superposition/model.py: W <- (1 - lr gamma) W, then the Adam step) is not a
+  penalty on the loss: its fixed point sets the Adam-normalised mean gradient, mean/rms per
+  coordinate, to gamma W_ik, and with orthogonal rows both the mean and the rms of a learned row's
+  gradient are proportional to its residual (1 - w), so that balance leaves w undetermined at this
+  order (it is fixed by the rows' interference and the step noise, which we do not model). The
+  shrinkage w_i is therefore read from the trained rows (the measured |W_i|^2), as the paper reads
+  the number of represented features.
 * Strong superposition (all n rows, unit norm, n >> m): the loss is set by the interference
   (W_i.W_j)^2. Two independent uniform unit vectors of R^m have E[(u.v)^2] = 1/m: by rotation
   invariance (u.v)^2 has the law of v_1^2, whose density on [0, 1] is that of Beta(1/2, (m-1)/2)
@@ -35,6 +50,9 @@ WELCH_BOUND = (n - m) / (m * (n - 1))                   # min mean (u_i.u_j)^2 o
 UNREPRESENTED_LOSS = sp.Rational(4, 3) * p - p**2       # min_c E[(c - x)^2], x = Bernoulli(p) U(0, 2)
 WEAK_TAIL = m ** (1 - al) / (al - 1)                    # int_m^oo I^-alpha dI
 WEAK_EXPONENT = -(al - 1)                               # d log L_weak / d log m
+w, b = sp.symbols("w b", nonnegative=True)             # a represented row's |W_i|^2 and bias
+SHRUNK_LOSS = (1 - w) ** 2 * UNREPRESENTED_LOSS         # e*(p, w): its error at the best bias
+BEST_BIAS = p * (1 - w)
 
 
 def _overlap_from_sphere_marginal():
@@ -60,6 +78,32 @@ def _best_constant():
     risk = p * sp.integrate((c - u) ** 2 / 2, (u, 0, 2)) + (1 - p) * c**2
     (cs,) = sp.solve(sp.diff(risk, c), c)
     return sp.simplify(cs), sp.simplify(risk.subs(c, cs))
+
+
+def _represented_risk():
+    """e(p, w, b) = p E[(ReLU(w u + b) - u)^2] + (1 - p) ReLU(b)^2 for 0 <= w <= 1, b >= 0 (then
+    w u + b >= 0: the ReLU is the identity on active samples)."""
+    return p * sp.integrate((w * u + b - u) ** 2 / 2, (u, 0, 2)) + (1 - p) * b**2
+
+
+def _best_bias():
+    """argmin_b e(p, w, b) and the minimum: (b*, e*)."""
+    risk = _represented_risk()
+    (bs,) = sp.solve(sp.diff(risk, b), b)
+    return sp.simplify(bs), sp.factor(sp.simplify(risk.subs(b, bs)))
+
+
+def _check_represented() -> dict[str, bool]:
+    bs, es = _best_bias()
+    risk = _represented_risk()
+    return {
+        "represented feature: best bias b* = p (1 - w) (a stationary point, convex in b)":
+            sp.simplify(bs - BEST_BIAS) == 0 and sp.simplify(sp.diff(risk, b, 2)) == 2,
+        "represented feature: e*(p, w) = (1 - w)^2 (4/3 p - p^2)":
+            sp.simplify(es - SHRUNK_LOSS) == 0,
+        "represented feature: e* is the unrepresented loss at w = 0 and 0 at w = 1":
+            sp.simplify(es.subs(w, 0) - UNREPRESENTED_LOSS) == 0 and es.subs(w, 1) == 0,
+    }
 
 
 def weak_exponent_symbolic():
@@ -117,7 +161,8 @@ def _check_weak_tail() -> dict[str, bool]:
 def verify() -> dict[str, bool]:
     """Every symbolic check, by name."""
     checks: dict[str, bool] = {}
-    for part in (_check_random_overlap, _check_welch, _check_best_constant, _check_weak_tail):
+    for part in (_check_random_overlap, _check_welch, _check_best_constant, _check_weak_tail,
+                 _check_represented):
         checks.update(part())
     return {k: bool(v) for k, v in checks.items()}
 
@@ -126,6 +171,9 @@ weak_exponent = sp.lambdify(al, WEAK_EXPONENT, "numpy")
 random_overlap = sp.lambdify(m, RANDOM_OVERLAP, "numpy")
 welch_bound = sp.lambdify((n, m), _welch_bound(), "numpy")
 random_overlap_var = sp.lambdify(m, RANDOM_OVERLAP_VAR, "numpy")
+represented_risk = sp.lambdify((p, w, b), _represented_risk(), "numpy")   # valid for w <= 1, b >= 0
+shrunk_loss = sp.lambdify((p, w), SHRUNK_LOSS, "numpy")
+best_bias = sp.lambdify((p, w), BEST_BIAS, "numpy")
 
 
 # ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
@@ -139,6 +187,10 @@ FORMULAS = (
     Formula("unrepresented_loss", UNREPRESENTED_LOSS, "loss of a feature without a row, at its best "
             "constant output p E[u]: p E[u^2] - p^2 E[u]^2 with u ~ U(0, 2)",
             LLG + ", weak superposition (toy model's best constant)", {"p": (0, 1)}),
+    Formula("shrunk_loss", SHRUNK_LOSS, "error of a represented feature with orthogonal row of "
+            "squared norm w <= 1, at its best bias p (1 - w): (1 - w)^2 (4/3 p - p^2)",
+            "derived in this module (the toy model's per-feature error), for " + LLG +
+            "'s weak superposition", {"p": (0, 1), "w": (0, 1)}),
     Formula("random_overlap", RANDOM_OVERLAP, "E[(u.v)^2] = 1/m for independent uniform unit "
             "vectors of R^m (Beta(1/2, (m-1)/2) marginal): loss ~ m^-1 under strong superposition",
             LLG + ", strong superposition", {"m": (2, 1000)}),
@@ -170,3 +222,18 @@ def weak_loss(m_grid, n_features: int, alpha: float, density: float = 1.0) -> np
     q = density * q / q.sum()
     per = float(E_U2) * q - float(E_U) ** 2 * q**2
     return np.array([per[int(k):].sum() / n_features for k in np.atleast_1d(m_grid)])
+
+
+def frequencies(n_features: int, alpha: float, density: float = 1.0) -> np.ndarray:
+    """p_i = D i^-alpha / sum_(j<=n) j^-alpha [feature]."""
+    q = np.arange(1, n_features + 1, dtype=float) ** -alpha
+    return density * q / q.sum()
+
+
+def rows_loss(sq_norms, p) -> np.ndarray:
+    """L = (1/n) sum_i (1 - w_i)^2 (4/3 p_i - p_i^2) for orthogonal rows of squared norms
+    ``sq_norms`` [..., feature] (clipped to [0, 1]) at their best biases; ``p`` [feature]. Returns
+    [...]: one loss per row of ``sq_norms``."""
+    wv = np.clip(np.asarray(sq_norms, float), 0.0, 1.0)
+    pv = np.asarray(p, float)
+    return np.sum(shrunk_loss(pv, wv), axis=-1) / pv.shape[-1]

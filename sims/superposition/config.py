@@ -26,6 +26,8 @@ class SuperpositionConfig(BaseConfig):
     batch: int = param(256, "samples per training batch")
     eval_batch: int = param(8192, "held-out samples of the test loss")
     b_init: float = param(1.0, "bias init scale: b_i ~ N(0, b_init^2)")
+    seeds: int = param(1, "independent replicates of the whole sweep (replicate r: init, batches "
+                          "and held-out samples from SeedSequence(seed).spawn(seeds)[r])")
     chunk: int = param(16, "batches drawn (and kernel calls made) at a time; no effect on results",
                        "steps")
     n_log: int = param(40, "training-loss checkpoints kept (geometric in the step)")
@@ -33,7 +35,7 @@ class SuperpositionConfig(BaseConfig):
                                  "effect on results")
 
     def validate(self) -> None:
-        for name in ("n", "steps", "batch", "eval_batch", "chunk", "n_log"):
+        for name in ("n", "steps", "batch", "eval_batch", "chunk", "n_log", "seeds"):
             require(getattr(self, name) > 0, f"{name} must be a positive integer, "
                                              f"got {getattr(self, name)}")
         require(len(self.m_grid) >= 2 and all(0 < m < self.n for m in self.m_grid),

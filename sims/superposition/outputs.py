@@ -18,6 +18,14 @@ OUTPUTS = {
     "init_overlap": Output("mean squared cosine of represented rows at initialisation", "1"),
     "init_weighted_overlap": Output("p_i p_j-weighted mean squared cosine at initialisation", "1"),
     "init_norms": Output("row norm |W_i| at initialisation", "1"),
+    "seed_loss": Output("test loss of each replicate", "1"),
+    "seed_loss_se": Output("standard error of each replicate's test loss", "1"),
+    "seed_norms": Output("row norm |W_i| after training, each replicate", "1"),
+    "seed_bias": Output("bias b_i after training, each replicate", "1"),
+    "seed_init_loss": Output("untrained test loss of each replicate (control)", "1"),
+    "seed_init_loss_se": Output("standard error of each replicate's untrained test loss", "1"),
+    "seed_init_norms": Output("row norm |W_i| at initialisation, each replicate", "1"),
+    "seed": index("independent replicate"),
     "width": index("hidden dimension"),
     "feature": index("feature i (rank order)"),
     "log": index("recorded training step"),
@@ -29,5 +37,6 @@ OUTPUTS = with_roles(
             "init_overlap": "as overlap, at initialisation",
             "train_loss": "the training curve drawn; the rows read the held-out loss",
             "train_steps": "the training curve's steps"},
-    diagnostic={"bias": "the learnt biases, for inspection: theory gives no value at these "
-                        "sizes"})
+    diagnostic={"bias": "the learnt biases, for inspection: the best bias p (1 - w) of a "
+                        "represented row is derived (theory/superposition.py) but not a claim",
+                "seed_bias": "as bias, each replicate"})

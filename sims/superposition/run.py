@@ -29,16 +29,17 @@ def _init(c: SuperpositionConfig, seed) -> dict[int, tuple[np.ndarray, np.ndarra
 
 
 class Seeds(NamedTuple):
-    """The seed tree of a run: ``SeedSequence(seed).spawn(3)`` = the widths' inits, the training
-    batches (one stream shared by every width) and the held-out samples."""
+    """The seed tree of replicate r: ``SeedSequence(seed).spawn(seeds)[r].spawn(3)`` = the widths'
+    inits, the training batches (one stream shared by every width) and the held-out samples."""
 
     init: np.random.SeedSequence
     data: np.random.SeedSequence
     eval: np.random.SeedSequence
 
 
-def seeds_of(c: SuperpositionConfig) -> Seeds:
-    return Seeds(*parallel.seeds_for(c, 3))
+def seeds_of(c: SuperpositionConfig) -> list[Seeds]:
+    """The seed tree of every replicate (see :class:`Seeds`)."""
+    return [Seeds(*ss.spawn(3)) for ss in parallel.seeds_for(c, c.seeds)]
 
 
 def _evaluate(xp, bk, W, b, Xe, p) -> dict:
@@ -95,35 +96,53 @@ POINT_DIMS = {"loss": [], "loss_se": [], "overlap": [], "weighted_overlap": [], 
               **{f"init_{k}": ["feature"] if k == "norms" else [] for k in INIT_KEYS}}
 
 
-def simulate(config: SuperpositionConfig, run: RunContext) -> Result:
-    """Train every width of ``m_grid`` with AdamW on one stream of fresh batches and evaluate it.
+SEED_KEYS = ("loss", "loss_se", "norms", "bias", "init_loss", "init_loss_se", "init_norms")
 
-    Returns arrays (dims): ``m_grid`` [width]; ``p`` [feature] (the feature probabilities, in rank
-    order); ``loss``, ``loss_se`` [width] (test loss on ``eval_batch`` held-out samples and its
-    standard error over samples); ``overlap`` [width] (mean squared cosine of pairs of represented
-    rows, |W_i| > 1/2) and ``weighted_overlap`` [width] (the same weighted by p_i p_j);
-    ``norms``, ``bias`` [width, feature] (|W_i| and b_i after training); ``train_steps`` [log] and
-    ``train_loss`` [width, log] (batch loss at those steps); the untrained control, the same widths
-    evaluated at initialisation on the same held-out samples: ``init_loss``, ``init_loss_se``,
-    ``init_overlap``, ``init_weighted_overlap`` [width], ``init_norms`` [width, feature].
-    The widths are a sweep (:func:`sims.parallel.run`, checkpointed per width); by default every width
-    is trained in one block on the same batches, as ``block_widths`` widths at a time otherwise.
-    """
-    c = config
-    bk = run.backend
-    seeds = seeds_of(c)
-    p = model.probabilities(c.n, c.alpha, c.density)
+
+def _replicate(c: SuperpositionConfig, bk, seeds: Seeds, p, key: str) -> tuple[dict, dict]:
+    """One replicate: every width of the grid trained and evaluated (arrays and dims by name)."""
     inits = _init(c, seeds.init)
     Xe = bk.asarray(model.draw(np.random.default_rng(seeds.eval), p, (c.eval_batch,)))
     widths = list(c.m_grid)
 
-    def block(ms, seeds):
-        return _train(c, bk, list(ms), inits, seeds[0], Xe)
+    def block(ms, ss):
+        return _train(c, bk, list(ms), inits, ss[0], Xe)
 
     values = parallel.run(c, widths, lambda m, seed: block([m], [seed])[0],
                           seeds=[seeds.data] * len(widths), desc="superposition[widths]",
-                          block=block, block_size=c.block_widths or len(widths))
-    arrays, dims = parallel.stack(values, parallel.Grid(width=widths), POINT_DIMS)
+                          block=block, block_size=c.block_widths or len(widths), key=key)
+    return parallel.stack(values, parallel.Grid(width=widths), POINT_DIMS)
+
+
+def simulate(config: SuperpositionConfig, run: RunContext) -> Result:
+    """Train every width of ``m_grid`` with AdamW on one stream of fresh batches and evaluate it,
+    in ``seeds`` independent replicates.
+
+    Returns arrays (dims), of replicate 0: ``m_grid`` [width]; ``p`` [feature] (the feature
+    probabilities, in rank order); ``loss``, ``loss_se`` [width] (test loss on ``eval_batch``
+    held-out samples and its standard error over samples); ``overlap`` [width] (mean squared cosine
+    of pairs of represented rows, |W_i| > 1/2) and ``weighted_overlap`` [width] (the same weighted by
+    p_i p_j); ``norms``, ``bias`` [width, feature] (|W_i| and b_i after training); ``train_steps``
+    [log] and ``train_loss`` [width, log] (batch loss at those steps); the untrained control, the
+    same widths evaluated at initialisation on the same held-out samples: ``init_loss``,
+    ``init_loss_se``, ``init_overlap``, ``init_weighted_overlap`` [width], ``init_norms``
+    [width, feature]. Of every replicate (replicate 0 included): ``seed_<k>`` [seed, width(,
+    feature)] for k in ``SEED_KEYS`` (loss, loss_se, norms, bias, init_loss, init_loss_se,
+    init_norms).
+    The widths are a sweep (:func:`sims.parallel.run`, checkpointed per width and replicate); by
+    default every width is trained in one block on the same batches, as ``block_widths`` widths at
+    a time otherwise.
+    """
+    c = config
+    bk = run.backend
+    p = model.probabilities(c.n, c.alpha, c.density)
+    reps = [_replicate(c, bk, ss, p, f"seed{r}" if r else "")
+            for r, ss in enumerate(seeds_of(c))]
+    arrays, dims = reps[0]
+    arrays, dims = dict(arrays), dict(dims)
+    for k in SEED_KEYS:
+        arrays[f"seed_{k}"] = np.stack([a[k] for a, _ in reps])
+        dims[f"seed_{k}"] = ["seed", *dims[k]]
     arrays.update(m_grid=np.asarray(c.m_grid), p=p, train_steps=log_steps(c))
     dims.update(m_grid=["width"], p=["feature"], train_steps=["log"])
     return make_result(c, arrays, dims, coords={"width": "m_grid", "log": "train_steps"})
@@ -132,6 +151,6 @@ def simulate(config: SuperpositionConfig, run: RunContext) -> Result:
 def cost(c: SuperpositionConfig) -> tuple[float, float, int]:
     """(work, bytes, largest dim): an AdamW step on a batch costs batch x n x m (x W, x W W^T,
     their transposes backward) per width m of the grid; the final evaluation eval_batch x n x m."""
-    ops = sum((c.steps * c.batch + c.eval_batch) * c.n * m for m in c.m_grid)
+    ops = c.seeds * sum((c.steps * c.batch + c.eval_batch) * c.n * m for m in c.m_grid)
     arrays = (c.chunk * c.batch + c.eval_batch) * c.n * 2 + 4 * c.n * max(c.m_grid)
     return ops, 8.0 * arrays, max(c.n, c.batch)
