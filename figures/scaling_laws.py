@@ -105,10 +105,10 @@ def plrf_limit(exps, ax):
 
 
 def chinchilla(exps, ax):
-    """(e) Chinchilla fit: data vs the fitted L(N, D) at a few D."""
+    """(e) Chinchilla fit: data vs the fitted L(N, D) at a few D (the first noise draw)."""
     chin = one(exps, "chinchilla")
-    N, D, L = chin["N"], chin["D"], chin["L"]
-    E, A, B, a, b = chin["fit"]
+    N, D, L = chin["N"], chin["D"], np.atleast_2d(chin["L"])[0]
+    E, A, B, a, b = np.atleast_2d(chin["fit"])[0]
     for i, Dv in enumerate(np.unique(D)[::4]):
         sel = D == Dv
         ax.plot(N[sel], L[sel], color=f"C{i}", **SIM)

@@ -83,7 +83,7 @@ TINY = {
          "p_big": 128, "p_spike": 16, "spike_ratios": [0.5, 1.0, 2.0], "seeds": 2},
         {"model": "plrf", "alpha": 1.0, "beta": 0.75, "d": 8, "v_ratio": 4, "lr": 0.2, "steps": 50,
          "runs": 64, "n_log": 8, "d_grid": [8, 16], "w_draws": 2},
-        {"model": "chinchilla", "noise": 0.005, "chin_grid": 6, "bootstrap": 4},
+        {"model": "chinchilla", "noise": 0.005, "chin_grid": 6, "bootstrap": 4, "draws": 3},
         {"model": "compute_optimal", "alpha": 1.0, "beta": 0.75, "lr": 0.5, "co_d_min": 8,
          "co_d_max": 32, "co_n_d": 3, "co_steps": 200, "co_n_f": 8, "co_draws": 2},
         {"model": "compute_optimal", "co_method": "equivalent", "alpha": 0.4, "beta": 0.3,

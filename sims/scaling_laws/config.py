@@ -141,10 +141,12 @@ class ChinchillaConfig(ScalingLawsConfig, variant="chinchilla"):
 
     noise: float = param(0.005, "standard deviation of the log-noise on L")
     chin_grid: int = param(12, "points per axis of the (N, D) grid (chin_grid^2 runs)")
-    bootstrap: int = param(20, "bootstrap refits")
+    bootstrap: int = param(20, "bootstrap refits of each draw")
+    draws: int = param(12, "independent noise draws of the table, each fitted and bootstrapped "
+                           "(the claims read the spread of the fitted exponent over them)")
 
     def validate(self) -> None:
-        _positive(self, ("chin_grid",))
+        _positive(self, ("chin_grid", "draws"))
         require(self.noise >= 0 and self.bootstrap >= 0, "noise and bootstrap must be >= 0")
 
 

@@ -38,15 +38,15 @@ OUTPUTS = {
     # chinchilla
     "N": Output("parameters N of each synthetic point", "1"),
     "D": Output("training tokens D of each synthetic point", "1"),
-    "L": Output("synthetic loss L(N, D) with log-noise", "1"),
+    "L": Output("synthetic loss L(N, D) with log-noise, per noise draw", "1"),
     "params": Output("parameter of L = E + A/N^a + B/D^b", "1"),
     "stats": Output("bootstrapped statistic (a, b, b/(a+b))", "1"),
     "fit": Output("fit of (E, A, B, a, b) by the summed Huber loss", "1"),
     "fit_mean": Output("fit of (E, A, B, a, b) by the averaged objective (the known failure)",
                        "1"),
     "true": Output("generating constants (E, A, B, a, b)", "1"),
-    "boot": Output("bootstrap refits of the statistics", "1"),
-    "ci": Output("95% bootstrap interval of the statistics", "1"),
+    "boot": Output("bootstrap refits of the statistics, per noise draw", "1"),
+    "ci": Output("95% bootstrap interval of the statistics, per noise draw", "1"),
     "seed": SEED,
     "n": index("point of the N (or P) sweep"),
     "spike_ratio": index("point of the N/P sweep"),
@@ -61,6 +61,7 @@ OUTPUTS = {
     "param": index("parameter"),
     "stat": index("statistic"),
     "replicate": index("bootstrap replicate"),
+    "noise_draw": index("independent noise draw of the synthetic L(N, D) table"),
     "bound": index("interval bound", ("2.5%", "97.5%")),
 }
 

@@ -2,7 +2,7 @@
 
 Several sweeps of this simulator draw their matrices one after another from a single
 ``numpy.random.Generator`` (the W draws of the limit loss, of the compute-optimal curves and of the
-equivalent's check; the bootstrap resamples). Normal and bounded-integer draws consume a variable
+equivalent's check). Normal and bounded-integer draws consume a variable
 number of bits (rejection sampling), so the k-th draw cannot be reached by skipping ahead. To run
 such draws as independent, checkpointed sweep points (:func:`sims.parallel.run`) with the very same
 numbers, :func:`states` replays the stream once, recording the generator's state before each draw
