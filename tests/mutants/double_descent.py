@@ -25,6 +25,17 @@ def _step_n_times(risks):
     return mutated
 
 
+def _features_over_d(draw):
+    """ReLU(W x / d) instead of ReLU(W x / sqrt(d)): the oracle ridge absorbs it (issue 24)."""
+    def mutated(config, rng, width):
+        data = draw(config, rng, width)
+        if "Z" in data:
+            scale = float(config.d) ** -0.5
+            data["Z"], data["Zt"] = data["Z"] * scale, data["Zt"] * scale
+        return data
+    return mutated
+
+
 MUTANTS = [
     Mutant("the label noise is dropped from the linear model", f"{MODEL}._draw", _no_noise,
            ("linear",)),
@@ -32,4 +43,6 @@ MUTANTS = [
            _ridge_without_n, ("linear",)),
     Mutant("GD step n times too large (the loss summed, not averaged)", f"{MODEL}._rf_risks",
            _step_n_times, ("random_features",)),
+    Mutant("random features ReLU(W x / d) instead of ReLU(W x / sqrt(d))", f"{MODEL}._draw",
+           _features_over_d, ("random_features",)),
 ]
