@@ -370,8 +370,8 @@ SMALL = {   # small runs of every kind with claims (~4 s together) on which ever
     "ntk_init": dict(kind="ntk_init", params=("ntk",), act="relu", widths=(100, 1000, 10000, 100000),
                      d=4, n_data=6, seeds=4, seed=1),
     "width_sweep": dict(kind="width_sweep", params=("ntk", "mup"), widths=(128, 256, 512),
-                        base_width=16, d=8, n_data=32, lrs=(2.0,), steps=600, log_every=300,
-                        seeds=3, lanczos_tol=1e-8, seed=2),
+                        base_width=16, d=8, n_data=32, lrs=(2.0,), steps=300, log_every=150,
+                        seeds=8, lanczos_tol=1e-8, seed=2),     # 3 seeds: UNDERPOWERED
     "lr_transfer": dict(kind="lr_transfer", params=("standard", "mup"), widths=(128, 256, 512),
                         base_width=16, d=8, n_data=16, lrs=tuple(2.0 ** k for k in range(-4, 7)),
                         steps=50, seeds=2, seed=3),
@@ -414,16 +414,18 @@ def _rows(kind, arrays, res):
     return {r.name: r for r in sh.SIMULATOR.check({kind: Result(arrays, res.meta)}, symbolic=False)}
 
 
-def test_ntk_sharpness_claim_fails_when_the_change_has_the_wrong_sign(small):
-    """The NTK sharpness-change exponent needs a positive change at every (width, seed): flipping
-    its sign at the widest width (same magnitude, so the ratio alone would still 'shrink') fails
-    the row."""
+def test_ntk_sharpness_claim_judges_the_magnitude_not_the_sign(small):
+    """The NTK sharpness change's O(1/n) part has a random sign (tests/test_sharpness_width_seeds.py),
+    so the row judges the seed RMS: flipping the sign of every change at the widest width leaves
+    its measured exponent and verdict as they were (it used to fail a positivity check)."""
     res = small["width_sweep"]
     S = res["sharpness"].copy()
     S[0, -1, :, -1] = 2 * S[0, -1, :, 0] - S[0, -1, :, -1]
     rows = _rows("width_sweep", {**res.arrays, "sharpness": S}, res)
-    assert not rows["ntk sharpness change ~ width^-1"].passed
-    assert rows["mup sharpness change ~ width^0"].passed
+    before = _rows("width_sweep", res.arrays, res)["ntk sharpness change ~ width^-1"]
+    after = rows["ntk sharpness change ~ width^-1"]
+    assert after.outcome == before.outcome == "PASS"
+    assert after.measured == pytest.approx(before.measured, abs=1e-9)
 
 
 def test_mup_claim_fails_on_a_width_dependent_change(small):
