@@ -6,9 +6,11 @@ Width and parametrisation kinds here (ntk_init, width_sweep, lr_transfer; coord_
 lambda_max(J^T J/N) = lambda_max(J J^T)/N holds for any matrix and H = J^T J/N at r = 0 by
 construction, so both are tests (tests/test_sharpness.py).
 
-Tolerances: a power-law exponent is the OLS slope over every (width, seed) point
+Tolerances: the NTK error exponent is the OLS slope over every (width, seed) point
 (:func:`sims.fits.loglog_slope`) with tolerance t_{0.995, k-2} x its standard error (two-sided 99%),
-fixed on the result and applied unchanged to the control; a grid optimum is known to half a grid
+fixed on the result and applied unchanged to the control; the width-sweep exponents are slopes of
+the seed RMS with a jackknife s.e., t_{0.995, S-1} and a finite-width allowance, decided with
+:func:`sims.decide.monte_carlo` (the width_sweep section); a grid optimum is known to half a grid
 step; NTK entries are compared with the exact CLT standard deviation sigma_ij/sqrt(n).
 """
 from __future__ import annotations
@@ -120,7 +122,8 @@ def _ntk_rate(res: Result) -> Claim:
 # ---- width_sweep ------------------------------------------------------------------------------------
 # Each width-exponent row: v [width, seed] (eta (lambda_T - lambda_0), or the final relative feature
 # movement); per width the seed RMS R_n = sqrt(mean_s v_ns^2); the exponent is the OLS slope of
-# log R_n on log n, its s.e. the delete-one-seed jackknife's, z = t_(1 - ALPHA/2, S - 1); the
+# log R_n on log n, its s.e. the delete-one-seed jackknife's, z = t_(1 - ALPHA/(2 m), S - 1)
+# (Bonferroni over the m = 4 rows of the sweep: a data set's four verdicts hold together); the
 # tolerance z se + b (b: the finite-width allowance, :func:`width_allowance`), fixed on the row's own
 # run and applied unchanged to the other parametrisation's run (the control); decided by
 # :func:`sims.decide.monte_carlo` (UNDERPOWERED when S seeds cannot separate the two).
@@ -136,11 +139,12 @@ def width_sweep_claims(res: Result, exps) -> list[Claim]:
     parametrisation's row is controlled by the other parametrisation's run of the same sweep."""
     params = [str(p) for p in res["params"]]
     out = []
+    rows = 2 * sum(p in params for p in ("mup", "ntk"))         # the family of the Bonferroni
     for quantity in ("sharpness change", "feature movement"):
         for p in ("mup", "ntk"):
             if p in params:
                 out += _guard(f"{p} {quantity} exponent", NOCI,
-                              lambda p=p, q=quantity: [_width_row(res, params, p, q)])
+                              lambda p=p, q=quantity: [_width_row(res, params, p, q, rows)])
     return out or [failed("width-sweep claims", NOCI, "the sweep has an ntk or mup run",
                           f"params {params}")]
 
@@ -196,7 +200,38 @@ def width_allowance(widths, values) -> float:
     return float(abs(np.sum(c * np.log1p(r2))))
 
 
-def _width_row(res: Result, params: list[str], param: str, quantity: str) -> Claim:
+def init_output_ratio(res: Result, params: list[str]) -> np.ndarray:
+    """eps_n [width]: muP's init output relative to the targets, rms(f_0) / rms(y), from the
+    step-0 losses L0 = mean_i (f_0i - y_i)^2 / 2 of both runs (f_0 independent of y, mean 0):
+    E L0 = (sigma^2 g_n + Y) / 2 with g_n = 1 (NTK), n0/n (muP: f = NTK net / sqrt(n/n0)), so
+    sigma^2 = 2 (L_ntk - L_mup) / (1 - n0/n) and Y = 2 L_mup - sigma^2 n0/n, seed means pooled over
+    widths; without an NTK run sigma^2 / Y = 1. n0 = the config's base_width (16)."""
+    w = np.asarray(res["widths"], float)
+    n0 = float(res.meta.get("config", {}).get("base_width", 16))
+    g = n0 / w
+    ratio = 1.0
+    if "ntk" in params and "loss" in res:
+        L = np.asarray(res["loss"], float)[..., 0].mean(-1)               # [param, width]
+        l_ntk, l_mup = L[params.index("ntk")], L[params.index("mup")]
+        sigma2 = max(float(np.mean(2 * (l_ntk - l_mup) / (1 - g))), 0.0)
+        Y = float(np.mean(2 * l_mup - sigma2 * g))
+        ratio = sigma2 / Y if Y > 0 else float("inf")
+    return np.sqrt(ratio * g)
+
+
+def init_output_allowance(widths, eps) -> float:
+    """b_f: the OLS-slope shift of a first-order correction of relative size eps_n (muP's init
+    output: the first residual is f_0 - y, coord_claims.allowance's argument), i.e. |sum_n c_n
+    (-log(1 - eps_n))|; inf where eps_n >= 1."""
+    x = np.log(np.asarray(widths, float))
+    c = (x - x.mean()) / np.sum((x - x.mean()) ** 2)
+    eps = np.asarray(eps, float)
+    if not np.all(eps < 1):
+        return float("inf")
+    return float(abs(np.sum(c * -np.log1p(-eps))))
+
+
+def _width_row(res: Result, params: list[str], param: str, quantity: str, rows: int) -> Claim:
     from scipy import stats
     from ..decide import monte_carlo
     w = np.asarray(res["widths"], float)
@@ -205,8 +240,11 @@ def _width_row(res: Result, params: list[str], param: str, quantity: str) -> Cla
     main = _width_values(res, params.index(param), quantity)
     S = main.shape[-1]
     slope, se = rms_slope(w, main)
-    b = width_allowance(w, main)
-    z = float(stats.t.ppf(1 - ALPHA / 2, S - 1)) if S >= 2 else float("nan")
+    b_r = width_allowance(w, main)
+    eps = init_output_ratio(res, params) if param == "mup" else np.zeros_like(w)
+    b_f = init_output_allowance(w, eps)
+    b = b_r + b_f
+    z = float(stats.t.ppf(1 - ALPHA / (2 * rows), S - 1)) if S >= 2 else float("nan")
     tol = z * se + b
     ref = (NOCI + " (abstract: sharpness width-independent along training under muP, width-"
            "dependent under NTK)"
@@ -226,11 +264,17 @@ def _width_row(res: Result, params: list[str], param: str, quantity: str) -> Cla
             f"width, widths {w.astype(int).tolist()} (measured {s:.3g} +- {e:.2g} jackknife s.e.)",
             pred, round(s, 4) if np.isfinite(s) else s,
             f"abs {tol:.3g} = {z:.3g} s.e. + b {b:.3g}",
-            f"exponent from {src}. Tolerance: t_(1 - {ALPHA:g}/2, {S - 1}) = {z:.3g} (Student t, "
-            f"{S} seeds) x the delete-one-seed jackknife s.e. {se:.2g} of the slope (seed spread), "
-            f"plus b = {b:.3g}, the slope shift of an O(1/n) finite-width correction of relative "
-            "size r_n^2 (the measured relative seed variance at each width; "
-            "sims.sharpness.claims.width_allowance); both fixed on the "
+            f"exponent from {src}. Tolerance: t_(1 - {ALPHA:g}/(2 x {rows}), {S - 1}) = {z:.3g} "
+            f"(Student t, {S} seeds, family-wise {ALPHA:g} Bonferroni over the sweep's {rows} "
+            f"exponent rows) x the delete-one-seed jackknife s.e. {se:.2g} of the slope (seed "
+            "spread), "
+            f"plus b = {b:.3g}, the finite-width allowance: {b_r:.3g}, the slope shift of an O(1/n) "
+            "correction of relative size r_n^2 (the measured relative seed variance at each width; "
+            "sims.sharpness.claims.width_allowance)"
+            + (f", plus {b_f:.3g}, that of a first-order correction of relative size eps_n = "
+               f"rms(f_0)/rms(y) = {', '.join(f'{e:.3g}' for e in eps)} (muP's init output, "
+               "estimated from both runs' step-0 losses: init_output_ratio)" if param == "mup"
+               else "") + "; both fixed on the "
             f"{param} run and applied unchanged to the control. RMS, not mean: the NTK change's "
             "O(1/n) part has a random sign", ok)
 
