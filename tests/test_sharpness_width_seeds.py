@@ -16,8 +16,8 @@ from sims.results import Result
 from sims.sharpness.claims import (init_output_allowance, init_output_ratio, rms_slope,
                                    width_allowance, width_sweep_claims)
 
-WIDTHS = (256, 512, 1024)
-SEEDS = 24                       # the quick profile's
+WIDTHS = (256, 1024, 4096)       # the quick profile's
+SEEDS = 8
 
 
 def sweep(rng, *, ntk_exp=-1.0, mup_exp=0.0, c_over_d=0.5, seeds=SEEDS, widths=WIDTHS,
@@ -83,14 +83,16 @@ def test_allowance_vanishes_without_scatter_and_grows_with_a_width_dependent_one
     assert big > 4 * small > 0
 
 
-@pytest.mark.parametrize("c_over_d, min_pass", [(0.0, 20), (0.5, 26), (3.0, 26)])
+@pytest.mark.parametrize("c_over_d, min_pass", [(0.0, 18), (0.5, 12), (3.0, 28)])
 def test_true_exponents_pass_and_rarely_fail(c_over_d, min_pass):
     """NTK -1 with an O(1/n) random-sign part (C/D = 0: the mean is 0; 0.5: the shifted seeds'; 3:
     the shipped seed's) and muP 0 with n^-1/2 scatter: over 30 sweeps at most 4 of the 120 rows
     FAIL (each row's level is 1%/4 two-sided, Bonferroni over the 4 rows; the jackknife t band's
     miss rate at 1% measured 1.0-1.4%) and every row PASSes in >= 26 sweeps, each with its
-    control rejected (UNDERPOWERED for the rest: honest, not a FAIL); at C/D = 0 the NTK row's
-    power is borderline at 24 seeds ((z + 1.645) x 0.15 + 2 b ~ 0.8-1 against a gap of 1): >= 20."""
+    control rejected (UNDERPOWERED for the rest: honest, not a FAIL), except the NTK sharpness row
+    at C/D <= 0.5, whose power at 8 seeds is borderline ((z + 1.645) s.e. + 2 b ~ 0.8-1.2 against
+    a gap of 1, z = 4.59): PASS in >= 18 (C/D = 0), >= 12 (0.5), UNDERPOWERED otherwise. The
+    quick profile's 8 data sets measure less scatter than this model (s.e. 0.03-0.12) and PASS."""
     rng = np.random.default_rng(int(10 * c_over_d) + 7)
     out = [rows(sweep(rng, c_over_d=c_over_d)) for _ in range(30)]
     assert sum(r.outcome == "FAIL" for o in out for r in o.values()) <= 4
@@ -101,12 +103,13 @@ def test_true_exponents_pass_and_rarely_fail(c_over_d, min_pass):
 
 
 def test_the_old_positivity_failure_is_gone():
-    """A sweep whose NTK changes include negative ones (C/D = 0.5, about a third negative) is judged,
-    not failed for its signs."""
-    res = sweep(np.random.default_rng(3), c_over_d=0.5)
-    S = res["sharpness"]
-    assert np.any(S[0, ..., 1] < S[0, ..., 0])
-    assert rows(res)[NTK].outcome == "PASS"
+    """Sweeps whose NTK changes include negative ones (C/D = 1, about a sixth negative; >= 8 of 10
+    sweeps have one) are judged, not failed for their signs: none FAILs and >= 6 PASS."""
+    rng = np.random.default_rng(3)
+    sweeps = [sweep(rng, c_over_d=1.0) for _ in range(10)]
+    assert sum(np.any(r["sharpness"][0, ..., 1] < r["sharpness"][0, ..., 0]) for r in sweeps) >= 8
+    out = [rows(r)[NTK].outcome for r in sweeps]
+    assert "FAIL" not in out and out.count("PASS") >= 6
 
 
 @pytest.mark.parametrize("c_over_d", [0.0, 0.5])
@@ -165,7 +168,9 @@ def test_init_output_ratio_recovers_the_generated_one():
 
 
 def test_a_mup_sweep_without_the_init_output_correction_budget_fails():
-    """A muP change with a -0.3 exponent (well beyond the ~0.05 init-output allowance) FAILs."""
+    """A muP change with a -0.5 exponent never PASSes and FAILs in >= 8 of 10 (-0.3 is not always
+    rejected at 8 seeds: the noisiest muP tolerances reach ~0.3, e.g. 0.38 on seed 5002)."""
     rng = np.random.default_rng(22)
-    out = [rows(sweep(rng, mup_exp=-0.3))[MUP] for _ in range(10)]
-    assert all(r.outcome == "FAIL" for r in out)
+    out = [rows(sweep(rng, mup_exp=-0.5))[MUP] for _ in range(10)]
+    assert not [r for r in out if r.outcome == "PASS"]
+    assert sum(r.outcome == "FAIL" for r in out) >= 8
