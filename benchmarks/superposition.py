@@ -71,10 +71,11 @@ if __name__ == "__main__":
     main_for(cases)
 
 
-# Whole runs (benchmarks/whole_runs.py): both regimes; paper sizes with a tenth of the steps, with
-# the whole-run PyTorch peer.
+# Whole runs (benchmarks/whole_runs.py): both regimes; paper sizes with a tenth of the steps and
+# one replicate (the peer trains one), with the whole-run PyTorch peer.
 WHOLE_RUNS = {"quick": [("strong", {}), ("weak", {})],
-              "paper": [("weak", {"steps": 2000}, "benchmarks.superposition:whole_run_torch")]}
+              "paper": [("weak", {"steps": 2000, "seeds": 1},
+                         "benchmarks.superposition:whole_run_torch")]}
 
 
 def whole_run_torch(row) -> float:
