@@ -119,7 +119,8 @@ def threshold(exps, ax):
         c = np.exp(np.mean(np.log(mean[ok] / f(Ms[ok]))))
         style_kw = THEORY if name == theory.PREDICTED_LAW else dict(ls="--", lw=0.8, color=f"C{i + 1}")
         ax.plot(dense, c * f(dense), label=name, **style_kw)
-    s, se, _ = claims_sweep.exponent(res)
+    fit = claims_sweep.exponent(res)
+    s, se = fit.slope, fit.se
     ax.set(xscale="log", yscale="log" if ok.any() else "linear", xlabel="M",
            ylabel="training fraction",
            title=f"(e) threshold: exponent {s:.2f} +- {se:.2f}")

@@ -36,7 +36,11 @@ OUTPUTS = with_roles(
     figure={"overlap": "unweighted overlap drawn; the rows read the p_i p_j-weighted one",
             "init_overlap": "as overlap, at initialisation",
             "train_loss": "the training curve drawn; the rows read the held-out loss",
-            "train_steps": "the training curve's steps"},
+            "train_steps": "the training curve's steps",
+            "loss": "replicate 0's held-out loss drawn; the rows read every replicate (seed_loss)",
+            "loss_se": "replicate 0's error bars drawn; the rows read seed_loss_se",
+            "init_loss": "replicate 0's untrained loss drawn; the rows read seed_init_loss",
+            "init_loss_se": "its error bars drawn; the rows read seed_init_loss_se"},
     diagnostic={"bias": "the learnt biases, for inspection: the best bias p (1 - w) of a "
                         "represented row is derived (theory/superposition.py) but not a claim",
                 "seed_bias": "as bias, each replicate"})
