@@ -14,7 +14,8 @@ Then every simulation claim is compared across the sets by (simulator, experimen
 A set passes when every simulation claim is PASS with its control rejected; the job passes when
 every set does. The report lists each claim whose outcome differs between sets, with the outcome
 on every set ("missing" where a run of that simulator failed, e.g. a diverging step, whose error
-is printed), and a table per simulator (claims, PASS on every set). Exit status 1 on any
+is printed), a table per simulator (claims, PASS on every set), and every claim's verdict and
+measured value per set with the spread of that value over the sets. Exit status 1 on any
 difference, non-PASS or failed run.
 """
 from __future__ import annotations
@@ -86,6 +87,11 @@ def rows_of(path: Path) -> list[dict]:
 def verdicts(ledger: Path) -> dict[tuple[str, str, str], str]:
     """(simulator, experiment, claim) -> outcome of every simulation claim; a PASS whose control
     was not rejected counts as 'PASS, control not rejected' (not a pass of the job)."""
+    return {key: outcome for key, (outcome, _) in claims_of(ledger).items()}
+
+
+def claims_of(ledger: Path) -> dict[tuple[str, str, str], tuple[str, object]]:
+    """(simulator, experiment, claim) -> (outcome as in :func:`verdicts`, measured value)."""
     out = {}
     for row in rows_of(ledger):
         if not row.get("experiment"):
@@ -93,23 +99,64 @@ def verdicts(ledger: Path) -> dict[tuple[str, str, str], str]:
         outcome = row.get("outcome") or ("PASS" if row["passed"] else "FAIL")
         if outcome == "PASS" and row.get("control_passed") is True:
             outcome = "PASS, control not rejected"
-        out[(row["simulator"], row["experiment"], row["name"])] = outcome
+        out[(row["simulator"], row["experiment"], row["name"])] = (outcome, row.get("measured"))
     return out
 
 
-def report(sets: dict[str, dict[tuple[str, str, str], str]]) -> tuple[str, bool]:
-    """The markdown report of the compared sets and whether the job passes."""
+def _numbers(value) -> list[float] | None:
+    """The measured value as a flat list of numbers (a mapping's values in order), or None."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    if isinstance(value, list):
+        flat = []
+        for v in value:
+            sub = _numbers(v)
+            if sub is None:
+                return None
+            flat += sub
+        return flat
+    return None
+
+
+def _short(value) -> str:
+    nums = _numbers(value)
+    if nums is None:
+        return str(value)[:24]
+    shown = ", ".join(f"{v:.4g}" for v in nums[:3])
+    return shown + (f", ... ({len(nums)})" if len(nums) > 3 else "")
+
+
+def spread(values: list) -> str:
+    """max - min over the sets of a scalar measurement; for equal-length vectors the largest such
+    range over their entries; '-' where the values are not numbers of one shape."""
+    nums = [_numbers(v) for v in values]
+    if any(n is None for n in nums) or len({len(n) for n in nums}) != 1 or not nums[0]:
+        return "-"
+    ranges = [max(col) - min(col) for col in zip(*nums)]
+    return f"{max(ranges):.3g}"
+
+
+def report(sets: dict[str, dict[tuple[str, str, str], tuple[str, object]]]) -> tuple[str, bool]:
+    """The markdown report of the compared sets (per simulator; the claims not PASS on every set;
+    every claim's verdict and measured value per set with their spread) and whether the job
+    passes."""
     labels = list(sets)
     keys = sorted(set().union(*sets.values()))
     per_sim: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    differing = []
+    differing, every = [], []
     for key in keys:
-        got = [sets[lab].get(key, "missing") for lab in labels]
+        got = [sets[lab].get(key, ("missing", None)) for lab in labels]
+        outcomes = [g[0] for g in got]
         per_sim[key[0]][0] += 1
-        if all(g == "PASS" for g in got):
+        if all(o == "PASS" for o in outcomes):
             per_sim[key[0]][1] += 1
         else:
-            differing.append((key, got))
+            differing.append((key, outcomes))
+        every.append((key, got))
     lines = ["| simulator | simulation claims | PASS with control rejected on every set |",
              "|---|---|---|"]
     lines += [f"| {sim} | {n} | {ok} |" for sim, (n, ok) in sorted(per_sim.items())]
@@ -120,6 +167,14 @@ def report(sets: dict[str, dict[tuple[str, str, str], str]]) -> tuple[str, bool]
                   "| simulator | experiment | claim | " + " | ".join(labels) + " |",
                   "|---|---|---|" + "---|" * len(labels)]
         lines += [f"| {s} | {e} | {c} | " + " | ".join(got) + " |" for (s, e, c), got in differing]
+    lines += ["", "Every claim: verdict and measured value per set, and the spread of the value "
+              "(max - min over the sets; for a vector, the largest over its entries):", "",
+              "| simulator | experiment | claim | " + " | ".join(labels) + " | spread |",
+              "|---|---|---|" + "---|" * (len(labels) + 1)]
+    for (s, e, c), got in every:
+        cells = [f"{o}: {_short(m)}" for o, m in got]
+        lines.append(f"| {s} | {e} | {c} | " + " | ".join(cells).replace("\n", " ")
+                     + f" | {spread([m for _, m in got])} |")
     return "\n".join(lines) + "\n", not differing
 
 
@@ -135,14 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     out = a.out.resolve()
     sets = {}
     if a.reference:
-        sets["seeds + 0"] = verdicts(a.reference)
+        sets["seeds + 0"] = claims_of(a.reference)
     for offset in ([] if a.reference else [0]) + list(a.offsets):
         folder = shifted_profile(a.profile, offset, out / f"seeds_{offset}")
         base = out / "results" / folder.name
         if not (base / "claims.json").is_file():
             print(f"running the {a.profile} profile with seeds + {offset} ...", flush=True)
             run_workflow(folder, out, a.cores)
-        sets[f"seeds + {offset}"] = verdicts(base)
+        sets[f"seeds + {offset}"] = claims_of(base)
     text, passed = report(sets)
     print(text)
     if a.markdown:

@@ -41,12 +41,12 @@ def verify() -> dict[str, bool]:
     theta = 0 (E ReLU(g)^2 = 1/2, E ReLU(g)^4 = 3/2) and theta = pi/2 (independent factors)."""
     out = {}
     for k, J in ((1, J1), (2, J2)):
-        out[f"arc-cosine kernel J_{k}: Gaussian integral = J_{k}/(2 pi)"] = sp.simplify(
+        out[f"arc-cosine kernel J_{k} (Cho & Saul 2009 Eq. 4): Gaussian integral = J_{k}/(2 pi)"] = sp.simplify(
             sp.expand_trig(_gaussian_moment(k) - J / (2 * sp.pi))) == 0
-    out["arc-cosine kernels at theta = 0: E ReLU(g)^2 = 1/2, E ReLU(g)^4 = 3/2"] = (
+    out["arc-cosine kernels (Cho & Saul 2009) at theta = 0: E ReLU(g)^2 = 1/2, E ReLU(g)^4 = 3/2"] = (
         sp.simplify(J1.subs(th, 0) / (2 * sp.pi)) == sp.Rational(1, 2)
         and sp.simplify(J2.subs(th, 0) / (2 * sp.pi)) == sp.Rational(3, 2))
-    out["arc-cosine kernels at theta = pi/2: (E ReLU(g))^2 = 1/(2 pi), (E ReLU(g)^2)^2 = 1/4"] = (
+    out["arc-cosine kernels (Cho & Saul 2009) at theta = pi/2: (E ReLU(g))^2 = 1/(2 pi), (E ReLU(g)^2)^2 = 1/4"] = (
         sp.simplify(J1.subs(th, sp.pi / 2) / (2 * sp.pi)) == 1 / (2 * sp.pi)
         and sp.simplify(J2.subs(th, sp.pi / 2) / (2 * sp.pi)) == sp.Rational(1, 4))
     return {k: bool(v) for k, v in out.items()}
