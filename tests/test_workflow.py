@@ -177,7 +177,8 @@ def test_a_user_profile_folder_runs_end_to_end(tmp_path):
     check_user_claims(out)
 
 
-def test_quick_profile_builds_every_figure_and_every_claim_passes(quick_workflow):
+@pytest.mark.timeout(1800)      # the whole quick workflow: ~6.5 min alone on 2 cores, beside the
+def test_quick_profile_builds_every_figure_and_every_claim_passes(quick_workflow):   # other worker
     """The acceptance run: `snakemake figures` on the quick profile, in a scratch directory; every
     simulation claim passes with its control rejected, every symbolic identity holds."""
     tmp_path = quick_workflow

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .formulas import Formula
+
 th, rho, phi = sp.symbols("theta rho phi", positive=True)
 
 J1 = sp.sin(th) + (sp.pi - th) * sp.cos(th)
@@ -50,6 +52,22 @@ def verify() -> dict[str, bool]:
         sp.simplify(J1.subs(th, sp.pi / 2) / (2 * sp.pi)) == 1 / (2 * sp.pi)
         and sp.simplify(J2.subs(th, sp.pi / 2) / (2 * sp.pi)) == sp.Rational(1, 4))
     return {k: bool(v) for k, v in out.items()}
+
+
+# ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------
+CHO_SAUL = "Cho & Saul 2009, Kernel methods for deep learning, Eq. 1-4"
+FORMULAS = (
+    Formula("arccos_k1", J1 / (2 * sp.pi), "E[ReLU(u) ReLU(v)] for unit-variance Gaussians u, v "
+            "at angle theta: the degree-1 arc-cosine kernel J_1/(2 pi) at |x| |x'| / d = 1",
+            CHO_SAUL, {"theta": (0, sp.pi)}),
+    Formula("arccos_k2", J2 / (2 * sp.pi), "E[ReLU(u)^2 ReLU(v)^2] at angle theta: the degree-2 "
+            "arc-cosine kernel J_2/(2 pi) (the fourth moment behind the Gram's variance)",
+            CHO_SAUL, {"theta": (0, sp.pi)}),
+    Formula("gram_entry_variance", J2 / (2 * sp.pi) - (J1 / (2 * sp.pi)) ** 2,
+            "Var[ReLU(u) ReLU(v)] = K2 - K1^2 at angle theta: N times the variance of a Gram entry "
+            "of N random features", "derived in this module from " + CHO_SAUL,
+            {"theta": (0, sp.pi)}),
+)
 
 
 _J1 = sp.lambdify(th, J1, "numpy")
