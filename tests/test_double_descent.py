@@ -447,7 +447,7 @@ def test_gram_claim_passes_on_the_right_features_and_rejects_the_rival():
 def test_gram_error_variance_is_the_monte_carlo_rate():
     """E |G - K1|_F^2 = sum(K2 - K1^2)/N: the mean of the ratio over 400 draws of the weights
     (same inputs) is 1 within 4 standard errors, and it halves when N doubles."""
-    from theory import arccos_kernel
+    from theory import double_descent as arccos_kernel
     rng = np.random.default_rng(5)
     d, n = 10, 12
     X = rng.standard_normal((n, d))

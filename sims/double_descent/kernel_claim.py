@@ -1,6 +1,6 @@
 """The random-features Gram claim: the feature Gram matrix G = Z Z^T / N concentrates on the
 arc-cosine kernel K1 of the inputs (Cho & Saul 2009) at the Monte-Carlo rate, exactly
-E |G - K1|_F^2 = sum (K2 - K1^2) / N (:mod:`theory.arccos_kernel`). The prediction is an expectation
+E |G - K1|_F^2 = sum (K2 - K1^2) / N (:mod:`theory.double_descent`). The prediction is an expectation
 over the feature weights, so it uses none of the run's weight draws, and it is a level, not an
 oracle: a feature map scaled as ReLU(w.x / d) instead of ReLU(w.x / sqrt(d)) (kernel K1 / d) is the
 rival the same check must reject. Reads ``gram_sq``, ``gram_kernel``, ``kernel_sq``, ``gram_var``
@@ -37,7 +37,7 @@ def gram_claim(res: Result) -> Claim:
         se = float(np.std(ratio, ddof=1) / np.sqrt(ratio.size)) if ratio.size > 1 else np.inf
         return within_se(NAME, CHO_SAUL, f"mean over {S} seeds of |Z Z^T/N - K1|_F^2 / (sum (K2 - "
                          f"K1^2)/N) at N = {N} features (K1, K2: arc-cosine kernels of the inputs, "
-                         "from theory.arccos_kernel, not from the sampled weights)", 1.0,
+                         "from theory.double_descent, not from the sampled weights)", 1.0,
                          float(np.mean(ratio)), se, z=Z_GRAM,
                          why=f"G is a mean of N independent matrices with mean K1 and entry "
                              f"variances K2 - K1^2, so the ratio has mean exactly 1; tolerance "

@@ -29,7 +29,7 @@ OUTPUTS = {
     "gram_kernel": Output("<G, K1>_F: the feature Gram against the arc-cosine kernel K1 of the "
                           "inputs (random features)", "1"),
     "kernel_sq": Output("|K1|_F^2 of the arc-cosine kernel of the inputs (random features)", "1"),
-    "gram_var": Output("predicted E |G - K1|_F^2 = sum (K2 - K1^2) / N (theory.arccos_kernel; "
+    "gram_var": Output("predicted E |G - K1|_F^2 = sum (K2 - K1^2) / N (theory.double_descent; "
                        "random features)", "1"),
     "seed": SEED,
     "ratio": index("point of the ratio sweep"),

@@ -9,7 +9,7 @@ from ..context import RunContext
 from ..results import Result, make_result
 from . import model
 from .config import DoubleDescentConfig
-from theory import arccos_kernel
+
 from theory import double_descent as theory
 
 
@@ -64,12 +64,12 @@ def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
 
 def gram_moments(X: np.ndarray, Z: np.ndarray) -> dict[str, float]:
     """The feature Gram matrix G = Z Z^T / N [sample, sample2] of all N = Z.shape[1] features
-    against the arc-cosine kernel K1 of the inputs X [sample, feature] (theory.arccos_kernel):
+    against the arc-cosine kernel K1 of the inputs X [sample, feature] (theory.double_descent.kernels):
     |G|_F^2, <G, K1>_F, |K1|_F^2 (so that |G - c K1|_F^2 follows for any scale c) and the
     predicted E |G - K1|_F^2 = sum (K2 - K1^2) / N."""
     N = Z.shape[1]
     G = Z @ Z.T / N
-    K1, K2 = arccos_kernel.kernels(X)
+    K1, K2 = theory.kernels(X)
     return {"gram_sq": float(np.sum(G * G)), "gram_kernel": float(np.sum(G * K1)),
             "kernel_sq": float(np.sum(K1 * K1)), "gram_var": float(np.sum(K2 - K1**2) / N)}
 
