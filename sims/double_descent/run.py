@@ -9,7 +9,6 @@ from ..context import RunContext
 from ..results import Result, make_result
 from . import model
 from .config import DoubleDescentConfig
-
 from theory import double_descent as theory
 
 

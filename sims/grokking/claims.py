@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
-
-from dataclasses import replace
 
 from ..verdicts import NOT_APPLICABLE, Claim, at_least, at_most, close, failed, holds, with_control
 from ..results import Result
@@ -163,12 +162,13 @@ def grok_claims(res: Result, exps) -> list[Claim]:
     M, frac = cfg["M"], cfg["top_fraction"]
     shuffled = exps.control("shuffled", res, SHUFFLED_SHARES)
     budget, short = _horizon(int(cfg["steps"]), res)
-    short = short if math.isfinite(_stages(res).t_grok) else None   # no grokking: the check FAILs
+    t_grok = _stages(res).t_grok
+    short = short if math.isfinite(t_grok) else None     # no grokking: the stage check FAILs
     out = [_undecided(with_control(_stage_check(""), res,
                                    exps.control("no_decay", res, NO_DECAY_SHARES),
                                    f"no weight decay (the paper's contrast; {cfg['steps']} steps"
                                    f"{budget})", share=NO_DECAY_SHARES),
-                      short, HORIZON * _stages(res).t_grok)]
+                      short, HORIZON * t_grok)]
     final = _Final(res, M, frac)
     control = _Final(shuffled, M, frac) if shuffled is not None else None
     pair = (res.config, shuffled.config) if shuffled is not None else None

@@ -104,7 +104,8 @@ def run_one(config: NeuralCollapseConfig, counts: np.ndarray, M: int, seed, bk) 
         losses.append(tr.loss)
         if best is None or tr.loss < best.loss:
             best = tr
-            initial, _ = model.layer_metrics(xp, *p, Y, cnt)    # the untrained control
+            # p is still this init (gd_chunk works on copies): the untrained control
+            initial, _ = model.layer_metrics(xp, *p, Y, cnt)
     tr = best
     p = tr.params
     layers, W = model.layer_metrics(xp, *p, Y, cnt)
