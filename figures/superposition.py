@@ -3,7 +3,8 @@
 with ``panel(name, experiments, ax)``):
 
 (a) test loss vs m, log-log: strong superposition with the m^-1 line, weak with the finite-n tail
-sum (1/n) sum_{i>m} (4/3 p_i - p_i^2) and its m^-(alpha-1) asymptote; open markers: the untrained
+sum (1/n) sum_{i>m} (4/3 p_i - p_i^2), its m^-(alpha-1) asymptote and L_rows (the tail plus the
+learned rows' own error, from replicate 0's row norms); open markers: the untrained
 control (the same widths at initialisation). (b) m times the mean squared overlap of the strong
 run's represented rows, unweighted and weighted by p_i p_j, trained and untrained, against random
 rows (1) and the Welch bound. (c) row norms |W_i| against feature rank i. (d) training curves.
@@ -34,6 +35,8 @@ def loss_vs_m(exps, ax):
     cw = weak.meta["config"]
     tail = theory.weak_loss(mw, cw["n"], cw["alpha"], cw.get("density", 1.0))
     ax.plot(mw, tail, color="C3", lw=1, label=r"tail $\frac{1}{n}\sum_{i>m}(\frac{4}{3}p_i-p_i^2)$")
+    ax.plot(mw, theory.rows_loss(weak["norms"] ** 2, weak["p"]), color="C3", ls="--", lw=1,
+            label=r"$L_{rows}$: tail + learned rows' shrinkage")
     ax.plot(mw, tail[0] * (mw / mw[0]) ** float(theory.weak_exponent(cw["alpha"])), color="C3",
             ls=":", lw=1, label=r"$\propto m^{-(\alpha-1)}$")
     ax.set(xscale="log", yscale="log", xlabel="hidden dimension m", ylabel="test loss",
