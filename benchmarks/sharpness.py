@@ -4,8 +4,9 @@ product that Lanczos applies at each logged state; then the HVP / gradient cost 
 Run: ``python -m benchmarks.sharpness [--size quick|paper|both]`` (or ``python -m benchmarks``).
 
 Cases (float64, tanh): the muP 2-layer net of the width sweep (d = 8, N = 32 as in the quick and
-paper profiles; width 1024, the quick profile's largest, and 4096, the paper's) and Cohen et al.'s
-EoS net 1-100-100-1 (N = 20, Xavier). The PyTorch peers are written as a researcher would: the GD peer takes
+paper profiles; width 1024, the quick profile's largest, and 4096, the paper's) and the deep
+bias-free EoS variant 1-100-100-1 (N = 20, Xavier; the eos experiment's defaults are Cohen et al.'s
+shallower 1-100-1 net with a bias, timed as a whole run below). The PyTorch peers are written as a researcher would: the GD peer takes
 each step's gradient from ``loss.backward()`` and updates under ``no_grad``; the HVP peer is the
 double backward, ``g = autograd.grad(loss, W, create_graph=True)`` then ``autograd.grad(g . v, W)``.
 Like the suite's Lanczos operator (which computes the V-independent pass once per state,
@@ -37,8 +38,7 @@ def _net(kind: str, n: int = 100, param: str = "mup"):
     """(Ws, mults, X, y, lr, V): a width-sweep net (the profiles' data sizes) or the EoS net."""
     rng = np.random.default_rng(0)
     if kind == "eos":
-        cfg = sh.SharpnessConfig(kind="eos", params=("standard",), init="xavier", gains=(1.9, 1.0, 1.0),
-                        depth=3, widths=(100,), d=1, n_data=20, lrs=(3.0,))
+        cfg = sh.SharpnessConfig(kind="eos", gains=(1.9, 1.0, 1.0), depth=3, bias=False)
         X, y = sh.chebyshev_data(cfg.n_data)
         param, lr = "standard", 0.05               # lr is immaterial to the cost
     else:
@@ -298,9 +298,8 @@ def whole_run_torch(row) -> float:
 
     start = time.perf_counter()
     if c.kind == "eos":
-        X, y = net.chebyshev_data(c.n_data)
         rng = np.random.default_rng(seeds.data)
-        Ws, mults, _ = net.init_net(c, "standard", c.widths[0], rng)
+        Ws, mults, X, y = net.chebyshev_problem(c, rng)
         lam0 = top_eig([torch.tensor(W) for W in Ws], mults, torch.tensor(X), torch.tensor(y),
                        rng, None)[0]
         eta = 2 / (np.array(c.lrs, float) * lam0)

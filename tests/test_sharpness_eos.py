@@ -104,9 +104,8 @@ def toy():
     cfg = sh.SharpnessConfig(kind="eos", lrs=(3.0, 3.5), steps=1200, log_every=100,
                              flow_log_every=100, lanczos_tol=1e-6, seed=4)
     bk = get_backend("numpy")
-    X, y = net.chebyshev_data(cfg.n_data)
     rng = np.random.default_rng(1)
-    Ws, mults, _ = net.init_net(cfg, "standard", cfg.widths[0], rng)
+    Ws, mults, X, y = net.chebyshev_problem(cfg, rng)
     lam0 = sh.Curvature(bk, Ws, mults, X, y, cfg.act).top_eig(rng, cfg.lanczos_tol)
     eta = 2 / (np.array(cfg.lrs) * lam0)
     logs = np.arange(0, cfg.steps + 1, cfg.flow_log_every)
@@ -201,3 +200,30 @@ def test_gd_cut_before_it_reaches_2_over_eta_fails_the_hover_row_and_says_when()
     assert got[0] == ("FAIL", False, False)
     reach = rows[0].why.split("at t/T = [")[1].split("]")[0]
     assert float(reach.split(",")[-1]) > 0.5
+
+
+def test_first_layer_bias_is_a_constant_input_and_its_gradient_is_exact():
+    """Cohen et al.'s regression net: f(x) = W_2 tanh(W_1 x + b), b = 0 at init; written as [W_1, b]
+    acting on [x; 1]. The forward pass equals the explicit formula, and dL/db (the last column
+    of the first layer's gradient) matches a central difference of L (step 1e-6: error O(h^2)),
+    at a state with non-zero loss and b != 0."""
+    cfg = sh.SharpnessConfig(kind="eos")
+    Ws, mults, X, y = net.chebyshev_problem(cfg, np.random.default_rng(3))
+    assert Ws[0].shape == (100, 2) and np.all(Ws[0][:, 1] == 0) and np.all(X[1] == 1)
+    rng = np.random.default_rng(4)
+    Ws = [Ws[0] + np.hstack([np.zeros((100, 1)), 0.3 * rng.standard_normal((100, 1))]), Ws[1]]
+    w, b, a = Ws[0][:, 0], Ws[0][:, 1], Ws[1][0]
+    x = X[0]
+    f = a @ np.tanh(w[:, None] * x[None, :] + b[:, None])
+    fwd = net.forward(np, Ws, mults, X, cfg.act)
+    np.testing.assert_allclose(fwd.zs[-1][0], f, rtol=1e-13, atol=1e-14)
+    lg = net.loss_and_grad(np, Ws, mults, X, y, cfg.act)
+    assert lg.loss > 1e-3
+    h, fd = 1e-6, np.empty(100)
+    for i in range(100):
+        up, dn = [W.copy() for W in Ws], [W.copy() for W in Ws]
+        up[0][i, 1] += h
+        dn[0][i, 1] -= h
+        fd[i] = (net.loss_and_grad(np, up, mults, X, y, cfg.act).loss
+                 - net.loss_and_grad(np, dn, mults, X, y, cfg.act).loss) / (2 * h)
+    np.testing.assert_allclose(lg.grads[0][:, 1], fd, rtol=1e-6, atol=1e-10)

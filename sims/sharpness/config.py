@@ -178,14 +178,19 @@ class CoordCheckConfig(NetConfig, variant="coord_check"):
 
 @dataclasses.dataclass(frozen=True)
 class EosConfig(TrainedNetConfig, variant="eos"):
-    """Cohen et al.'s Chebyshev toy at eta = 2/(c lambda_0) per factor c of ``lrs`` (defaults: their
-    1-100-100-1 tanh net with Xavier init on 20 points), and the gradient flow from the same init
-    over the same training time t = steps x eta."""
+    """Cohen et al.'s Chebyshev toy at eta = 2/(c lambda_0) per factor c of ``lrs``, and the
+    gradient flow from the same init over the same training time t = steps x eta. The defaults are
+    their ``regression`` net (locuslab/edge-of-stability, src/archs.py): Linear(1, 100) with bias
+    (Xavier gain 1.9, bias 0) -> tanh -> Linear(100, 1) without bias (Xavier gain 1), on 20 points
+    (src/synthetic.py), in float64 where they use float32. ``depth: 3, bias: false, gains: [1.9, 1,
+    1]`` is a deeper bias-free 1-100-100-1 variant (not their net)."""
 
     params: tuple[str, ...] = redefault(NetConfig, "params", ("standard",))
     init: str = redefault(NetConfig, "init", "xavier")
-    gains: tuple[float, ...] = redefault(NetConfig, "gains", (1.9, 1.0, 1.0))
-    depth: int = redefault(NetConfig, "depth", 3)
+    gains: tuple[float, ...] = redefault(NetConfig, "gains", (1.9, 1.0))
+    depth: int = redefault(NetConfig, "depth", 2)
+    bias: bool = param(True, "a first-layer bias b (init 0), as a constant input feature: "
+                             "z_1 = W_1 x + b (their regression net)")
     widths: tuple[int, ...] = redefault(NetConfig, "widths", (100,))
     d: int = redefault(NetConfig, "d", 1)
     n_data: int = redefault(NetConfig, "n_data", 20)
@@ -291,7 +296,8 @@ def cost(c: SharpnessConfig) -> tuple[float, float, int]:
     if isinstance(c, NtkInitConfig):
         ops = c.seeds * sum(w * c.n_data * (c.n_data + c.d) for w in c.widths)
         return ops, 8.0 * 3 * max(c.widths) * max(c.n_data, c.d), max(c.widths)
-    weights = [w * c.d + w + (w * w if c.depth == 3 else 0) for w in c.widths]
+    d_in = c.d + (1 if getattr(c, "bias", False) else 0)
+    weights = [w * d_in + w + (w * w if c.depth == 3 else 0) for w in c.widths]
     runs = len(c.params) * getattr(c, "seeds", 1) * len(c.lrs)
     per_point = c.batch if isinstance(c, SgdNetConfig) else c.n_data
     logs = c.steps // getattr(c, "log_every", 100) + 1

@@ -127,6 +127,35 @@ def chebyshev_data(N=20):
     return x[None, :], 4 * x**3 - 3 * x
 
 
+def first_layer_bias(Ws, X):
+    """A first-layer bias b (init 0), as in Cohen et al.'s ``regression`` net (PyTorch
+    Linear(d, n) with bias), written as a constant input feature: W_1 X + b 1^T = [W_1, b] [X; 1^T].
+    Returns (Ws with W_1 -> [W_1, 0] [n, d + 1], X -> [X; 1^T] [d + 1, sample]); the gradient,
+    Hessian and training of the bias are then those of W_1's last column, exactly."""
+    Ws = [np.hstack([Ws[0], np.zeros((Ws[0].shape[0], 1))])] + list(Ws[1:])
+    return Ws, np.vstack([X, np.ones((1, X.shape[1]))])
+
+
+class Problem(NamedTuple):
+    """A net and its data: weights ``Ws``, multipliers ``mults``, inputs X [feature, sample] and
+    targets y [sample]."""
+
+    Ws: list
+    mults: list
+    X: Any
+    y: Any
+
+
+def chebyshev_problem(cfg, rng) -> Problem:
+    """The eos experiment's :class:`Problem`: :func:`chebyshev_data` and the config's net drawn
+    from ``rng`` (width widths[0]), with :func:`first_layer_bias` when ``cfg.bias``."""
+    X, y = chebyshev_data(cfg.n_data)
+    Ws, mults, _ = init_net(cfg, "standard", cfg.widths[0], rng)
+    if cfg.bias:
+        Ws, X = first_layer_bias(Ws, X)
+    return Problem(Ws, mults, X, y)
+
+
 def init_net(cfg, param: str, width: int, rng):
     """(Ws, multipliers, learning-rate factor) of one network, from the abc-table or Xavier."""
     dims = [cfg.d] + [width] * (cfg.depth - 1) + [1]

@@ -191,9 +191,8 @@ def run_eos(cfg, bk, seeds):
     """Cohen et al.'s toy: every run starts from the same init; GD at eta = 2/(c lambda_0) per
     factor c of lrs, and the gradient flow dW/dt = -grad L from that init over the same training
     time t = k eta (:func:`flow_run`)."""
-    X, y = net.chebyshev_data(cfg.n_data)
     rng = np.random.default_rng(seeds.data)
-    Ws, mults, _ = net.init_net(cfg, "standard", cfg.widths[0], rng)
+    Ws, mults, X, y = net.chebyshev_problem(cfg, rng)
     lam0 = curvature.Curvature(bk, net.state(bk, Ws), mults, bk.asarray(X), bk.asarray(y),
                                cfg.act).top_eig(rng, cfg.lanczos_tol)
     eta = 2 / (np.array(cfg.lrs, float) * lam0)
