@@ -11,15 +11,20 @@ number replacement, boolean swaps, break / continue, zero-iteration loops, remov
 and applies each on disk; ``scripts/mutation_check.py`` then runs every quick experiment of the
 simulator in a fresh process (one thread) and evaluates its simulation claims. Outcomes:
 
-- ``not_executed``: the mutated lines never run in the unmutated quick experiments (coverage of
-  the baseline run; kernel modules are compiled by numba, not traced, so never set aside this way);
+- not executed (set aside, counted): the mutated lines never run in the unmutated quick
+  experiments (coverage of the baseline run; kernel modules are compiled by numba, not traced, so
+  never set aside this way);
 - ``equivalent``: every result array bit-identical to the unmutated run's (SHA-256 digests);
 - ``killed``: some simulation claim is not PASS;
-- ``guard``: a run or a claim raised (the simulator's own checks stop the bug), or it timed out;
+- ``raised``: a run or a claim raised (a guard of the simulator, or a crash: the exception type
+  is recorded), or it timed out;
 - ``survived``: the arrays changed and every claim still PASSes.
 
+The kill rate is killed / (killed + survived): of the mutants that ran to the end with changed
+results, the share some claim rejects; the report also gives the raised ones.
+
 Mutants are drawn in a fixed random order (``--seed``) among those executed, until ``--sample``
-live ones (neither not_executed nor equivalent) have run, or all with ``--full``. Writes
+live ones (not equivalent) have run, or all with ``--full``. Writes
 ``DIR/<sim>.json`` (every mutant run: file, line, operator, the diff, outcome, the failing claims)
 and ``DIR/report.md``. Cost: one quick run of the simulator per mutant (6 s .. 2 min of CPU).
 """
@@ -39,7 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CHECK = REPO / "scripts" / "mutation_check.py"
 NOT_PHYSICS = ("__init__.py", "config.py", "outputs.py")
-OUTCOMES = ("not_executed", "equivalent", "killed", "guard", "survived")
+OUTCOMES = ("equivalent", "killed", "raised", "survived")
 
 
 def modules(sim: str) -> list[Path]:
@@ -96,7 +101,7 @@ def executed_lines(cover: Path) -> dict[str, set[int]]:
 
 def classify(record: dict, baseline: dict) -> str:
     if record.get("error"):
-        return "guard"
+        return "raised"
     if record["digests"] == baseline["digests"]:
         return "equivalent"
     return "killed" if record["not_pass"] else "survived"
@@ -117,7 +122,7 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
     timeout = max(120.0, 5 * base_s)
     order = list(range(len(specs)))
     random.Random(seed).shuffle(order)
-    rows, live = [], 0
+    rows, live, executed = [], 0, 0
     counts = dict.fromkeys(OUTCOMES, 0)
     for i in order:
         spec = specs[i]
@@ -125,8 +130,8 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
         lines = set(range(spec.start_pos[0], spec.end_pos[0] + 1))
         is_kernel = rel.startswith("sims/kernels/")
         if not is_kernel and not lines & ran.get(rel, set()):
-            counts["not_executed"] += 1
             continue
+        executed += 1
         if sample is not None and live >= sample:
             continue
         row = _run_mutant(sim, spec, rel, tmp, shared_cache, baseline, timeout, is_kernel)
@@ -138,7 +143,7 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
         rows.append(row)
         print(f"{sim} {len(rows)}: {row['where']} {row['operator']}: {row['outcome']}", flush=True)
     report = {"simulator": sim, "seed": seed, "sample": sample, "modules": [str(p) for p in paths],
-              "generated": len(specs), "baseline_s": round(base_s, 1),
+              "generated": len(specs), "executed": executed, "baseline_s": round(base_s, 1),
               "claims": baseline.get("claims"), "counts": counts, "runs": rows}
     (out_dir / f"{sim}.json").write_text(json.dumps(report, indent=1))
     return report
@@ -162,21 +167,21 @@ def _run_mutant(sim, spec, rel, tmp, shared_cache, baseline, timeout, is_kernel)
 
 
 def markdown(reports: list[dict]) -> str:
-    head = ("| simulator | generated | not executed | equivalent | killed by a claim | stopped by a "
-            "guard | survived | kill rate (live) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    head = ("| simulator | generated | executed | run (sample) | equivalent | killed by a claim | "
+            "raised | survived | kill rate |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     body, notes = "", ""
     for r in reports:
         c = r["counts"]
-        live = c["killed"] + c["guard"] + c["survived"]
-        rate = f"{c['killed'] / live:.0%} of {live}" if live else "-"
-        body += (f"| {r['simulator']} | {r['generated']} | {c['not_executed']} | {c['equivalent']} "
-                 f"| {c['killed']} | {c['guard']} | {c['survived']} | {rate} |\n")
+        done = c["killed"] + c["survived"]
+        rate = f"{c['killed'] / done:.0%} of {done}" if done else "-"
+        body += (f"| {r['simulator']} | {r['generated']} | {r['executed']} | {len(r['runs'])} | "
+                 f"{c['equivalent']} | {c['killed']} | {c['raised']} | {c['survived']} | {rate} |\n")
         for row in r["runs"]:
-            if row["outcome"] in ("survived", "guard"):
+            if row["outcome"] in ("survived", "raised"):
                 notes += (f"- {r['simulator']} `{row['where']}` {row['operator']} "
                           f"({row['outcome']}{': ' + row['error'][:120] if row['error'] else ''}): "
                           f"`{' / '.join(d.strip() for d in row['diff'])[:200]}`\n")
-    return head + body + ("\nSurvivors and guards:\n\n" + notes if notes else "")
+    return head + body + ("\nSurvivors and raised:\n\n" + notes if notes else "")
 
 
 def main(argv=None) -> int:
