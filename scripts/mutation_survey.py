@@ -107,8 +107,19 @@ def classify(record: dict, baseline: dict) -> str:
     return "killed" if record["not_pass"] else "survived"
 
 
+def require_clean(paths: list[Path]) -> None:
+    """Mutations are applied on disk and undone after each run; a survey killed mid-run leaves one
+    mutated file behind, so start only from committed modules (``git checkout -- FILE`` restores)."""
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *map(str, paths)], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    if dirty:
+        raise SystemExit(f"uncommitted changes in the modules to mutate (commit or stash them; "
+                         f"run the survey in a separate worktree):\n{dirty}")
+
+
 def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
     paths = modules(sim)
+    require_clean(paths)
     specs = enumerate_mutations(paths)
     tmp = Path(tempfile.mkdtemp(prefix=f"mut-{sim}-"))
     shared_cache = tmp / "numba-baseline"
