@@ -7,7 +7,8 @@ Modules mutated per simulator: ``sims/<sim>/*.py`` except the claims, config, ou
 files (the verdicts and their plumbing are not physics), ``sims/kernels/<sim>*.py`` and
 ``theory/<sim>.py`` (or ``theory/<sim>/*.py``). cosmic-ray (``pip install -e ".[mutation]"``)
 enumerates the mutations with its core operators (binary / unary / comparison operator swaps,
-number replacement, boolean swaps, break / continue, zero-iteration loops, removed decorators, ...)
+number replacement, boolean swaps, break / continue, zero-iteration loops, removed decorators, ...;
+swaps to a bitwise or shift operator are counted but not run: on floats they raise)
 and applies each on disk; ``scripts/mutation_check.py`` then runs every quick experiment of the
 simulator in a fresh process (one thread) and evaluates its simulation claims. Outcomes:
 
@@ -44,13 +45,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CHECK = REPO / "scripts" / "mutation_check.py"
 NOT_PHYSICS = ("__init__.py", "config.py", "outputs.py")
+# binary-operator swaps *to* a bitwise or shift operator: on float arrays they raise (TypeError, a
+# numba typing error) instead of computing a wrong number; counted, not run
+CRASH_TARGETS = ("_BitOr", "_BitAnd", "_BitXor", "_LShift", "_RShift")
 OUTCOMES = ("equivalent", "killed", "raised", "survived")
 
 
 def modules(sim: str) -> list[Path]:
     """The simulator's physics modules (see the module docstring), relative to the repository."""
     own = [p for p in sorted((REPO / "sims" / sim).glob("*.py"))
-           if p.name not in NOT_PHYSICS and "claims" not in p.name]
+           if p.name not in NOT_PHYSICS and "claim" not in p.name]
     kernels = sorted((REPO / "sims" / "kernels").glob(f"{sim}*.py"))
     if sim == "scaling_laws":
         kernels += [REPO / "sims" / "kernels" / "plrf_equivalent.py"]
@@ -133,7 +137,7 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
     timeout = max(120.0, 5 * base_s)
     order = list(range(len(specs)))
     random.Random(seed).shuffle(order)
-    rows, live, executed = [], 0, 0
+    rows, live, executed, crash_ops = [], 0, 0, 0
     counts = dict.fromkeys(OUTCOMES, 0)
     for i in order:
         spec = specs[i]
@@ -143,6 +147,9 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
         if not is_kernel and not lines & ran.get(rel, set()):
             continue
         executed += 1
+        if spec.operator_name.endswith(CRASH_TARGETS):
+            crash_ops += 1
+            continue
         if sample is not None and live >= sample:
             continue
         row = _run_mutant(sim, spec, rel, tmp, shared_cache, baseline, timeout, is_kernel)
@@ -154,7 +161,8 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
         rows.append(row)
         print(f"{sim} {len(rows)}: {row['where']} {row['operator']}: {row['outcome']}", flush=True)
     report = {"simulator": sim, "seed": seed, "sample": sample, "modules": [str(p) for p in paths],
-              "generated": len(specs), "executed": executed, "baseline_s": round(base_s, 1),
+              "generated": len(specs), "executed": executed,
+              "bitwise_targets_not_run": crash_ops, "baseline_s": round(base_s, 1),
               "claims": baseline.get("claims"), "counts": counts, "runs": rows}
     (out_dir / f"{sim}.json").write_text(json.dumps(report, indent=1))
     return report
@@ -185,7 +193,8 @@ def markdown(reports: list[dict]) -> str:
         c = r["counts"]
         done = c["killed"] + c["survived"]
         rate = f"{c['killed'] / done:.0%} of {done}" if done else "-"
-        body += (f"| {r['simulator']} | {r['generated']} | {r['executed']} | {len(r['runs'])} | "
+        body += (f"| {r['simulator']} | {r['generated']} | {r['executed']} "
+                 f"({r['bitwise_targets_not_run']} to bitwise ops) | {len(r['runs'])} | "
                  f"{c['equivalent']} | {c['killed']} | {c['raised']} | {c['survived']} | {rate} |\n")
         for row in r["runs"]:
             if row["outcome"] in ("survived", "raised"):
