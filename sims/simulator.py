@@ -38,7 +38,7 @@ import functools
 import traceback
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from . import threads as _threads
+from . import symbolic_cache, threads as _threads
 from .backend import resolve_backend
 from .context import RunContext
 from .errors import require
@@ -174,11 +174,12 @@ def _inconsistent(result: Result) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _cached(verify: Callable[[], Mapping[str, bool]]) -> tuple[tuple[str, bool], ...]:
-    return tuple((k, bool(v)) for k, v in verify().items())
+    return tuple(symbolic_cache.verdicts(verify).items())
 
 
 def _verified(verify: Callable[[], Mapping[str, bool]]) -> dict[str, bool]:
-    """``verify()`` once per process (the sympy checks take seconds and are pure)."""
+    """``verify()`` once per process and once per theory source (:mod:`sims.symbolic_cache`: the
+    sympy checks take seconds and are pure)."""
     try:
         return dict(_cached(verify))
     except Exception as exc:  # noqa: BLE001

@@ -1,0 +1,55 @@
+"""sims.symbolic_cache: a theory module's symbolic verdicts are computed once per theory source and
+read back; any edit of a theory file recomputes them."""
+from __future__ import annotations
+
+import json
+
+from sims import symbolic_cache
+
+
+def _tree(tmp_path, text="x = 1\n"):
+    root = tmp_path / "theory"
+    (root / "sub").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "sub" / "mod.py").write_text(text)
+    return root
+
+
+def test_verdicts_are_stored_once_and_read_back_in_order(tmp_path):
+    root = _tree(tmp_path)
+    calls = []
+
+    def verify():
+        calls.append(1)
+        return {"b: an identity": True, "a: a false one": False, "c": 1}
+
+    first = symbolic_cache.verdicts(verify, root)
+    again = symbolic_cache.verdicts(verify, root)
+    assert first == again == {"b: an identity": True, "a: a false one": False, "c": True}
+    assert list(again) == ["b: an identity", "a: a false one", "c"]
+    assert len(calls) == 1
+    stored = json.loads(symbolic_cache.cache_file(verify, root).read_text())
+    assert stored["module"] == verify.__module__
+
+
+def test_an_edit_of_any_theory_file_changes_the_digest(tmp_path):
+    a = _tree(tmp_path / "a")
+    b = _tree(tmp_path / "b", text="x = 2\n")
+    c = _tree(tmp_path / "c")
+    (c / "sub" / "new.py").write_text("")
+    digests = {symbolic_cache.digest(r) for r in (a, b, c)}
+    assert len(digests) == 3
+    assert symbolic_cache.digest(_tree(tmp_path / "d")) == symbolic_cache.digest(a)
+
+
+def test_a_verify_that_raises_is_not_stored(tmp_path):
+    root = _tree(tmp_path)
+
+    def verify():
+        raise RuntimeError("sympy failed")
+
+    try:
+        symbolic_cache.verdicts(verify, root)
+    except RuntimeError:
+        pass
+    assert not symbolic_cache.cache_file(verify, root).exists()
