@@ -121,7 +121,8 @@ def require_clean(paths: list[Path]) -> None:
                          f"run the survey in a separate worktree):\n{dirty}")
 
 
-def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
+def survey(sim: str, out_dir: Path, sample: int | None, seed: int,
+           minutes: float | None = None) -> dict:
     paths = modules(sim)
     require_clean(paths)
     specs = enumerate_mutations(paths)
@@ -139,6 +140,11 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
     random.Random(seed).shuffle(order)
     rows, live, executed, crash_ops = [], 0, 0, 0
     counts = dict.fromkeys(OUTCOMES, 0)
+    deadline = None if minutes is None else time.monotonic() + 60 * minutes
+    report = {"simulator": sim, "seed": seed, "sample": sample, "minutes": minutes,
+              "modules": [str(p) for p in paths], "generated": len(specs),
+              "baseline_s": round(base_s, 1), "claims": baseline.get("claims"), "counts": counts,
+              "runs": rows}
     for i in order:
         spec = specs[i]
         rel = str(Path(spec.module_path).relative_to(REPO))
@@ -150,7 +156,9 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
         if spec.operator_name.endswith(CRASH_TARGETS):
             crash_ops += 1
             continue
-        if sample is not None and live >= sample:
+        if (sample is not None and live >= sample) or \
+                (deadline is not None and time.monotonic() > deadline):
+            report["stopped"] = "sample reached" if live >= (sample or 0) else "time budget"
             continue
         row = _run_mutant(sim, spec, rel, tmp, shared_cache, baseline, timeout, is_kernel)
         if row is None:                      # cosmic-ray made no change at this occurrence
@@ -159,11 +167,9 @@ def survey(sim: str, out_dir: Path, sample: int | None, seed: int) -> dict:
         counts[row["outcome"]] += 1
         live += row["outcome"] != "equivalent"
         rows.append(row)
+        (out_dir / f"{sim}.json").write_text(json.dumps(report, indent=1))   # kept if cut off
         print(f"{sim} {len(rows)}: {row['where']} {row['operator']}: {row['outcome']}", flush=True)
-    report = {"simulator": sim, "seed": seed, "sample": sample, "modules": [str(p) for p in paths],
-              "generated": len(specs), "executed": executed,
-              "bitwise_targets_not_run": crash_ops, "baseline_s": round(base_s, 1),
-              "claims": baseline.get("claims"), "counts": counts, "runs": rows}
+    report.update(executed=executed, bitwise_targets_not_run=crash_ops)
     (out_dir / f"{sim}.json").write_text(json.dumps(report, indent=1))
     return report
 
@@ -194,7 +200,7 @@ def markdown(reports: list[dict]) -> str:
         done = c["killed"] + c["survived"]
         rate = f"{c['killed'] / done:.0%} of {done}" if done else "-"
         body += (f"| {r['simulator']} | {r['generated']} | {r['executed']} "
-                 f"({r['bitwise_targets_not_run']} to bitwise ops) | {len(r['runs'])} | "
+                 f"({r.get('bitwise_targets_not_run', '-')} to bitwise ops) | {len(r['runs'])} | "
                  f"{c['equivalent']} | {c['killed']} | {c['raised']} | {c['survived']} | {rate} |\n")
         for row in r["runs"]:
             if row["outcome"] in ("survived", "raised"):
@@ -211,9 +217,17 @@ def main(argv=None) -> int:
     ap.add_argument("--sample", type=int, default=25, help="live mutants per simulator")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--full", action="store_true", help="every executed mutant")
+    ap.add_argument("--minutes", type=float, nargs="*",
+                    help="time budget per simulator (one value, or one per simulator): no new "
+                         "mutant starts after it")
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
-    reports = [survey(s, a.out, None if a.full else a.sample, a.seed) for s in a.sims]
+    budget = a.minutes or [None]
+    budget = budget * len(a.sims) if len(budget) == 1 else budget
+    if len(budget) != len(a.sims):
+        ap.error("--minutes: one value, or one per simulator")
+    reports = [survey(s, a.out, None if a.full else a.sample, a.seed, m)
+               for s, m in zip(a.sims, budget)]
     (a.out / "report.md").write_text(markdown(reports))
     print(markdown(reports))
     return 0
