@@ -7,12 +7,14 @@ package, as numba stores its compiled kernels beside their source:
 ``theory/__pycache__/symbolic-<module>-<digest>.json``, with ``digest`` the SHA-256 of every
 ``theory/**/*.py`` file (path and bytes) and the versions of Python, sympy, mpmath and numpy. Any
 edit of any theory file, or another library version, gives another digest: the checks run again.
-A read-only install just recomputes (nothing is written); a ``verify`` that raises is not stored.
+A read-only install just recomputes (nothing is written); a ``verify`` that raises is not stored,
+and one defined outside the theory package (a user's own simulator) is never cached.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -43,7 +45,10 @@ def cache_file(verify: Callable, root: Path = ROOT) -> Path:
 
 
 def verdicts(verify: Callable[[], Mapping[str, bool]], root: Path = ROOT) -> dict[str, bool]:
-    """``verify()``'s verdicts {check: passed}, from the cache file when it exists."""
+    """``verify()``'s verdicts {check: passed}, from the cache file when it exists; a ``verify``
+    defined outside ``root`` (a user's simulator) is not covered by the digest: always run."""
+    if not Path(inspect.getfile(verify)).resolve().is_relative_to(root.resolve()):
+        return {k: bool(v) for k, v in verify().items()}
     path = cache_file(verify, root)
     if path.is_file():
         return {k: bool(v) for k, v in json.loads(path.read_text())["verdicts"]}

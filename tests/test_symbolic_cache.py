@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sims import symbolic_cache
 
 
 def _tree(tmp_path, text="x = 1\n"):
+    """A theory folder whose sub/mod.py defines ``verify`` (returns three verdicts, counts calls)."""
     root = tmp_path / "theory"
     (root / "sub").mkdir(parents=True)
     (root / "__init__.py").write_text("")
-    (root / "sub" / "mod.py").write_text(text)
+    (root / "sub" / "mod.py").write_text(text + VERIFY)
     return root
+
+
+VERIFY = """
+calls = []
+
+
+def verify():
+    calls.append(1)
+    return {"b: an identity": True, "a: a false one": False, "c": 1}
+"""
+
+
+def _load(root):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"fake_theory_{abs(hash(root))}", root / "sub" / "mod.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def test_verdicts_are_stored_once_and_read_back_in_order(tmp_path):
     root = _tree(tmp_path)
-    calls = []
-
-    def verify():
-        calls.append(1)
-        return {"b: an identity": True, "a: a false one": False, "c": 1}
-
+    mod = _load(root)
+    verify, calls = mod.verify, mod.calls
     first = symbolic_cache.verdicts(verify, root)
     again = symbolic_cache.verdicts(verify, root)
     assert first == again == {"b: an identity": True, "a: a false one": False, "c": True}
@@ -43,13 +60,17 @@ def test_an_edit_of_any_theory_file_changes_the_digest(tmp_path):
 
 
 def test_a_verify_that_raises_is_not_stored(tmp_path):
-    root = _tree(tmp_path)
+    root = _tree(tmp_path, text="def verify_raises():\n    raise RuntimeError('sympy failed')\n")
+    mod = _load(root)
+    with pytest.raises(RuntimeError):
+        symbolic_cache.verdicts(mod.verify_raises, root)
+    assert not symbolic_cache.cache_file(mod.verify_raises, root).exists()
 
-    def verify():
-        raise RuntimeError("sympy failed")
 
-    try:
-        symbolic_cache.verdicts(verify, root)
-    except RuntimeError:
-        pass
-    assert not symbolic_cache.cache_file(verify, root).exists()
+def test_a_verify_outside_the_theory_package_is_never_cached(tmp_path):
+    root = _tree(tmp_path / "theory_root")
+    mod = _load(_tree(tmp_path / "elsewhere"))          # a user's simulator's own theory
+    symbolic_cache.verdicts(mod.verify, root)
+    symbolic_cache.verdicts(mod.verify, root)
+    assert len(mod.calls) == 2
+    assert not (root / "__pycache__").exists()
