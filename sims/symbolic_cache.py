@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
 import json
 import os
 import platform
+import sys
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -47,7 +47,8 @@ def cache_file(verify: Callable, root: Path = ROOT) -> Path:
 def verdicts(verify: Callable[[], Mapping[str, bool]], root: Path = ROOT) -> dict[str, bool]:
     """``verify()``'s verdicts {check: passed}, from the cache file when it exists; a ``verify``
     defined outside ``root`` (a user's simulator) is not covered by the digest: always run."""
-    if not Path(inspect.getfile(verify)).resolve().is_relative_to(root.resolve()):
+    source = getattr(sys.modules.get(verify.__module__), "__file__", None)
+    if source is None or not Path(source).resolve().is_relative_to(root.resolve()):
         return {k: bool(v) for k, v in verify().items()}
     path = cache_file(verify, root)
     if path.is_file():

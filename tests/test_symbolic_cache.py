@@ -3,10 +3,12 @@ read back; any edit of a theory file recomputes them."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
 from sims import symbolic_cache
+from sims.registry import get_simulator, names
 
 
 def _tree(tmp_path, text="x = 1\n"):
@@ -19,9 +21,12 @@ def _tree(tmp_path, text="x = 1\n"):
 
 
 VERIFY = """
+import functools
+
 calls = []
 
 
+@functools.lru_cache(maxsize=None)     # as theory.grokking's verify: a wrapped function
 def verify():
     calls.append(1)
     return {"b: an identity": True, "a: a false one": False, "c": 1}
@@ -30,8 +35,10 @@ def verify():
 
 def _load(root):
     import importlib.util
-    spec = importlib.util.spec_from_file_location(f"fake_theory_{abs(hash(root))}", root / "sub" / "mod.py")
+    name = f"fake_theory_{abs(hash(root))}"
+    spec = importlib.util.spec_from_file_location(name, root / "sub" / "mod.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
 
@@ -71,6 +78,20 @@ def test_a_verify_outside_the_theory_package_is_never_cached(tmp_path):
     root = _tree(tmp_path / "theory_root")
     mod = _load(_tree(tmp_path / "elsewhere"))          # a user's simulator's own theory
     symbolic_cache.verdicts(mod.verify, root)
+    mod.verify.cache_clear()
     symbolic_cache.verdicts(mod.verify, root)
     assert len(mod.calls) == 2
     assert not (root / "__pycache__").exists()
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_simulators_symbolic_rows_come_through_the_cache_unchanged(name):
+    """The ledger's symbolic rows of each simulator: no 'verify() raised' row (a wrapped verify,
+    e.g. lru_cache'd, must still be found in the theory package) and the cache file exists
+    afterwards; that the cached verdicts are verify()'s own is the first test's, and each
+    verify() runs fresh in tests/test_theory_*.py."""
+    sim = get_simulator(name)
+    rows = sim.symbolic_claims()
+    assert rows and not any("raised" in r.name for r in rows), [r.name for r in rows][:3]
+    assert symbolic_cache.cache_file(sim.symbolic).is_file()
+    assert [r.passed for r in rows] == list(symbolic_cache.verdicts(sim.symbolic).values())
