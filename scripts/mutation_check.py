@@ -4,7 +4,9 @@
     python scripts/mutation_check.py SIM OUT.json [--experiments E ...]
 
 Writes OUT.json: per experiment the SHA-256 of its result arrays (names, dtypes, shapes, bytes:
-two runs agree bit for bit iff their digests do), the simulation claims that are not PASS, and,
+two runs agree bit for bit iff their digests do), a digest of the simulation claims (outcome,
+predicted, measured and control values: a mutant of the prediction side changes these and not
+the arrays), the simulation claims that are not PASS, and,
 if a run or a claim raised, the exception. One thread (deterministic reductions), the profile's
 own backends. The exit status is 0 unless this script itself fails.
 """
@@ -45,7 +47,11 @@ def check(sim: str, experiments: list[str] | None) -> dict:
             results[e] = sims.run(sim, e, "quick", threads=1)
             out["digests"][e] = digest(results[e])
         rows = get_simulator(sim).check(results, symbolic=False)
-        out["claims"] = sum(r.kind == "simulation" for r in rows)
+        sim_rows = [r for r in rows if r.kind == "simulation"]
+        out["claims"] = len(sim_rows)
+        out["claims_digest"] = hashlib.sha256(repr(
+            [(r.experiment, r.name, r.outcome, r.predicted, r.measured, r.control_measured)
+             for r in sim_rows]).encode()).hexdigest()
         out["not_pass"] = [f"{r.experiment}: {r.name} ({r.outcome})" for r in rows
                            if r.kind == "simulation" and r.outcome != "PASS"]
     except Exception as exc:  # noqa: BLE001 - a raised guard is an outcome, recorded

@@ -15,7 +15,8 @@ simulator in a fresh process (one thread) and evaluates its simulation claims. O
 - not executed (set aside, counted): the mutated lines never run in the unmutated quick
   experiments (coverage of the baseline run; kernel modules are compiled by numba, not traced, so
   never set aside this way);
-- ``equivalent``: every result array bit-identical to the unmutated run's (SHA-256 digests);
+- ``equivalent``: every result array bit-identical to the unmutated run's (SHA-256 digests) and
+  every claim's outcome and numbers unchanged (a mutant of a prediction changes only these);
 - ``killed``: some simulation claim is not PASS;
 - ``raised``: a run or a claim raised (a guard of the simulator, or a crash: the exception type
   is recorded), or it timed out;
@@ -106,8 +107,9 @@ def executed_lines(cover: Path) -> dict[str, set[int]]:
 def classify(record: dict, baseline: dict) -> str:
     if record.get("error"):
         return "raised"
-    if record["digests"] == baseline["digests"]:
-        return "equivalent"
+    if record["digests"] == baseline["digests"] and \
+            record.get("claims_digest") == baseline.get("claims_digest"):
+        return "equivalent"                 # neither the arrays nor any claim's numbers moved
     return "killed" if record["not_pass"] else "survived"
 
 

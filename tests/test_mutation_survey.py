@@ -27,17 +27,22 @@ def test_every_simulator_has_physics_modules_and_no_claims_module_is_mutated(sim
     assert all((REPO / p).is_file() for p in paths)
 
 
-BASE = {"digests": {"a": "1", "b": "2"}, "not_pass": [], "error": None}
+BASE = {"digests": {"a": "1", "b": "2"}, "claims_digest": "x", "not_pass": [], "error": None}
 
 
 @pytest.mark.parametrize("record, outcome", [
-    ({"digests": {"a": "1", "b": "2"}, "not_pass": [], "error": None}, "equivalent"),
+    ({"digests": {"a": "1", "b": "2"}, "claims_digest": "x", "not_pass": [], "error": None},
+     "equivalent"),
     ({"digests": {"a": "1", "b": "3"}, "not_pass": ["b: x (FAIL)"], "error": None}, "killed"),
     ({"digests": {"a": "1", "b": "3"}, "not_pass": [], "error": None}, "survived"),
     ({"digests": {}, "not_pass": [], "error": "ConfigError: bad"}, "raised"),
-    # identical arrays but a claim not PASS cannot happen with deterministic claims; if it did, the
-    # arrays decide (the claims read nothing else)
-    ({"digests": {"a": "1", "b": "2"}, "not_pass": ["a: y (FAIL)"], "error": None}, "equivalent"),
+    # a mutant of the prediction side: the arrays are the same, the claims' numbers are not
+    ({"digests": {"a": "1", "b": "2"}, "claims_digest": "y", "not_pass": ["a: y (FAIL)"],
+      "error": None}, "killed"),
+    ({"digests": {"a": "1", "b": "2"}, "claims_digest": "y", "not_pass": [], "error": None},
+     "survived"),
+    ({"digests": {"a": "1", "b": "2"}, "claims_digest": "x", "not_pass": [], "error": None},
+     "equivalent"),
 ])
 def test_a_record_is_classified_by_its_arrays_then_its_claims(record, outcome):
     assert survey.classify(record, BASE) == outcome
