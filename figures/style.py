@@ -102,21 +102,28 @@ def draw_panels(panels: Sequence[Callable], exps):
 
 def finish(fig, passes: int = 3):
     """Wrap long titles and labels, thin colliding fixed tick labels and move every legend that
-    covers data to an empty corner or below its panel (see the module docstring); returns ``fig``."""
+    covers data to an empty corner or below its panel (see the module docstring); returns ``fig``,
+    laid out as it stands (a change is followed by another pass, and after the last pass by a last
+    layout)."""
     for _ in range(passes):
         renderer = layout.renderer_of(fig)
-        _wrap_texts(fig, renderer)
-        _thin_ticks(fig, layout.renderer_of(fig))
-        moved = _place_legends(fig, renderer)
-        grown = _fit_rows(fig, renderer)
-        if not moved and not grown:
+        if _wrap_texts(fig, renderer):        # a wrapped text moves the layout: lay it out again
+            renderer = layout.renderer_of(fig)
+        changed = _thin_ticks(fig, renderer)
+        changed = _place_legends(fig, renderer) or changed
+        changed = _fit_rows(fig, renderer) or changed
+        if not changed:
             break
+    else:
+        layout.renderer_of(fig)
+    fig._sims_finished = True                 # laid out as it stands: save() does not redo it
     return fig
 
 
-def _wrap_texts(fig, renderer) -> None:
+def _wrap_texts(fig, renderer) -> bool:
     """Wrap a title wider than its panel, or an axis label longer than its axis (texts with maths
-    or line breaks of their own are left to their module)."""
+    or line breaks of their own are left to their module); True if a text was wrapped."""
+    wrapped = False
     for ax in fig.get_axes():
         sub, mid = ax.get_figure(root=False).bbox, (ax.bbox.x0 + ax.bbox.x1) / 2
         room = 2 * min(mid - sub.x0, sub.x1 - mid) * 0.98        # a title is centred on its axes
@@ -131,12 +138,16 @@ def _wrap_texts(fig, renderer) -> None:
             if size > limit:
                 chars = max(12, int(len(text) / lines * limit / size) - 1)
                 t._sims_unwrapped = text
-                t.set_text("\n".join(textwrap.wrap(text, chars, break_long_words=False)))
+                new = "\n".join(textwrap.wrap(text, chars, break_long_words=False))
+                wrapped = wrapped or new != t.get_text()
+                t.set_text(new)
+    return wrapped
 
 
-def _thin_ticks(fig, renderer) -> None:
+def _thin_ticks(fig, renderer) -> bool:
     """Minor tick labels that collide are dropped; colliding major labels are thinned (every other
-    fixed label blanked, or fewer automatic ticks)."""
+    fixed label blanked, or fewer automatic ticks); True if any were."""
+    thinned = False
     for ax in fig.get_axes():
         for axis in (ax.xaxis, ax.yaxis):
             ticks = [t for t in layout._drawn_ticks(axis) if layout._visible(t.label1)]
@@ -147,6 +158,7 @@ def _thin_ticks(fig, renderer) -> None:
                      if layout._overlap(a[0], b[0])]
             if not clash:
                 continue
+            thinned = True
             if minor and any(a[1] or b[1] for a, b in clash):
                 axis.set_minor_formatter(NullFormatter())
                 continue
@@ -159,6 +171,7 @@ def _thin_ticks(fig, renderer) -> None:
                 axis.set_major_locator(LogLocator(numticks=max(2, len(ticks) // 2 + 1)))
             elif isinstance(loc, MaxNLocator):
                 axis.set_major_locator(MaxNLocator(nbins=max(2, len(ticks) // 2)))
+    return thinned
 
 
 def _legend_fits(leg, ax, renderer) -> bool:
@@ -230,12 +243,22 @@ def _fit_rows(fig, renderer) -> bool:
 
 
 def save(fig, stem: str | Path) -> None:
-    """Write ``stem.pdf`` and ``stem.png`` with no timestamps, so equal inputs give equal bytes."""
+    """Write ``stem.pdf`` and ``stem.png`` with no timestamps, so equal inputs give equal bytes.
+    Both files get the layout the layout checks see (:func:`figures.layout.renderer_of`), computed
+    once: by :func:`finish` (a figure changed after it must be finished again) or here, not again by
+    each ``savefig``."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        if not getattr(fig, "_sims_finished", False):
+            layout.renderer_of(fig)
+        fig.set_layout_engine("none")
     fig.savefig(stem.with_suffix(".pdf"), metadata={"CreationDate": None, "ModDate": None,
                                                     "Producer": None, "Creator": None})
     fig.savefig(stem.with_suffix(".png"), metadata={"Software": None})
+    if engine is not None:
+        fig.set_layout_engine(engine)
     plt.close(fig)
 
 
