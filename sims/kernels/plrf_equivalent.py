@@ -38,17 +38,48 @@ def weighted_expected_loss(lam, n, w, gamma, p_inf, log_steps):
     return out
 
 
+@njit(cache=True, error_model="numpy", fastmath={"contract", "reassoc", "nsz", "arcp"})
+def _s_and_ds(m, u, om):
+    """S = sum_q om_q u_q / (1 + u_q m) and dS/dm = -sum_q om_q u_q^2 / (1 + u_q m)^2, in real
+    arithmetic (1/w = conj(w) / |w|^2: no complex-division library call, so the loop vectorises)."""
+    mr, mi = m.real, m.imag
+    sr = si = dr = di = 0.0
+    for q in range(u.size):
+        a = 1.0 + u[q] * mr
+        b = u[q] * mi
+        inv = 1.0 / (a * a + b * b)
+        rr, ri = a * inv, -b * inv                  # r = 1 / (1 + u m)
+        tr, ti = om[q] * u[q] * rr, om[q] * u[q] * ri
+        sr += tr
+        si += ti
+        ur, ui = u[q] * rr, u[q] * ri               # t u r = (tr + i ti)(ur + i ui)
+        dr -= tr * ur - ti * ui
+        di -= tr * ui + ti * ur
+    return complex(sr, si), complex(dr, di)
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract", "reassoc", "nsz", "arcp"})
+def resolvent_sums(m, u, w):
+    """T_p = sum_q w_q / (1 + u_q m_p) for every m_p (real arithmetic, as :func:`_s_and_ds`)."""
+    out = np.empty(m.size, dtype=np.complex128)
+    for p in range(m.size):
+        mr, mi = m[p].real, m[p].imag
+        tr = ti = 0.0
+        for q in range(u.size):
+            a = 1.0 + u[q] * mr
+            b = u[q] * mi
+            c = w[q] / (a * a + b * b)
+            tr += a * c
+            ti -= b * c
+        out[p] = complex(tr, ti)
+    return out
+
+
 @njit(cache=True, error_model="numpy")
 def _newton(z, m, u, om, invd, maxit):
     """Newton on g(m) = m (-z + S(m)) - 1, S(m) = invd sum om u / (1 + u m). Returns (m, ok)."""
     for _ in range(maxit):
-        S = 0j
-        dS = 0j
-        for q in range(u.size):
-            r = 1.0 / (1.0 + u[q] * m)
-            t = om[q] * u[q] * r
-            S += t
-            dS -= t * u[q] * r
+        S, dS = _s_and_ds(m, u, om)
         S *= invd
         dS *= invd
         g = m * (-z + S) - 1.0
@@ -63,10 +94,7 @@ def _newton(z, m, u, om, invd, maxit):
             m = complex(m.real, 1e-300 + 0.5 * abs(m.imag))
         if abs(step) <= 1e-12 * abs(m) or abs(g) <= 1e-14 * (1.0 + abs(m * S)):
             # final residual check, relative to the size of the terms
-            S = 0j
-            for q in range(u.size):
-                S += om[q] * u[q] / (1.0 + u[q] * m)
-            S *= invd
+            S = _s_and_ds(m, u, om)[0] * invd
             res = abs(m * (-z + S) - 1.0) / (1.0 + abs(m * S))
             return m, res < 1e-10
     return m, False

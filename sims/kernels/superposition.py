@@ -9,6 +9,18 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
+def sparse_inputs(u, p):
+    """x = 2 u / p_i where u < p_i, else 0, for uniforms u (..., n) [.., feature]: one pass."""
+    flat = u.reshape(-1, p.size)
+    x = np.empty_like(flat)
+    for s in range(flat.shape[0]):
+        for i in range(p.size):
+            v = flat[s, i]
+            x[s, i] = 2.0 * v / p[i] if v < p[i] else 0.0
+    return x.reshape(u.shape)
+
+
+@njit(cache=True, error_model="numpy")
 def _loss_grad(W, b, x, gW, gb):
     """Loss (1/(B n)) sum (relu(x W W^T + b) - x)^2; writes its gradients into gW and gb."""
     B, n = x.shape

@@ -160,7 +160,7 @@ def equivalent_spectrum(alpha, beta, d, v_ratio, points_per_decade=60, Q=4, eta_
     """Spectral nodes of the deterministic equivalent: node values ``lam``, eigenvalue counts ``n``
     (sum d), forcing weights ``w`` (sum b^T D b - 2 P_inf), ``p_inf``, ``gamma_den`` = sum_j D_j,
     ``bDb``, and the relative mass errors before renormalisation."""
-    from ..kernels.plrf_equivalent import solve_stieltjes_ray
+    from ..kernels.plrf_equivalent import resolvent_sums, solve_stieltjes_ray
     nd = _problem_nodes(alpha, beta, d, v_ratio, j0)
     u, om, c2 = nd["u"], nd["om"], nd["c2"]
     s0 = nd["gamma_den"] / d                       # (1/d) tr D: the isotropic part of H
@@ -194,7 +194,8 @@ def equivalent_spectrum(alpha, beta, d, v_ratio, points_per_decade=60, Q=4, eta_
         assert np.all(m.imag > 0)
         z = x * np.exp(1j * th)
         dens_n += coef * d * np.imag(z * m)                # per unit log x
-        dens_w += coef * -np.imag(_tsum(m, u, om, c2))     # z G_b(z) = -T(m): the atom at 0 drops out
+        # z G_b(z) = -T(m), T(m) = sum_j D_j b_j^2 / (1 + m D_j): the atom at 0 drops out
+        dens_w += coef * -np.imag(resolvent_sums(m, u, om * c2))
     qn, qw = dens_n * hs, dens_w * hs                      # masses per sub-interval
     mass_error_n = float(qn.sum() / d - 1.0)
     w_tot = nd["bDb"] - 2.0 * p_inf
@@ -216,15 +217,6 @@ def equivalent_spectrum(alpha, beta, d, v_ratio, points_per_decade=60, Q=4, eta_
     w = w * (w_tot / w.sum())
     return dict(lam=lam, n=n, w=w, p_inf=p_inf, gamma_den=nd["gamma_den"], bDb=nd["bDb"],
                 mass_error_n=mass_error_n, mass_error_w=mass_error_w, m0=m0, support=(x_lo, x_hi))
-
-
-def _tsum(m, u, om, c2, chunk=256):
-    """T(m) = sum_j D_j b_j^2 / (1 + m D_j) for an array of m (chunked outer products)."""
-    out = np.empty(m.shape, dtype=complex)
-    for i in range(0, m.size, chunk):
-        mm = m[i:i + chunk, None]
-        out[i:i + chunk] = (om * c2 / (1.0 + mm * u)).sum(1)
-    return out
 
 
 # ---- the weighted recursion ------------------------------------------------------------------------

@@ -20,11 +20,13 @@ def probabilities(n: int, alpha: float, density: float) -> np.ndarray:
 
 def draw(rng: np.random.Generator, p: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """x_i = Bernoulli(p_i) U(0, 2) from one uniform u per entry: given u < p_i, u / p_i ~ U(0, 1)."""
-    return sparse_inputs(np, rng.random(shape + (len(p),)), p)
+    return sparse_inputs.generic(np, rng.random(shape + (len(p),)), p)
 
 
+@kernel(numba="sims.kernels.superposition:sparse_inputs")
 def sparse_inputs(xp, u, p):
-    """The inputs of :func:`draw` from its uniforms u (..., n) in any array namespace."""
+    """The inputs of :func:`draw` from its uniforms u (..., n) [.., feature]: x = 2 u / p_i where
+    u < p_i, else 0."""
     return xp.where(u < p, 2.0 * u / p, 0.0)
 
 

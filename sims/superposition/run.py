@@ -69,7 +69,7 @@ def _train(c: SuperpositionConfig, bk, widths, inits, data_seed, Xe) -> list[dic
     train = {m: np.empty(c.steps) for m in widths}
     uniforms, pb = bk.stream(data_seed), bk.asarray(p)      # drawn where the widths train
     for t0 in range(0, c.steps, c.chunk):
-        X = model.sparse_inputs(xp, uniforms.random((min(c.chunk, c.steps - t0), c.batch, c.n)),
+        X = model.sparse_inputs(bk, uniforms.random((min(c.chunk, c.steps - t0), c.batch, c.n)),
                                 pb)
         lr_chunk = lrs[t0:t0 + X.shape[0]]
         for m in widths:
