@@ -35,6 +35,9 @@ RISK_UNDER = sigma**2 * gamma / (1 - gamma)
 RISK_OVER = r**2 * (1 - 1 / gamma) + sigma**2 / (gamma - 1)
 RISK_FINITE_UNDER = sigma**2 * p / (n - p - 1)
 RISK_FINITE_OVER = r**2 * (1 - n / p) + sigma**2 * n / (p - n - 1)
+# E |Z a - y|^2 / (2n) of least squares at p < n: the residual (I - P) eps is the noise projected on
+# the n - p dimensional complement of Z's columns, E eps^T (I - P) eps = sigma^2 tr(I - P)
+TRAIN_FINITE_UNDER = sigma**2 * (n - p) / (2 * n)
 
 # Marchenko-Pastur Stieltjes transform m(z) = int dmu(x)/(x - z), evaluated at z = -lam < 0.
 MP_STIELTJES = (-(1 - gamma + lam) + sp.sqrt((1 - gamma + lam)**2 + 4 * gamma * lam)) / (2 * gamma * lam)
@@ -62,6 +65,10 @@ def verify() -> dict[str, bool]:
         gap = sp.simplify(sp.limit(n * (along - asym.subs(gamma, g)), n, sp.oo))
         checks[f"finite-n {label} gap is O(1/n)"] = (
             gap != 0 and gap.free_symbols <= {g, r, sigma} and not gap.has(sp.oo, sp.zoo, sp.nan))
+    checks["train (p < n): the noise sigma^2/2 at p -> 0, zero at p = n"] = (
+        sp.simplify(TRAIN_FINITE_UNDER.subs(p, 0) - sigma**2 / 2) == 0
+        and sp.simplify(TRAIN_FINITE_UNDER.subs(p, n)) == 0)
+    checks["train (p < n) = sigma^2 tr(I - P)/(2n), a symbolic 4 x 2 design"] = _residual_trace_identity()
     # Local minimum of the overparametrised risk (needs r > sigma).
     stationary = sp.solve(sp.diff(RISK_OVER, gamma), gamma)
     checks["over: stationary point is r/(r - sigma)"] = any(
@@ -96,6 +103,17 @@ def verify() -> dict[str, bool]:
     return {name: bool(ok) for name, ok in checks.items()}
 
 
+def _residual_trace_identity() -> bool:
+    """E eps^T (I - P) eps / (2n) = TRAIN_FINITE_UNDER for the projector P = Z (Z^T Z)^-1 Z^T of a
+    symbolic full-rank 4 x 2 design: tr(I - P) = n - p, so the least-squares residual keeps
+    sigma^2 (n - p) of the noise."""
+    N, Pn = 4, 2
+    Z = sp.Matrix(N, Pn, lambda i, j: sp.Symbol(f"z{i}{j}", real=True))
+    P = Z * (Z.T * Z).inv() * Z.T
+    trace = sp.simplify((sp.eye(N) - P).trace())
+    return sp.simplify(sigma**2 * trace / (2 * N) - TRAIN_FINITE_UNDER.subs({n: N, p: Pn})) == 0
+
+
 def _row_space_identity() -> bool:
     """For a generic full-row-rank 2x3 X: (I - X^+ X) X^T = 0, so every GD step X^T(Xa - y) lies
     in the row space; the only interpolant there is X^+ y = X^T (X X^T)^-1 y."""
@@ -122,6 +140,10 @@ FORMULAS = (
     Formula("risk_finite_over", RISK_FINITE_OVER, "exact E risk at finite n, p > n + 1 (bias of a "
             "uniform projection + inverse Wishart)", HASTIE + " Sec. 2",
             {"n": (1, 50), "p": (60, 1000), "r": (0, 10), "sigma": (0, 10)}),
+    Formula("train_finite_under", TRAIN_FINITE_UNDER, "exact E |Z a - y|^2/(2n) of least squares "
+            "at p < n (the residual keeps n - p dimensions of the noise)",
+            "Seber & Lee 2003, Linear Regression Analysis, Thm 3.3 (E RSS = sigma^2 (n - p))",
+            {"n": (10, 1000), "p": (1, 8), "sigma": (0, 10)}),
     Formula("ridge_risk", RIDGE_RISK, "asymptotic ridge risk at penalty lambda (Marchenko-Pastur "
             "Stieltjes transform)", HASTIE + " Thm 5; Dobriban & Wager 2018",
             {"gamma": (0, 10), "lambda": (0, 10), "r": (0, 10), "sigma": (0, 10)}),
@@ -142,6 +164,7 @@ _risk_under = sp.lambdify((gamma, sigma), RISK_UNDER, "numpy")
 _risk_over = sp.lambdify((gamma, r, sigma), RISK_OVER, "numpy")
 _finite_under = sp.lambdify((n, p, sigma), RISK_FINITE_UNDER, "numpy")
 _finite_over = sp.lambdify((n, p, r, sigma), RISK_FINITE_OVER, "numpy")
+_train_under = sp.lambdify((n, p, sigma), TRAIN_FINITE_UNDER, "numpy")
 ridge_risk = sp.lambdify((gamma, lam, r, sigma), RIDGE_RISK, "numpy")
 optimal_ridge_lambda = sp.lambdify((gamma, r, sigma), RIDGE_LAMBDA_OPT, "numpy")
 optimal_ridge_risk = sp.lambdify((gamma, r, sigma), RIDGE_RISK_OPT, "numpy")
@@ -166,6 +189,13 @@ def min_norm_risk_finite(n_, p_, r_, sigma_):
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(p_ < n_, _finite_under(n_, p_, sigma_), _finite_over(n_, p_, r_, sigma_))
     return np.where(np.abs(p_ - n_) <= 1, np.inf, out)
+
+
+def min_norm_train_finite(n_, p_, sigma_):
+    """Exact E |Z a - y|^2/(2n) of the min-norm fit to y = Z beta + eps, eps ~ N(0, sigma^2 I_n):
+    sigma^2 (n - p)/(2n) for p < n (:data:`TRAIN_FINITE_UNDER`), 0 for p >= n (interpolation)."""
+    p_ = np.asarray(p_, float)
+    return np.where(p_ < n_, _train_under(n_, p_, sigma_), 0.0)
 
 
 # ---- random features: the arc-cosine kernels -----------------------------------------------------

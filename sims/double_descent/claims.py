@@ -36,6 +36,9 @@ TRAIN_FLOOR = 1e-3
 RF_RATIOS = (0.5, 1.0, 4.0)  # N/n at which the random-features claims read the curve
 
 FINITE_N = "min-norm risk = exact finite-n formula"
+TRAIN_LEVEL = "min-norm train loss = sigma^2 (n - p)/(2n) below p = n"
+SEBER = ("Seber & Lee 2003, Linear Regression Analysis, Thm 3.3 (E RSS = sigma^2 (n - p)), in "
+         + HASTIE + " Sec. 2's model")
 PEAK = "risk peak at p/n = 1"
 MINIMUM = "overparametrised minimum at gamma* = r/(r - sigma)"
 RIDGE_FORMULA = "optimal ridge = asymptotic formula"
@@ -221,6 +224,8 @@ def linear_claims(res: Result, exps) -> list[Claim]:
         row = controlled(risk_formula(finite), risk_formula(asym), label)
         out.append(monte_carlo(row, finite, asym, se, S, z=Z_MAX, rival_label=label))
 
+    out.append(train_level_claim(g, res["min_norm_train"], S))
+
     blocker = peak_applicable(g)
     if blocker:
         out.append(inapplicable(PEAK, HASTIE + " Thm 1", "argmax of the mean risk", blocker))
@@ -286,6 +291,30 @@ def linear_claims(res: Result, exps) -> list[Claim]:
         row = with_control(increasing, ridge, risk, "min-norm least squares (peak at p = n)")
         out.append(decide(row, ridge_order_power(g, ridge, S)))
     return out + [closed_form_claim(res), gd_limit_claim(res)]
+
+
+def train_level_claim(g: Grid, train: np.ndarray, S: int) -> Claim:
+    """The level of the min-norm (least-squares) training loss |Z a - y|^2/(2n) [seed, ratio] at
+    every p < n: its mean over S seeds against sigma^2 (n - p)/(2n), within Z_MAX s.e.; the rival
+    is the noise floor sigma^2/2, a fit that absorbs none of the noise's n dimensions."""
+    statement = "mean |Z a - y|^2/(2n) of the min-norm fit"
+    under = np.flatnonzero(g.widths < g.n)
+    if under.size == 0:
+        return inapplicable(TRAIN_LEVEL, SEBER, statement,
+                            not_applicable("no p < n on the grid", ratios="a p/n below 1"))
+    predicted = theory.min_norm_train_finite(g.n, g.widths[under], g.noise)
+    rival = np.full(under.size, 0.5 * g.noise**2)
+    measured, se = train[:, under].mean(0), _se(train[:, under], S)
+
+    def level(pred):
+        return within_se(TRAIN_LEVEL, SEBER, f"{statement} over {S} seeds at p/n = "
+                         f"{g.ratios[under].tolist()}, n = {g.n}", pred, measured, se, z=Z_MAX,
+                         why=f"Monte-Carlo: {Z_MAX} standard errors ({S} seeds; the loss is "
+                             f"sigma^2 chi^2_(n-p)/(2n), s.e. {np.max(se / predicted):.1%} of the "
+                             "prediction at most)")
+    label = "the noise floor sigma^2/2 (the fit absorbing no noise)"
+    row = controlled(level(predicted), level(rival), label)
+    return monte_carlo(row, predicted, rival, se, S, z=Z_MAX, rival_label=label)
 
 
 # ---- claims of both kinds: GD's closed form and its infinite-budget limit ------------------------

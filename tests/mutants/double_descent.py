@@ -36,9 +36,19 @@ def _features_over_d(draw):
     return mutated
 
 
+def _train_without_half(risks):
+    """|Z a - y|^2/n instead of /(2n): the level row reads it (issue 24: a survivor of the survey)."""
+    def mutated(backend, *args):
+        risk, train = risks(backend, *args)
+        return risk, 2.0 * train
+    return mutated
+
+
 MUTANTS = [
     Mutant("the label noise is dropped from the linear model", f"{MODEL}._draw", _no_noise,
            ("linear",)),
+    Mutant("the linear model's training loss without the 1/2", f"{MODEL}.linear_model_risks",
+           _train_without_half, ("linear",)),
     Mutant("ridge penalty lam instead of n lam (a sum/mean slip)", f"{MODEL}._filters",
            _ridge_without_n, ("linear",)),
     Mutant("GD step n times too large (the loss summed, not averaged)", f"{MODEL}._rf_risks",
