@@ -140,10 +140,6 @@ FORMULAS = (
     Formula("risk_finite_over", RISK_FINITE_OVER, "exact E risk at finite n, p > n + 1 (bias of a "
             "uniform projection + inverse Wishart)", HASTIE + " Sec. 2",
             {"n": (1, 50), "p": (60, 1000), "r": (0, 10), "sigma": (0, 10)}),
-    Formula("train_finite_under", TRAIN_FINITE_UNDER, "exact E |Z a - y|^2/(2n) of least squares "
-            "at p < n (the residual keeps n - p dimensions of the noise)",
-            "Seber & Lee 2003, Linear Regression Analysis, Thm 3.3 (E RSS = sigma^2 (n - p))",
-            {"n": (10, 1000), "p": (1, 8), "sigma": (0, 10)}),
     Formula("ridge_risk", RIDGE_RISK, "asymptotic ridge risk at penalty lambda (Marchenko-Pastur "
             "Stieltjes transform)", HASTIE + " Thm 5; Dobriban & Wager 2018",
             {"gamma": (0, 10), "lambda": (0, 10), "r": (0, 10), "sigma": (0, 10)}),
