@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,6 +43,22 @@ def test_paper_jobs_get_at_least_the_quick_jobs_resources(sim):
         if cm.estimate(sim, paper["experiments"][exp])[1] >= cm.estimate(sim, quick["experiments"][exp])[1]:
             assert p["mem_mb"] >= q["mem_mb"], (exp, q, p)
         assert p["runtime"] <= cm.MAX_RUNTIME and p["cpus"] in (1, 2, 4) and p["gpu"] == 0
+
+
+def test_predicted_memory_never_drops_as_the_arrays_grow():
+    """Two measured peaks carry noise (a quick run's peak can exceed a slightly larger paper run's
+    by an MB): on 200 generated calibrations the prediction is non-decreasing in the bytes and
+    never below a calibration point's measured peak at or above that point's bytes."""
+    rng = np.random.default_rng(28)
+    for _ in range(200):
+        qb, pb = sorted(rng.uniform(1e5, 1e9, 2))
+        q = {"bytes": qb, "rss_mb": rng.uniform(50, 500)}
+        p = {"bytes": pb, "rss_mb": q["rss_mb"] + rng.normal(0, 20)}      # may be below q's
+        cal = {"runs": {"x": q}, "paper_runs": {"x": p}, "rss_base_mb": 60.0, "rss_per_mb": 1.5}
+        grid = np.sort(np.concatenate([rng.uniform(qb, 2 * pb, 40), [qb, pb]]))
+        pred = np.array([cm.predicted_mb(cal, "x", b) for b in grid])
+        assert np.all(np.diff(pred) >= -1e-9), (q, p)
+        assert np.all(pred[grid >= qb] >= q["rss_mb"]) and np.all(pred[grid >= pb] >= p["rss_mb"])
 
 
 def test_quick_jobs_stay_single_threaded():
