@@ -45,20 +45,21 @@ def test_paper_jobs_get_at_least_the_quick_jobs_resources(sim):
         assert p["runtime"] <= cm.MAX_RUNTIME and p["cpus"] in (1, 2, 4) and p["gpu"] == 0
 
 
-def test_predicted_memory_never_drops_as_the_arrays_grow():
-    """Two measured peaks carry noise (a quick run's peak can exceed a slightly larger paper run's
-    by an MB): on 200 generated calibrations the prediction is non-decreasing in the bytes and
-    never below a calibration point's measured peak at or above that point's bytes."""
+def test_predicted_memory_is_never_below_a_smaller_runs_measured_peak():
+    """Two measured peaks carry noise (a toy's quick peak was 371 MB, its slightly larger paper
+    run's 370 MB): on 200 generated calibrations the prediction at any size is at least the
+    measured peak of every calibration point at or below that size, so a paper job never asks
+    for less memory than its quick job."""
     rng = np.random.default_rng(28)
     for _ in range(200):
         qb, pb = sorted(rng.uniform(1e5, 1e9, 2))
         q = {"bytes": qb, "rss_mb": rng.uniform(50, 500)}
         p = {"bytes": pb, "rss_mb": q["rss_mb"] + rng.normal(0, 20)}      # may be below q's
-        cal = {"runs": {"x": q}, "paper_runs": {"x": p}, "rss_base_mb": 60.0, "rss_per_mb": 1.5}
-        grid = np.sort(np.concatenate([rng.uniform(qb, 2 * pb, 40), [qb, pb]]))
-        pred = np.array([cm.predicted_mb(cal, "x", b) for b in grid])
-        assert np.all(np.diff(pred) >= -1e-9), (q, p)
-        assert np.all(pred[grid >= qb] >= q["rss_mb"]) and np.all(pred[grid >= pb] >= p["rss_mb"])
+        cal = {"runs": {"x": q}, "paper_runs": {"x": p}, "rss_base_mb": 60.0}
+        for b in np.concatenate([rng.uniform(qb, 2 * pb, 40), [qb, pb]]):
+            floor = max(r["rss_mb"] for r in (q, p) if r["bytes"] <= b)
+            assert cm.predicted_mb(cal, "x", b) >= floor, (q, p, b)
+        assert cm.predicted_mb(cal, "x", pb) >= cm.predicted_mb(cal, "x", qb)
 
 
 def test_quick_jobs_stay_single_threaded():

@@ -135,16 +135,17 @@ def predicted_rss_mb(cal: dict, nbytes: float) -> float:
 
 
 def predicted_mb(cal: dict, experiment: str, nbytes: float) -> float:
-    """Peak resident memory of a run with ``nbytes`` of arrays: from each of the experiment's
-    calibration points (quick, paper) with bytes <= ``nbytes``, its measured peak plus three copies
-    of the extra bytes; the largest of these (a smaller run's peak bounds a larger one's from below,
-    so the prediction never drops when the arrays grow, whatever the noise of two measured peaks);
-    the overhead model (predicted_rss_mb) below every point."""
+    """Peak resident memory of a run with ``nbytes`` of arrays: the measured peak of the
+    experiment's calibration point (quick or paper) with the largest bytes <= ``nbytes``, plus three
+    copies of the extra bytes, and never below the measured peak of any point with bytes <=
+    ``nbytes`` (a smaller run's peak bounds a larger one's from below; two measured peaks carry an
+    MB of noise); the overhead model (predicted_rss_mb) below every point."""
     points = [p for p in (cal["runs"].get(experiment), cal.get("paper_runs", {}).get(experiment))
               if p is not None and "rss_mb" in p and p["bytes"] <= nbytes]
     if not points:
         return predicted_rss_mb(cal, nbytes)
-    return max(p["rss_mb"] + 3 * (nbytes - p["bytes"]) / 2**20 for p in points)
+    p = max(points, key=lambda p: (p["bytes"], p["rss_mb"]))      # ties: the larger peak
+    return max(p["rss_mb"] + 3 * (nbytes - p["bytes"]) / 2**20, *(q["rss_mb"] for q in points))
 
 
 def job_resources(sim: str, experiment: str, profile_data: dict,
