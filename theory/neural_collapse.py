@@ -47,7 +47,6 @@ import math
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import brentq
 
 from .formulas import Formula
 
@@ -220,6 +219,7 @@ def largest_root(M: int, rhs: float) -> float:
     hi = 2 * xs
     while g(hi) > 0:
         hi *= 2
+    from scipy.optimize import brentq    # ~0.25 s of import: only where a root is sought
     return brentq(g, xs, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
 
 

@@ -12,7 +12,6 @@ import itertools
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import minimize
 
 a_, b_, C, N, D, E, A, B = sp.symbols("a b C N D E A B", positive=True)
 
@@ -62,6 +61,7 @@ BOOT_OPTIONS = dict(ftol=1e-12, gtol=1e-9, maxiter=2000)   # refits start at the
 
 def _best_fit(logN, logD, logL, idx, starts, reduce="sum", options=None):
     """The L-BFGS-B result of lowest objective over ``starts`` on the points ``idx``."""
+    from scipy.optimize import minimize    # ~0.25 s of import: only where a fit runs
     best = None
     for x0 in starts:
         res = minimize(chinchilla_loss, np.asarray(x0, float), jac=True, method="L-BFGS-B",
