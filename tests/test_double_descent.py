@@ -17,6 +17,7 @@ from sims.config import config_class, field_names
 from sims.double_descent import DoubleDescentConfig, simulate
 from sims.errors import ConfigError
 from sims.kernels import double_descent as nb
+from sims.verdicts import NOT_APPLICABLE
 from theory import double_descent as theory
 
 EPS = np.finfo(float).eps
@@ -354,6 +355,20 @@ def test_claims_pass_on_a_real_run_and_every_control_rejects(linear_mc):
     assert [c.name for c in sim if not c.passed] == []
     assert all(c.control and c.control_passed is False for c in sim)
     assert all(c.kind == "symbolic" and c.passed for c in out if c not in sim)
+
+
+def test_the_training_level_is_not_applicable_without_label_noise():
+    """At sigma = 0 the min-norm fit interpolates below p = n too: the level sigma^2 (n - p)/(2n)
+    and its rival sigma^2/2 are both 0, so the row says NOT APPLICABLE (and why), without a
+    division by a zero standard error."""
+    import warnings
+    res = simulate(_config(model="linear", n=20, ratios=(0.5, 2.0), seeds=5, noise=0.0,
+                           budgets=(1e12,), ridge=(0.1,), backend="numpy", seed=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = {c.name: c for c in res.claims()}
+    row = rows["min-norm train loss = sigma^2 (n - p)/(2n) below p = n"]
+    assert row.outcome == NOT_APPLICABLE and "noise-free" in str(row), row
 
 
 def test_claims_work_on_an_in_memory_result(linear_mc):

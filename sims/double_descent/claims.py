@@ -218,7 +218,8 @@ def linear_claims(res: Result, exps) -> list[Claim]:
                              "projection)", f"mean |a - beta|^2 over {S} seeds at p/n = "
                              f"{q[mc].tolist()}, n = {n}", pred, mean, se, z=Z_MAX,
                              why=f"Monte-Carlo: {Z_MAX} standard errors ({S} seeds; s.e. "
-                                 f"{np.max(se / finite):.1%} of the prediction at most); |p - n| "
+                                 f"{np.max(se / np.where(finite > 0, finite, np.inf)):.1%} of "
+                                 "the prediction at most); |p - n| "
                                  f">= {MIN_GAP} keeps the variance finite")
         label = "the asymptotic formula (Hastie et al. Thm 1, n -> inf)"
         row = controlled(risk_formula(finite), risk_formula(asym), label)
@@ -302,6 +303,9 @@ def train_level_claim(g: Grid, train: np.ndarray, S: int) -> Claim:
     if under.size == 0:
         return inapplicable(TRAIN_LEVEL, SEBER, statement,
                             not_applicable("no p < n on the grid", ratios="a p/n below 1"))
+    if g.noise == 0:
+        return inapplicable(TRAIN_LEVEL, SEBER, statement, not_applicable(
+            "noise-free labels: the level and its rival are both 0", noise="sigma > 0"))
     predicted = theory.min_norm_train_finite(g.n, g.widths[under], g.noise)
     rival = np.full(under.size, 0.5 * g.noise**2)
     measured, se = train[:, under].mean(0), _se(train[:, under], S)
