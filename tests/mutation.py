@@ -12,7 +12,7 @@ Each simulator lists its mutants in ``tests/mutants/<simulator>.py`` as ``MUTANT
 ``target`` is a ``module.attribute`` path and ``replace(original) -> replacement`` builds the bug
 from the original object (a function, a constant); :func:`killed` monkeypatches it, reruns the
 named experiments of the quick profile in process on the numpy backend (so that a patched generic
-function is the code that runs), checks their claims (symbolic rows excluded) and reports whether
+function is the code that runs; a mutant of code every backend runs may name a faster one), checks their claims (symbolic rows excluded) and reports whether
 any simulation claim's verdict is FAIL.
 """
 from __future__ import annotations
@@ -32,6 +32,9 @@ class Mutant:
     replace: Callable[[Any], Any]          # original -> mutated object
     experiments: tuple[str, ...]           # quick-profile experiments whose claims must reject it
     overrides: Mapping[str, Any] = field(default_factory=dict)   # extra --set values, rarely needed
+    # "numpy": the generic code runs, so a patched generic function is what runs; another backend
+    # only for a target every backend calls (a mutant the run never reaches survives: the test fails)
+    backend: str = "numpy"
 
 
 def apply(mutant: Mutant, monkeypatch) -> None:
@@ -42,7 +45,7 @@ def apply(mutant: Mutant, monkeypatch) -> None:
 
 def verdicts(simulator: str, mutant: Mutant) -> list:
     """The simulation claims of the mutant's experiments, rerun under the mutation."""
-    results = {e: sims.run(simulator, e, profile="quick", threads=1, backend="numpy",
+    results = {e: sims.run(simulator, e, profile="quick", threads=1, backend=mutant.backend,
                            **dict(mutant.overrides))
                for e in mutant.experiments}
     rows = get_simulator(simulator).check(results, symbolic=False)
