@@ -254,7 +254,8 @@ def test_the_toy_passes_the_registry_driven_tests(toy):
     benchmark list.)"""
     root, env = toy
     tests = ["tests/test_config.py", "tests/test_fuzz.py", "tests/test_robust_claims.py"]
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    # -n 0: in this one process (the run's own workers already hold the cores)
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
                           "-k", "toy_sim", "-rA", *tests], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
@@ -263,7 +264,8 @@ def test_the_toy_passes_the_registry_driven_tests(toy):
                  "test_malformed_overrides", "test_valid_random_tiny_configs",
                  "test_claims_on_a_mangled_result"):
         assert any(test in line for line in ran), (test, ran)
-    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+                          "-k", "not not_calibrated_on",      # double descent's own runs: no toy
                           "tests/test_resources.py"], cwd=REPO, env=env, capture_output=True,
                          text=True, timeout=900)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
