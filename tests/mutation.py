@@ -12,8 +12,8 @@ Each simulator lists its mutants in ``tests/mutants/<simulator>.py`` as ``MUTANT
 ``target`` is a ``module.attribute`` path and ``replace(original) -> replacement`` builds the bug
 from the original object (a function, a constant); :func:`killed` monkeypatches it, reruns the
 named experiments of the quick profile in process on the numpy backend (so that a patched generic
-function is the code that runs; a mutant of code every backend runs may name a faster one), checks their claims (symbolic rows excluded) and reports whether
-any simulation claim's verdict is FAIL.
+function is the code that runs; a mutant of code every backend runs may name a faster one), checks
+their claims (symbolic rows excluded) and reports whether any simulation claim's verdict is FAIL.
 """
 from __future__ import annotations
 
