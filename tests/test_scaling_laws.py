@@ -347,9 +347,45 @@ def test_mrs_claims_pass_and_every_control_rejects():
                                 n_grid=(32, 64, 128), p_big=1024, p_spike=32, seeds=10, seed=1,
                                 backend="numba"))
     rows = res.claims()
-    assert len(rows) == 3 and all(r.passed and r.control_passed is False for r in rows), rows
+    assert len(rows) == 4 and all(r.passed and r.control_passed is False for r in rows), rows
     flat = Result({**res.arrays, "loss_spike": res["loss_spike_ridge"]}, res.meta)
     assert not {r.name: r for r in flat.claims()}["MRS: double-descent spike at N = P"].passed
+    # a level bug that keeps both slopes: the loss against N 30% high at every N
+    high = {r.name: r for r in Result({**res.arrays, "loss_vs_N": 1.3 * res["loss_vs_N"]},
+                                      res.meta).claims()}
+    assert high["MRS: loss ~ N^-alpha"].passed
+    assert not high["MRS: N <-> P duality of the loss level"].passed
+
+
+def test_mrs_duality_is_exact_for_every_draw():
+    """theory.scaling_laws.mrs: the teacher-averaged loss is symmetric under U <-> Z for any
+    matrices (60 generated shapes, under- and over-parametrised, latent dims 3-12, spectra
+    lambda_I = I^-(1 + alpha)), and it is the simulator's exact loss averaged over all 2^M
+    Rademacher teachers (M <= 6)."""
+    import itertools
+
+    from sims.scaling_laws.mrs import min_norm_loss
+    from theory.scaling_laws.mrs import teacher_averaged_loss
+    rng = np.random.default_rng(5)
+    for case in range(60):
+        M = int(rng.integers(3, 13))
+        N, P = (int(k) for k in rng.integers(1, 2 * M, size=2))
+        lam = np.arange(1, M + 1, dtype=float) ** -(1 + rng.uniform(0.2, 2.5))
+        U, Z = rng.standard_normal((N, M)), rng.standard_normal((P, M))
+        forward, swapped = teacher_averaged_loss(U, Z, lam), teacher_averaged_loss(Z, U, lam)
+        scale = 1e-10 * lam.sum()          # |A|_F^2: the loss is 0 where N, P >= M (exact recovery)
+        assert abs(forward - swapped) <= scale, (case, N, P, M, forward, swapped)
+        if M <= 6:
+            X = Z * np.sqrt(lam)
+            mean = np.mean([min_norm_loss(np, X, U, np.array(w), lam)
+                            for w in itertools.product((-1.0, 1.0), repeat=M)])
+            assert abs(mean - forward) <= scale, (case, mean, forward)
+    # only the teacher average is symmetric: one teacher's loss is not
+    U, Z = rng.standard_normal((3, 6)), rng.standard_normal((5, 6))
+    lam = np.arange(1, 7, dtype=float) ** -2.0
+    X = Z * np.sqrt(lam)
+    w = np.ones(6)
+    assert abs(min_norm_loss(np, X, U, w, lam) - min_norm_loss(np, U * np.sqrt(lam), Z, w, lam)) > 1e-3
 
 
 def _chin(x_fit, x_avg, boot_sd, *, B=40, seed=0):

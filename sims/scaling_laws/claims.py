@@ -33,8 +33,9 @@ def _slopes(n, losses) -> tuple[float, float, int]:
 
 def mrs_claims(res: Result, exps) -> list[Claim]:
     """Claims of an ``mrs`` experiment: loss ~ N^-alpha at P >> N and ~ P^-alpha at N >> P (rivals:
-    the variance-limited 1/N law and the spectrum's own exponent -(1 + alpha)); the N = P spike
-    (control: ridge on the same features)."""
+    the variance-limited 1/N law and the spectrum's own exponent -(1 + alpha)); the loss level
+    itself through the N <-> P duality at every grid point (control: the pairs one grid point
+    apart); the N = P spike (control: ridge on the same features)."""
     cfg = res.meta["config"]
     alpha, n = cfg["alpha"], res["n_grid"]
     out = []
@@ -55,6 +56,10 @@ def mrs_claims(res: Result, exps) -> list[Claim]:
         out.append(against_rivals(slope_check, -alpha, rivals,
                                   lambda p, mean=mean, se=se: abs(mean - p) / (Z_MC * se)))
 
+    out.append(with_control(lambda pair: _duality(pair, n, cfg), (res["loss_vs_N"], res["loss_vs_P"]),
+                            (res["loss_vs_N"][:, :-1], res["loss_vs_P"][:, 1:]),
+                            "the same pairs one grid point apart: loss at N = n_k against loss "
+                            "at P = n_(k+1)"))
     q = res["spike_ratios"]
     j1 = int(np.argmin(np.abs(q - 1)))
 
@@ -67,6 +72,25 @@ def mrs_claims(res: Result, exps) -> list[Claim]:
     out.append(with_control(spike, res["loss_spike"], res["loss_spike_ridge"],
                             f"ridge, penalty {cfg.get('mrs_ridge')} (no interpolation, no spike)"))
     return out
+
+
+def _duality(pair, n, cfg) -> Claim:
+    """E L(N = n_k, P = p_big) = E L(N = p_big, P = n_k) at every grid point (theory.scaling_laws.mrs:
+    exact at finite sizes): the seed mean of the paired difference [seed, n] within its t-quantile
+    times its s.e., both relative to the mean loss of the pair."""
+    from scipy.stats import t as student_t
+    a, b = (np.asarray(x, float) for x in pair)
+    S = a.shape[0]
+    scale = 0.5 * (a.mean(0) + b.mean(0))
+    diff = (a - b).mean(0) / scale
+    se = (a - b).std(0, ddof=1) / np.sqrt(S) / scale
+    tq = float(student_t.ppf(1 - FALSE_FAIL / 2, S - 1))
+    return within_se("MRS: N <-> P duality of the loss level", MRS + "; the symmetry between "
+                     "model and data set size, exact in expectation (theory.scaling_laws.mrs)",
+                     f"(mean loss vs N - mean loss vs P) / their mean at N = P = {n[:a.shape[1]].tolist()}"
+                     f" (the other size {cfg['p_big']}), paired over {S} seeds", 0.0, diff, se, z=tq,
+                     why=f"Monte-Carlo: the t quantile {tq:.2f} ({S - 1} d.o.f., two-sided "
+                         f"{FALSE_FAIL:g} per point) times the s.e. of the paired seed mean")
 
 
 def plrf_claims(res: Result, exps) -> list[Claim]:
