@@ -21,43 +21,12 @@ FTZ_DAZ = 0x8040          # MXCSR bit 15 (flush to zero) | bit 6 (denormals are 
 
 @functools.cache
 def _mxcsr():
-    """(get, set) of the calling thread's MXCSR, compiled once (numba, cached), or None off x86."""
+    """(get, set) of the calling thread's MXCSR (numba, cached on disk: sims.kernels.mxcsr), or
+    None off x86."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return None
-    from llvmlite import ir
-    from numba import njit, types
-    from numba.core import cgutils
-    from numba.extending import intrinsic
-
-    def _call(builder, name, ptr):
-        fnty = ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer()])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, name)
-        builder.call(fn, [builder.bitcast(ptr, ir.IntType(8).as_pointer())])
-
-    @intrinsic
-    def stmxcsr(typingctx):
-        def codegen(context, builder, signature, args):
-            ptr = cgutils.alloca_once(builder, ir.IntType(32))
-            _call(builder, "llvm.x86.sse.stmxcsr", ptr)
-            return builder.load(ptr)
-        return types.uint32(), codegen
-
-    @intrinsic
-    def ldmxcsr(typingctx, value):
-        def codegen(context, builder, signature, args):
-            _call(builder, "llvm.x86.sse.ldmxcsr", cgutils.alloca_once_value(builder, args[0]))
-            return context.get_dummy_value()
-        return types.void(types.uint32), codegen
-
-    @njit
-    def get():
-        return stmxcsr()
-
-    @njit
-    def set_(value):
-        ldmxcsr(value)
-
-    return get, set_
+    from .kernels.mxcsr import get_mxcsr, set_mxcsr
+    return get_mxcsr, set_mxcsr
 
 
 @contextlib.contextmanager
