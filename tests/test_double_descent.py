@@ -474,3 +474,25 @@ def test_gram_error_variance_is_the_monte_carlo_rate():
             errs.append(np.sum((Z @ Z.T / N - K1) ** 2))
         ratio = np.asarray(errs) / arccos_kernel.gram_error_variance(X, N)
         assert abs(ratio.mean() - 1) <= 4 * ratio.std(ddof=1) / np.sqrt(ratio.size), (N, ratio.mean())
+
+
+def test_wide_projections_are_the_svds():
+    """model.wide_projections (QR of Z^T, then the SVD of the n x n factor) gives the thin SVD's
+    singular values, and U^T y and V^T beta up to the sign of each singular pair (so their products
+    are equal), on 40 generated wide designs (n 5..60, p n+1..6n, Gaussian and badly scaled
+    columns); a V^T beta taken from the wrong side (U^T beta's leading entries) fails it."""
+    from sims.double_descent.model import wide_projections
+    rng = np.random.default_rng(8)
+    for case in range(40):
+        n = int(rng.integers(5, 61))
+        p = int(rng.integers(n + 1, 6 * n + 1))
+        Z = rng.standard_normal((n, p)) * (rng.uniform(0.1, 10.0, p) if case % 2 else 1.0)
+        y, beta = rng.standard_normal(n), rng.standard_normal(p)
+        s, c, vb = wide_projections(Z, y, beta)
+        U, s_ref, Vh = np.linalg.svd(Z, full_matrices=False)
+        scale = s_ref[0] * np.abs(y).max() * np.abs(beta).max()
+        assert np.allclose(s, s_ref, rtol=0, atol=1e-12 * s_ref[0]), case
+        assert np.allclose(c * vb, (U.T @ y) * (Vh @ beta), rtol=0, atol=1e-10 * scale), case
+        assert np.allclose(np.abs(c), np.abs(U.T @ y), rtol=0, atol=1e-10 * s_ref[0] * np.abs(y).max()
+                           / s_ref[-1]), case
+        assert not np.allclose(c * (U.T @ beta[:n]), (U.T @ y) * (Vh @ beta), atol=1e-6), case

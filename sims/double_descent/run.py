@@ -12,6 +12,9 @@ from .config import DoubleDescentConfig
 from theory import double_descent as theory
 
 
+HOST_LAPACK = ("numpy", "numba")     # backends whose arrays are numpy's (model.wide_projections)
+
+
 def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
     """Every filter's risk and train loss at every ratio for one draw of the data (seed ``k``):
     risk, train (ratio, filter), condition (ratio,), and for seed 0 the closed-form check (ratio,)."""
@@ -33,16 +36,20 @@ def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
         else:
             Zh, yh = data["Z"][:, :p], data["y"]
         Z, y = bk.asarray(Zh), bk.asarray(yh)
-        U, s, Vh = xp.linalg.svd(Z, full_matrices=False)
+        wide = config.model == "linear" and p > n and k > 0 and bk.name in HOST_LAPACK
+        if wide:            # only s, U^T y and V^T beta are needed: a QR of Z^T first
+            s, c, vb = model.wide_projections(Zh, yh, beta)
+        else:
+            U, s, Vh = xp.linalg.svd(Z, full_matrices=False)
+            c = U.T @ y
         s_max = float(s[0])
         tol = float(max(n, p) * np.finfo(float).eps * s_max)   # a Python float: array_api_strict rejects np.float64 operands
         lr_over_n = config.lr / s_max**2
-        c = U.T @ y
         lam = lambdas
         if extra_lam:
             lam = np.append(lambdas, theory.optimal_ridge_lambda(p / n, config.signal, config.noise))
         if config.model == "linear":
-            vb = Vh @ bk.asarray(beta)
+            vb = vb if wide else Vh @ bk.asarray(beta)
             rk, tr = model.linear_model_risks(bk, s, c, vb, float(yh @ yh), config.signal**2,
                                         lr_over_n, bk.asarray(budgets), bk.asarray(lam), n, tol)
         else:
