@@ -6,7 +6,6 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
 
 from theory import grokking as theory
 
@@ -190,6 +189,7 @@ def independent_ascent(W0: np.ndarray, X, Yt, act: str, steps: int, lr: float) -
     (at a maximum grad E = 4 E w for sqr, so lr is the relative step there)."""
     M = X.shape[1] // 2
     e_ref = float(theory.energy(theory.fourier_feature(M, 1)[None, :], X, Yt, act)[0])
+    from scipy import sparse        # here, not at import (scipy.sparse: every process's start)
     Xs = sparse.csr_matrix(X)       # one-hot rows: X W^T and D^T X as a gather and a scatter-add
     W = unit_rows(W0)
     for _ in range(steps):

@@ -63,7 +63,6 @@ weighted abscissae (x_q, om_q) used for every j-sum.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
 
 from ..backend import Backend, get_backend, kernel
 
@@ -105,6 +104,7 @@ def _problem_nodes(alpha, beta, d, v_ratio, j0=J0):
 
 def m_at_zero(u, om, d):
     """The real root m0 > 0 of m0 = d / sum_j D_j / (1 + D_j m0) (brentq on log m0)."""
+    from scipy.optimize import brentq     # here, not at import: ~0.2 s of every process's start
     h = lambda s: np.exp(s) * (om @ (u / (1.0 + u * np.exp(s)))) / d - 1.0   # noqa: E731
     lo, hi = -5.0, 5.0
     while h(lo) > 0:

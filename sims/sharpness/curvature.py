@@ -8,7 +8,6 @@ The choice is made once, by the backend, when the :class:`Curvature` is built.""
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ..backend import host_backend, kernel
 from .lanczos import top_eigenpair
@@ -157,6 +156,7 @@ class Curvature:
                                      self.bk.xp, self.bk.asarray, tol=tol,
                                      basis=min(self.dim - 1, 20) or 1)
             return (lam, vec) if vector else lam
+        from scipy.sparse.linalg import LinearOperator, eigsh   # here: not in every start
         op = LinearOperator((self.dim, self.dim), dtype=np.float64,
                             matvec=lambda v: self.matvec(np.ravel(v), gauss_newton))
         start = rng.standard_normal(self.dim) if v0 is None else v0
