@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ._lambdified import lambdified
 from .formulas import Formula
 
 gamma, r, sigma, lam, t, lr, s, n, p, uy, z = sp.symbols(
@@ -156,19 +157,19 @@ FORMULAS = (
 
 
 # ---- numeric functions, lambdified from the expressions verified above -------------------------
-_risk_under = sp.lambdify((gamma, sigma), RISK_UNDER, "numpy")
-_risk_over = sp.lambdify((gamma, r, sigma), RISK_OVER, "numpy")
-_finite_under = sp.lambdify((n, p, sigma), RISK_FINITE_UNDER, "numpy")
-_finite_over = sp.lambdify((n, p, r, sigma), RISK_FINITE_OVER, "numpy")
-_train_under = sp.lambdify((n, p, sigma), TRAIN_FINITE_UNDER, "numpy")
-ridge_risk = sp.lambdify((gamma, lam, r, sigma), RIDGE_RISK, "numpy")
-optimal_ridge_lambda = sp.lambdify((gamma, r, sigma), RIDGE_LAMBDA_OPT, "numpy")
-optimal_ridge_risk = sp.lambdify((gamma, r, sigma), RIDGE_RISK_OPT, "numpy")
-overparam_minimiser = sp.lambdify((r, sigma), OVERPARAM_MINIMISER, "numpy")
+_risk_under = lambdified((gamma, sigma), RISK_UNDER, "numpy")
+_risk_over = lambdified((gamma, r, sigma), RISK_OVER, "numpy")
+_finite_under = lambdified((n, p, sigma), RISK_FINITE_UNDER, "numpy")
+_finite_over = lambdified((n, p, r, sigma), RISK_FINITE_OVER, "numpy")
+_train_under = lambdified((n, p, sigma), TRAIN_FINITE_UNDER, "numpy")
+ridge_risk = lambdified((gamma, lam, r, sigma), RIDGE_RISK, "numpy")
+optimal_ridge_lambda = lambdified((gamma, r, sigma), RIDGE_LAMBDA_OPT, "numpy")
+optimal_ridge_risk = lambdified((gamma, r, sigma), RIDGE_RISK_OPT, "numpy")
+overparam_minimiser = lambdified((r, sigma), OVERPARAM_MINIMISER, "numpy")
 # Marchenko-Pastur: the nonzero singular values of an n x p matrix of i.i.d. entries fill
 # [|1 - sqrt(gamma)|, 1 + sqrt(gamma)] (times sqrt(n)) as n, p -> inf with p/n = gamma
 MP_CONDITION = (1 + sp.sqrt(gamma)) / sp.Abs(1 - sp.sqrt(gamma))
-mp_condition = sp.lambdify((gamma,), MP_CONDITION, "numpy")
+mp_condition = lambdified((gamma,), MP_CONDITION, "numpy")
 
 
 def min_norm_risk(gamma_, r_, sigma_):
@@ -244,8 +245,8 @@ def verify_kernels() -> dict[str, bool]:
     return {k: bool(v) for k, v in out.items()}
 
 
-_J1 = sp.lambdify(th, J1, "numpy")
-_J2 = sp.lambdify(th, J2, "numpy")
+_J1 = lambdified(th, J1, "numpy")
+_J2 = lambdified(th, J2, "numpy")
 
 
 def kernels(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ._lambdified import lambdified
 from .formulas import Formula
 
 n_, mu_ = sp.symbols("n mu", positive=True)
@@ -219,7 +220,7 @@ FORMULAS = (
 
 
 # ---- numeric functions -------------------------------------------------------------------------
-_bound = sp.lambdify((n_, mu_, xmin_, zx_), ALIGN_TIME_BOUND, "numpy")
+_bound = lambdified((n_, mu_, xmin_, zx_), ALIGN_TIME_BOUND, "numpy")
 
 
 def align_time_bound(n, mu, x_min=1.0, zeta_xi=1.0):
@@ -229,7 +230,7 @@ def align_time_bound(n, mu, x_min=1.0, zeta_xi=1.0):
                   np.asarray(zeta_xi, float))
 
 
-_time_to_cos = sp.lambdify((C0_, G_, cstar_), ALIGN_TIME_FIXED_PATTERN, "numpy")
+_time_to_cos = lambdified((C0_, G_, cstar_), ALIGN_TIME_FIXED_PATTERN, "numpy")
 
 
 def large_n_align_time(cos0, rate, threshold):
@@ -239,8 +240,8 @@ def large_n_align_time(cos0, rate, threshold):
     return np.max(_time_to_cos(cos0, np.asarray(rate, float), threshold), axis=-1)
 
 
-_rho = sp.lambdify((k_, mu_), FINITE_CLASS_RATIO, "numpy")
-_centre_norm = sp.lambdify((k_, mu_), sp.sqrt(CENTRE_NORM_SQ), "numpy")
+_rho = lambdified((k_, mu_), FINITE_CLASS_RATIO, "numpy")
+_centre_norm = lambdified((k_, mu_), sp.sqrt(CENTRE_NORM_SQ), "numpy")
 
 
 def finite_class_ratio(n, mu):
@@ -258,7 +259,7 @@ def late_slope(margin):
     return -1.0 - 1.0 / np.asarray(margin, float)
 
 
-_q_series = sp.lambdify((s_, beta_), Q_SERIES, "numpy")
+_q_series = lambdified((s_, beta_), Q_SERIES, "numpy")
 
 
 def late_rate_q(margin):

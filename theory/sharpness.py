@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ._lambdified import lambdified
 from .formulas import Formula
 
 # ---- 1. arc-cosine kernels -------------------------------------------------------------------------
@@ -62,9 +63,9 @@ KAPPA0 = (sp.pi - sp.acos(rho)) / (2 * sp.pi)
 KAPPA1 = (sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * rho) / (2 * sp.pi)
 # E[relu(u)^2 relu(v)^2] (Cho & Saul 2009's J_2/(2 pi)): needed for the CLT s.d. of NTK entries
 KAPPA2 = (3 * rho * sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * (1 + 2 * rho**2)) / (2 * sp.pi)
-kappa0 = sp.lambdify(rho, KAPPA0, "numpy")
-kappa1 = sp.lambdify(rho, KAPPA1, "numpy")
-kappa2 = sp.lambdify(rho, KAPPA2, "numpy")
+kappa0 = lambdified(rho, KAPPA0, "numpy")
+kappa1 = lambdified(rho, KAPPA1, "numpy")
+kappa2 = lambdified(rho, KAPPA2, "numpy")
 
 
 def _qrho(X: np.ndarray):
@@ -172,7 +173,7 @@ WIDTH_EXPONENTS = {   # 2-layer net: exponent of n of each quantity (power count
     "output change from hidden update": 1 - 2 * (a1 + a2 + b2) - c,
     "feature change per step": -(c + 2 * a1 + a2 + b2),
 }
-feature_exponent = sp.lambdify((a1, a2, b2, c), WIDTH_EXPONENTS["feature change per step"])
+feature_exponent = lambdified((a1, a2, b2, c), WIDTH_EXPONENTS["feature change per step"])
 
 
 def width_exponents(param: str) -> dict[str, float]:

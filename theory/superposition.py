@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ._lambdified import lambdified
 from .formulas import Formula
 
 m, n, t, s, u, c, p, I, al = sp.symbols("m n t s u c p I alpha", positive=True)
@@ -167,13 +168,13 @@ def verify() -> dict[str, bool]:
     return {k: bool(v) for k, v in checks.items()}
 
 
-weak_exponent = sp.lambdify(al, WEAK_EXPONENT, "numpy")
-random_overlap = sp.lambdify(m, RANDOM_OVERLAP, "numpy")
-welch_bound = sp.lambdify((n, m), _welch_bound(), "numpy")
-random_overlap_var = sp.lambdify(m, RANDOM_OVERLAP_VAR, "numpy")
-represented_risk = sp.lambdify((p, w, b), _represented_risk(), "numpy")   # valid for w <= 1, b >= 0
-shrunk_loss = sp.lambdify((p, w), SHRUNK_LOSS, "numpy")
-best_bias = sp.lambdify((p, w), BEST_BIAS, "numpy")
+weak_exponent = lambdified(al, WEAK_EXPONENT, "numpy")
+random_overlap = lambdified(m, RANDOM_OVERLAP, "numpy")
+welch_bound = lambdified((n, m), _welch_bound(), "numpy")
+random_overlap_var = lambdified(m, RANDOM_OVERLAP_VAR, "numpy")
+represented_risk = lambdified((p, w, b), _represented_risk(), "numpy")   # valid for w <= 1, b >= 0
+shrunk_loss = lambdified((p, w), SHRUNK_LOSS, "numpy")
+best_bias = lambdified((p, w), BEST_BIAS, "numpy")
 
 
 # ---- the verified formulas, by name (theory.formulas(), python -m theory list) ---------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .._lambdified import lambdified
 from ..formulas import Formula
 
 C_CRIT = 2.7482          # the author's code (cogo/config/dyn_madd.yaml), not the paper
@@ -15,9 +16,9 @@ CRITICAL_FRACTION = C_CRIT * sp.log(_M) / _M      # p*(M)
 ENERGY_MAX = _M / 4                               # max of E on |w| = 1
 SCALING_VARIABLE = sp.log(_M) / _M                # ln M / M
 LOCAL_EXPONENT = -1 + 1 / sp.log(_M)              # d ln(ln M / M) / d ln M
-critical_fraction = sp.lambdify(_M, CRITICAL_FRACTION, "numpy")
-energy_max = sp.lambdify(_M, ENERGY_MAX, "numpy")
-scaling_variable = sp.lambdify(_M, SCALING_VARIABLE, "numpy")
+critical_fraction = lambdified(_M, CRITICAL_FRACTION, "numpy")
+energy_max = lambdified(_M, ENERGY_MAX, "numpy")
+scaling_variable = lambdified(_M, SCALING_VARIABLE, "numpy")
 
 # the threshold law of Theorem 4 and the rivals a measured threshold must be told apart from
 THRESHOLD_LAWS = {"ln M / M": sp.log(_M) / _M, "1/M": 1 / _M, "M^-1/2": _M**sp.Rational(-1, 2),

@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
+from .._lambdified import lambdified
 a_, b_, C, N, D, E, A, B = sp.symbols("a b C N D E A B", positive=True)
 
 
@@ -24,7 +25,7 @@ def chinchilla_nopt_exponent():
 
 
 NOPT_EXPONENT = b_ / (a_ + b_)        # d log N_opt / d log C (D_opt: a/(a+b))
-nopt_exponent = sp.lambdify((a_, b_), NOPT_EXPONENT, "numpy")
+nopt_exponent = lambdified((a_, b_), NOPT_EXPONENT, "numpy")
 
 
 # ---- the Chinchilla fitter --------------------------------------------------------------------

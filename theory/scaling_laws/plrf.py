@@ -46,6 +46,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .._lambdified import lambdified
 al, be, f, d, r, m, nn, I = sp.symbols("alpha beta f d r m n I", positive=True)
 
 # ---- PLRF loss components (Paquette et al. 2024, Sec. 3) ----------------------------------------
@@ -301,8 +302,8 @@ def plrf_checks() -> dict[str, bool]:
     return {k: bool(v) for k, v in checks.items()}
 
 
-PLRF_X = {k: sp.lambdify((al, be), v[0], "numpy") for k, v in PHASE_TABLE.items()}
-PLRF_Y = {k: sp.lambdify((al, be), v[1], "numpy") for k, v in PHASE_TABLE.items()}
+PLRF_X = {k: lambdified((al, be), v[0], "numpy") for k, v in PHASE_TABLE.items()}
+PLRF_Y = {k: lambdified((al, be), v[1], "numpy") for k, v in PHASE_TABLE.items()}
 
 
 def predicted(row: str, alpha: float, beta: float) -> tuple[float, float]:
