@@ -21,7 +21,7 @@ from sims import sharpness as sh
 from sims.results import Result
 from sims.sharpness import flow, net
 from sims.sharpness.run import flow_run
-from sims.sharpness.stability_claims import RKC_HALVING, eos_claims
+from sims.sharpness.stability_claims import HVP_NAME, RKC_HALVING, eos_claims
 from sims.backend import get_backend
 
 
@@ -156,14 +156,60 @@ def _result(gd=None, fl=None):
         sharp = gd(t, cap)
     arrays = {"sharpness": sharp, "loss": np.full(sharp.shape, 0.01), "eta": eta, "factors": C,
               "logs": logs, "flow_logs": flogs, "flow_time": ft, "flow_sharpness": fl(ft),
-              "flow_loss": np.full(ft.shape, 0.01), "lambda0": 1.0}
+              "flow_loss": np.full(ft.shape, 0.01), "lambda0": 1.0,
+              "fd_spread": np.full(C.size, 3e-10), "hvp_fd_gap": np.full(C.size, 1e-10),
+              "gn_fd_gap": np.full(C.size, 3e-3)}
     return Result(arrays, {"kind": "eos", "config": {"flow_step": 2.0, "steps": STEPS}})
 
 
 def _verdicts(res):
     rows = eos_claims(res, None)
-    assert len(rows) == 2
+    assert len(rows) == 3 and rows[2].name == HVP_NAME
+    rows = rows[:2]
     return [(r.outcome, r.check_passed, r.control_passed) for r in rows], rows
+
+
+def test_hvp_row_on_planted_gaps():
+    """The curvature row on 200 generated runs: PASS iff every run's |H v - D| is within its
+    difference's error estimate (+ 1e-10) and the Gauss-Newton gap is not; a missing array is a
+    FAIL row of its own, the two edge-of-stability rows unaffected."""
+    rng = np.random.default_rng(4)
+    for case in range(200):
+        spread = 10 ** rng.uniform(-12, -7, C.size)
+        ratio = rng.uniform(0.0, 2.0, C.size)
+        gn = 10 ** rng.uniform(-12, -1, C.size)
+        res = _result()
+        res = Result({**res.arrays, "fd_spread": spread, "hvp_fd_gap": ratio * (spread + 1e-10),
+                      "gn_fd_gap": gn}, res.meta)
+        row = eos_claims(res, None)[2]
+        within = bool(np.all(ratio <= 1.0))
+        control_within = bool(np.all(gn <= spread + 1e-10))
+        assert row.check_passed == within and row.control_passed == control_within, case
+        assert row.passed == (within and not control_within), case
+    bare = _result()
+    bare = Result({k: v for k, v in bare.arrays.items() if k != "fd_spread"}, bare.meta)
+    rows = eos_claims(bare, None)
+    assert [r.outcome for r in rows] == ["PASS", "PASS", "FAIL"] and "fd_spread" in rows[2].measured
+
+
+def test_a_flipped_residual_term_fails_the_hvp_row(monkeypatch):
+    """A short edge-of-stability run with the Hessian's residual term sign-flipped (H v -> 2 G v -
+    H v, the curvature every sharpness row reads): the curvature row fails, while with the true
+    product it passes and the Gauss-Newton control is rejected."""
+    import sims
+    from sims.sharpness.curvature import Curvature
+    cfg = dict(steps=300, log_every=50, flow_log_every=50, backend="numpy", threads=1)
+    good = sims.run("sharpness", "eos", profile="quick", **cfg)
+    row = {r.name: r for r in good.claims()}[HVP_NAME]
+    assert row.passed and row.control_passed is False, row
+    true_matvec = Curvature.matvec
+
+    def flipped(self, v, gauss_newton=False):
+        hv = true_matvec(self, v, gauss_newton)
+        return hv if gauss_newton else 2 * true_matvec(self, v, True) - hv
+    monkeypatch.setattr(Curvature, "matvec", flipped)
+    bad = sims.run("sharpness", "eos", profile="quick", **cfg)
+    assert not {r.name: r for r in bad.claims()}[HVP_NAME].check_passed
 
 
 def test_capped_gd_and_a_rising_flow_pass_both_rows():

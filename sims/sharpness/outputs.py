@@ -33,6 +33,13 @@ OUTPUTS = {
     "flow_time": Output("training time t = k eta of each flow record (the GD run's step times "
                         "its eta)", "1"),
     "flow_loss": Output("training loss of the gradient flow at time t = k eta of each run", "1"),
+    "hvp_fd_gap": Output("|H v - D| / |D| at the run's last state: the Hessian-vector product "
+                         "against the central difference D of the gradient (step e/2) along a "
+                         "random unit v (sims.sharpness.fd_check)", "1"),
+    "gn_fd_gap": Output("|G v - D| / |D| at the same state and v: the Gauss-Newton product "
+                        "(drops the residual term)", "1"),
+    "fd_spread": Output("|D(e) - D(e/2)| / |D(e/2)|: the central difference's own error "
+                        "estimate (about 3x its truncation error)", "1"),
     "gn_top": Output("top eigenvalue of the Gauss-Newton matrix J^T J/N", "1"),
     "ntk_top_over_n": Output("top eigenvalue of the empirical NTK divided by N", "1"),
     "rel_error": Output("relative prediction error |X(w - w*)|/|X(w_0 - w*)| at the end "

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from .. import parallel
 from ..context import RunContext
 from ..results import Result, make_result
-from . import curvature, flow, net
+from . import curvature, fd_check, flow, net
 from .config import SharpnessConfig
 from theory import sharpness as theory
 
@@ -202,15 +202,18 @@ def run_eos(cfg, bk, seeds):
     def one(point, ss):
         if point == "flow":
             return flow_run(cfg, bk, Ws, mults, X, y, lam0, eta, flow_logs, np.random.default_rng(ss))
-        _, sharp, loss, _ = train_logged(cfg, bk, Ws, mults, X, y, eta[point],
-                                         np.random.default_rng(ss), logs)
-        return {"sharpness": sharp, "loss": loss}
+        rng = np.random.default_rng(ss)
+        st, sharp, loss, _ = train_logged(cfg, bk, Ws, mults, X, y, eta[point], rng, logs)
+        check = (fd_check.curvature_check(bk, st, mults, bk.asarray(X), bk.asarray(y), cfg.act, rng)
+                 if np.isfinite(loss[-1]) else fd_check.CurvatureCheck(np.nan, np.nan, np.nan))
+        return {"sharpness": sharp, "loss": loss, **check._asdict()}
 
     R = len(cfg.lrs)    # GD seeds: the first R children, as before the flow replaced c = 8
     values = parallel.run(cfg, list(range(R)) + ["flow"], one, seeds=seeds.runs.spawn(R + 1),
                           desc="sharpness[eos]")
     arrays, dims = parallel.stack(values[:R], parallel.Grid(run=cfg.lrs),
-                                  {"sharpness": ("step",), "loss": ("step",)})
+                                  {"sharpness": ("step",), "loss": ("step",),
+                                   **{k: () for k in fd_check.CurvatureCheck._fields}})
     arrays.update(values[R])
     dims.update({k: ["run", "flow_step"] for k in values[R]})
     arrays.update(factors=np.array(cfg.lrs, float), eta=eta, lambda0=lam0, logs=logs,
@@ -377,7 +380,9 @@ def simulate(config: SharpnessConfig, run: RunContext) -> Result:
     logs, params, coordinates; targets [sample].
     ``eos``: sharpness, loss [run, step] (GD); factors, eta [run]; lambda0 []; logs; the gradient
     flow from the same init at t = k eta_r of each run r: flow_sharpness, flow_loss, flow_time
-    [run, flow_step] (k in flow_logs).
+    [run, flow_step] (k in flow_logs); at each GD run's last state the curvature against a finite
+    difference of the gradient (:mod:`sims.sharpness.fd_check`): hvp_fd_gap, gn_fd_gap, fd_spread
+    [run].
     ``gauss_newton``: sharpness, gn_top (lambda_max(J^T J/N)), ntk_top_over_n, loss [step]; eta [].
     ``sgd_lstsq``: rel_error [method, lr] (method gd, sgd; inf: overflowed); lambda_max, trace [];
     lrs, methods.

@@ -31,7 +31,37 @@ def eos_claims(res: Result, exps) -> list[Claim]:
     times t = k eta over each GD run's late window T/2 <= t <= T (T = steps x eta): GD's sharpness
     hovers at 2/eta (control: the gradient flow over the same time, judged against the same 2/eta),
     and the gradient flow sharpens past 2/eta of every run (control: the GD runs themselves)."""
-    return _guard("edge-of-stability claims", EOS_REF, lambda: _eos_rows(res))
+    return (_guard("edge-of-stability claims", EOS_REF, lambda: _eos_rows(res))
+            + _guard(HVP_NAME, HVP_REF, lambda: [_hvp_row(res)]))
+
+
+HVP_NAME = "Hessian-vector product = finite difference of the gradient at the last state"
+HVP_REF = ("the curvature every sharpness row reads (Pearlmutter's R-operator, "
+           "sims/sharpness/curvature.py); the residual term sum_i r_i grad^2 f_i is non-zero "
+           "where the loss is")
+FD_FLOOR = 1e-10      # relative round-off of the differences: eps |grad L| / (e/2) at e = 1e-4
+
+
+def _hvp_row(res: Result) -> Claim:
+    """Each GD run's H v within its central difference's own error estimate (sims.sharpness.fd_check)
+    at the run's last state, which must have a finite, non-zero loss (a run without one fails the
+    row); control: the Gauss-Newton product at the same state and v."""
+    spread = np.asarray(res["fd_spread"], float)
+    bound = spread + FD_FLOOR
+    loss = np.asarray(res["loss"], float)[:, -1]
+
+    def within(gap):
+        return at_most(HVP_NAME, HVP_REF, "|H v - D(e/2)| / (|D(e) - D(e/2)| + 1e-10 |D(e/2)|) per "
+                       f"GD run, one random unit v at its last state (training loss "
+                       f"{np.round(loss, 5).tolist()})", 1.0,
+                       np.where(np.isfinite(loss) & (loss > 0), np.asarray(gap, float) / bound, np.nan),
+                       why="the central difference's error is ~1/3 of |D(e) - D(e/2)| (an O(e^2) "
+                           f"scheme at e = 1e-4 and e/2; measured {np.round(spread, 12).tolist()} "
+                           "relative), plus round-off; the Gauss-Newton product misses the "
+                           "residual term, which a sign or factor slip in the second-order pass "
+                           "changes too")
+    return with_control(within, res["hvp_fd_gap"], res["gn_fd_gap"],
+                        "the Gauss-Newton product J^T J v / N at the same state and v")
 
 
 def late_level(sharp, times, horizon) -> np.ndarray:
