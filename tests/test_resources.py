@@ -188,3 +188,32 @@ def test_every_paper_job_was_measured():
     for sim in MODELLED:
         for exp in load_profile_file(sim, "paper")["experiments"]:
             assert (sim, exp) in measured, f"{sim}/{exp}: not in benchmarks/paper_profile.json"
+
+
+def test_rate_is_interpolated_in_the_matrix_size_between_the_calibration_points():
+    """cost_model.scaled_rate on 200 generated calibrations: at the quick and paper points' largest
+    matrix dimensions it gives their own rates whatever the work (more seeds of the same matrices
+    keep their rate), between them a value between the two, monotone in the dimension, outside
+    them the nearest point's; with equal dimensions it interpolates in the work as before."""
+    rng = np.random.default_rng(12)
+    for case in range(200):
+        t0 = rng.uniform(0, 2)
+        w_q, w_p = 10 ** rng.uniform(8, 10), 10 ** rng.uniform(10, 13)
+        r_q, r_p = 10 ** rng.uniform(-10, -8, 2)
+        cal = {"startup_s": t0, "compile_s": 0.0,
+               "runs": {"e": {"work": w_q, "seconds": t0 + 2 + r_q * w_q}},
+               "paper_runs": {"e": {"work": w_p, "seconds": t0 + r_p * w_p}}}
+        r_q = cal["runs"]["e"]["seconds"] - t0
+        r_q /= w_q
+        d_q, d_p = sorted(int(x) for x in rng.integers(10, 5000, 2))
+        if d_q == d_p:
+            continue
+        ops = 10 ** rng.uniform(6, 14)
+        at = lambda d: cm.scaled_rate(cal, "e", ops, d, (d_q, d_p))   # noqa: E731
+        assert np.isclose(at(d_q), r_q) and np.isclose(at(d_p), r_p), case
+        assert np.isclose(at(d_q / 2), r_q) and np.isclose(at(2 * d_p), r_p), case
+        mids = [at(d) for d in np.geomspace(d_q, d_p, 7)]
+        assert all(min(r_q, r_p) - 1e-18 <= m <= max(r_q, r_p) + 1e-18 for m in mids), case
+        assert np.all(np.diff(mids) * np.sign(r_p - r_q) >= -1e-18), case
+        same = cm.scaled_rate(cal, "e", np.sqrt(w_q * w_p), 100, (100, 100))
+        assert np.isclose(same, (r_q + r_p) / 2), case

@@ -11,8 +11,9 @@ start-up and numba-compile time and resident memory in ``profiles/slurm/calibrat
 prediction is
 
     seconds = startup + compile + rate(work) * work(config)
-    rate    = seconds per unit of work, interpolated in log(work) between the experiment's
-              calibration points (its quick run and its paper run), the nearest one's outside them
+    rate    = seconds per unit of work, interpolated in log(largest matrix dimension) between the
+              experiment's calibration points (its quick run and its paper run; in log(work)
+              where their dimensions are equal), the nearest one's outside them
     rss     = measured peak of the calibration point with the largest bytes <= the config's
               + 3 * (the extra bytes), else overhead + 3 * footprint (predicted_rss_mb)
     runtime = ceil(SAFETY_TIME * seconds / 60) minutes, within [MIN_RUNTIME, MAX_RUNTIME]
@@ -91,26 +92,47 @@ def predicted_seconds(sim: str, experiment: str, values: dict, paper_runs: bool 
     cal = calibration()["simulators"][sim]
     if not paper_runs:
         cal = {k: v for k, v in cal.items() if k != "paper_runs"}
-    ops, _, _ = estimate(sim, values)
-    return cal["startup_s"] + cal["compile_s"] + scaled_rate(cal, experiment, ops) * ops
+    ops, _, dim = estimate(sim, values)
+    return (cal["startup_s"] + cal["compile_s"]
+            + scaled_rate(cal, experiment, ops, dim, calibration_dims(sim, experiment)) * ops)
 
 
-def scaled_rate(cal: dict, experiment: str, ops: float) -> float:
-    """Seconds per unit of work at ``ops``: the quick rate (``rate``) and, where the experiment's
-    paper job was measured, its rate there, interpolated linearly in log(work); the nearest
-    point's outside the two."""
+@functools.lru_cache(maxsize=None)
+def calibration_dims(sim: str, experiment: str) -> tuple[int, int] | None:
+    """Largest matrix dimension of the experiment's quick and paper configs (the calibration
+    points), None where either profile lacks it or its cost model fails."""
+    from sims.config import load_profile_file
+    try:
+        return tuple(int(estimate(sim, load_profile_file(sim, p)["experiments"][experiment])[2])
+                     for p in ("quick", "paper"))
+    except Exception:  # noqa: BLE001 - no dims: the rate is interpolated in the work instead
+        return None
+
+
+def scaled_rate(cal: dict, experiment: str, ops: float, dim: float | None = None,
+                dims: tuple[int, int] | None = None) -> float:
+    """Seconds per unit of work: the quick rate (``rate``) and, where the experiment's paper job
+    was measured, its rate there, interpolated linearly in log of the largest matrix dimension
+    ``dim`` between the two points' ``dims`` (quick, paper) where those differ (BLAS and LAPACK
+    run faster per flop on larger matrices, not on more of them: a sweep with more seeds keeps its
+    matrices' rate), else in log(work) ``ops``; the nearest point's outside the two."""
     r_q = rate(cal, experiment)
     run, paper = cal["runs"].get(experiment), cal.get("paper_runs", {}).get(experiment)
     if run is None or paper is None or paper["work"] <= 0:
         return r_q
     t0 = cal["startup_s"] + cal["compile_s"]
     r_p = max(paper["seconds"] - t0, 0.0) / paper["work"]
-    w_q, w_p = float(run["work"]), float(paper["work"])
-    if ops >= w_p:
+    if dim is not None and dims is not None and dims[1] != dims[0]:
+        x, x_q, x_p = float(dim), float(dims[0]), float(dims[1])
+    else:
+        x, x_q, x_p = float(ops), float(run["work"]), float(paper["work"])
+    if x_p <= x_q:
+        return r_p if x >= x_p else r_q
+    if x >= x_p:
         return r_p
-    if w_p <= w_q or ops <= w_q:
+    if x <= x_q:
         return r_q
-    f = math.log(ops / w_q) / math.log(w_p / w_q)
+    f = math.log(x / x_q) / math.log(x_p / x_q)
     return r_q + f * (r_p - r_q)
 
 
