@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import parallel
+from ..backend import host_backend
 from ..context import RunContext
 from ..results import Result, make_result
 from . import model
 from .config import DoubleDescentConfig
 from theory import double_descent as theory
-
-
-HOST_LAPACK = ("numpy", "numba")     # backends whose arrays are numpy's (model.wide_projections)
 
 
 def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
@@ -36,12 +34,12 @@ def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
         else:
             Zh, yh = data["Z"][:, :p], data["y"]
         Z, y = bk.asarray(Zh), bk.asarray(yh)
-        wide = config.model == "linear" and p > n and k > 0 and bk.name in HOST_LAPACK
-        if wide:            # only s, U^T y and V^T beta are needed: a QR of Z^T first
-            s, c, vb = model.wide_projections(Zh, yh, beta)
+        if config.model == "linear" and p > n and k > 0 and host_backend(bk) is bk:
+            s, c, vb = model.wide_projections(Zh, yh, beta)   # s, U^T y, V^T beta: QR of Z^T first
         else:
             U, s, Vh = xp.linalg.svd(Z, full_matrices=False)
             c = U.T @ y
+            vb = Vh @ bk.asarray(beta) if config.model == "linear" else None
         s_max = float(s[0])
         tol = float(max(n, p) * np.finfo(float).eps * s_max)   # a Python float: array_api_strict rejects np.float64 operands
         lr_over_n = config.lr / s_max**2
@@ -49,7 +47,6 @@ def _one_seed(config: DoubleDescentConfig, bk, k: int, seed) -> dict:
         if extra_lam:
             lam = np.append(lambdas, theory.optimal_ridge_lambda(p / n, config.signal, config.noise))
         if config.model == "linear":
-            vb = vb if wide else Vh @ bk.asarray(beta)
             rk, tr = model.linear_model_risks(bk, s, c, vb, float(yh @ yh), config.signal**2,
                                         lr_over_n, bk.asarray(budgets), bk.asarray(lam), n, tol)
         else:

@@ -110,7 +110,8 @@ class Curvature:
         self._primal = {}
         self.on_host = host_backend(bk) is bk   # ARPACK on the host, else the device Lanczos
 
-    def _split(self, v):
+    def split(self, v):
+        """A flat host vector v [parameter] as arrays shaped like the layers, on this backend."""
         out, i = [], 0
         for s, n in zip(self.shapes, self.sizes):
             out.append(self.bk.asarray(v[i:i + n].reshape(s)))
@@ -127,13 +128,13 @@ class Curvature:
 
     def matvec(self, v, gauss_newton=False):
         """H v for a host vector v (ARPACK's side): one upload, one download of P numbers."""
-        out = self._products(self._split(v), gauss_newton)
+        out = self._products(self.split(v), gauss_newton)
         return np.concatenate([self.bk.to_numpy(o).ravel() for o in out])
 
     def quadratic(self, v, gauss_newton=False) -> float:
         """v^T H v, summed where the products live: one upload, one number back."""
         xp = self.bk.xp
-        V = self._split(v)
+        V = self.split(v)
         HV = self._products(V, gauss_newton)
         return float(self.bk.to_numpy(sum(xp.sum(a * b) for a, b in zip(V, HV))))
 

@@ -38,10 +38,7 @@ def curvature_check(bk, Ws, mults, X, y, act, rng, step: float = FD_STEP) -> Cur
     curv = Curvature(bk, Ws, mults, X, y, act)
     v = rng.standard_normal(curv.dim)
     v /= np.linalg.norm(v)
-    parts, i = [], 0
-    for shape, n in zip(curv.shapes, curv.sizes):
-        parts.append(bk.asarray(v[i:i + n].reshape(shape)))
-        i += n
+    parts = curv.split(v)
 
     def grad(s: float) -> np.ndarray:
         shifted = [W + s * V for W, V in zip(Ws, parts)]

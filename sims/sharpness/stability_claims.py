@@ -51,8 +51,8 @@ def _hvp_row(res: Result) -> Claim:
     loss = np.asarray(res["loss"], float)[:, -1]
 
     def within(gap):
-        return at_most(HVP_NAME, HVP_REF, "|H v - D(e/2)| / (|D(e) - D(e/2)| + 1e-10 |D(e/2)|) per "
-                       f"GD run, one random unit v at its last state (training loss "
+        return at_most(HVP_NAME, HVP_REF, "|H v - D(e/2)| / (|D(e) - D(e/2)| + "
+                       f"{FD_FLOOR:g} |D(e/2)|) per GD run, one random unit v at its last state (training loss "
                        f"{np.round(loss, 5).tolist()})", 1.0,
                        np.where(np.isfinite(loss) & (loss > 0), np.asarray(gap, float) / bound, np.nan),
                        why="the central difference's error is ~1/3 of |D(e) - D(e/2)| (an O(e^2) "
