@@ -355,6 +355,11 @@ def test_mrs_claims_pass_and_every_control_rejects():
                                       res.meta).claims()}
     assert high["MRS: loss ~ N^-alpha"].passed
     assert not high["MRS: N <-> P duality of the loss level"].passed
+    # three seeds cannot reject the control one grid point apart: UNDERPOWERED, not FAIL or PASS
+    few = Result({k: (v[:3] if res.meta["dims"].get(k, [None])[0] == "seed" else v)
+                  for k, v in res.arrays.items()}, res.meta)
+    row = {r.name: r for r in few.claims()}["MRS: N <-> P duality of the loss level"]
+    assert row.outcome == "UNDERPOWERED" and row.needs["seeds"] > 3, row
 
 
 def test_mrs_duality_is_exact_for_every_draw():

@@ -186,6 +186,11 @@ def test_hvp_row_on_planted_gaps():
         control_within = bool(np.all(gn <= spread + 1e-10))
         assert row.check_passed == within and row.control_passed == control_within, case
         assert row.passed == (within and not control_within), case
+    flat = _result()
+    loss = flat["loss"].copy()
+    loss[0, -1] = 0.0                    # a run at zero loss: no residual term, nothing to decide
+    row = eos_claims(Result({**flat.arrays, "loss": loss}, flat.meta), None)[2]
+    assert row.outcome == "NOT_APPLICABLE", row
     bare = _result()
     bare = Result({k: v for k, v in bare.arrays.items() if k != "fd_spread"}, bare.meta)
     rows = eos_claims(bare, None)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..verdicts import Claim, at_least, at_most, failed, holds, with_control
 from ..verdicts import guarded_rows as _guard
-from ..decide import decide, not_applicable
+from ..decide import decide, inapplicable, not_applicable
 from ..results import Result
 from theory import sharpness as theory
 
@@ -44,17 +44,24 @@ FD_FLOOR = 1e-10      # relative round-off of the differences: eps |grad L| / (e
 
 def _hvp_row(res: Result) -> Claim:
     """Each GD run's H v within its central difference's own error estimate (sims.sharpness.fd_check)
-    at the run's last state, which must have a finite, non-zero loss (a run without one fails the
-    row); control: the Gauss-Newton product at the same state and v."""
+    at the run's last state; control: the Gauss-Newton product at the same state and v. NOT
+    APPLICABLE where a run ends at zero loss (nothing to decide); a non-finite loss (a diverged or
+    broken run) fails."""
     spread = np.asarray(res["fd_spread"], float)
     bound = spread + FD_FLOOR
     loss = np.asarray(res["loss"], float)[:, -1]
+    if np.all(np.isfinite(loss)) and np.any(loss <= 0):
+        return inapplicable(HVP_NAME, HVP_REF, "H v against a finite difference of the gradient at "
+                            "each GD run's last state", not_applicable(
+                                f"last training losses {loss.tolist()}: a run at zero loss has no "
+                                "residual term to tell H from the Gauss-Newton product",
+                                loss="> 0"))
 
     def within(gap):
         return at_most(HVP_NAME, HVP_REF, "|H v - D(e/2)| / (|D(e) - D(e/2)| + "
                        f"{FD_FLOOR:g} |D(e/2)|) per GD run, one random unit v at its last state (training loss "
                        f"{np.round(loss, 5).tolist()})", 1.0,
-                       np.where(np.isfinite(loss) & (loss > 0), np.asarray(gap, float) / bound, np.nan),
+                       np.where(np.isfinite(loss), np.asarray(gap, float) / bound, np.nan),
                        why="the central difference's error is ~1/3 of |D(e) - D(e/2)| (an O(e^2) "
                            f"scheme at e = 1e-4 and e/2; measured {np.round(spread, 12).tolist()} "
                            "relative), plus round-off; the Gauss-Newton product misses the "
